@@ -1,0 +1,842 @@
+//! The question bank: TOML files, one per topic, parsed into plain data.
+//!
+//! Parsing is a pure function from text to questions plus diagnostics, so the
+//! checker can report *every* problem in a file, each at its line and column,
+//! instead of stopping at the first one as plain `serde` would. The syntax is
+//! read with `toml`'s spanned document; each question and key point is then
+//! decoded with `serde` on its own, after unknown keys have been reported.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+
+/// The built-in bank, compiled into the binary so `grill` works from anywhere.
+const BUILTIN: &[(&str, &str)] = &[
+    ("rag.toml", include_str!("../questions/rag.toml")),
+    ("llm-apis.toml", include_str!("../questions/llm-apis.toml")),
+    ("agents.toml", include_str!("../questions/agents.toml")),
+    (
+        "production.toml",
+        include_str!("../questions/production.toml"),
+    ),
+    (
+        "fine-tuning.toml",
+        include_str!("../questions/fine-tuning.toml"),
+    ),
+    (
+        "evaluation.toml",
+        include_str!("../questions/evaluation.toml"),
+    ),
+    ("safety.toml", include_str!("../questions/safety.toml")),
+];
+
+/// Names of the built-in files, for the test that every file in `questions/` is compiled in.
+pub fn builtin_file_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(name, _)| *name)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Difficulty {
+    Core,
+    Advanced,
+}
+
+impl fmt::Display for Difficulty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Difficulty::Core => "core",
+            Difficulty::Advanced => "advanced",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyPoint {
+    pub id: String,
+    pub point: String,
+    pub weight: u8,
+    pub cues: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Question {
+    pub id: String,
+    pub topic: String,
+    pub question: String,
+    pub difficulty: Difficulty,
+    pub wants_example: bool,
+    pub minutes: u32,
+    pub model_answer: String,
+    pub key_points: Vec<KeyPoint>,
+}
+
+impl Question {
+    pub fn total_weight(&self) -> u32 {
+        self.key_points.iter().map(|k| u32::from(k.weight)).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topic {
+    pub slug: String,
+    pub title: String,
+}
+
+/// One problem found in a bank file, printed as `path:line:col: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.col, self.message
+        )
+    }
+}
+
+/// What one file yields: its topic and questions, whatever could be read, and
+/// every problem found.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub topic: Option<Topic>,
+    pub questions: Vec<Question>,
+    /// Byte span of each question's `id`, parallel to `questions`, for cross-file checks.
+    id_spans: Vec<Range<usize>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+const TOP_FIELDS: &[&str] = &["topic", "title", "questions"];
+const QUESTION_FIELDS: &[&str] = &[
+    "id",
+    "question",
+    "difficulty",
+    "wants_example",
+    "minutes",
+    "model_answer",
+    "key_points",
+];
+const KEY_POINT_FIELDS: &[&str] = &["id", "point", "weight", "cues"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    id: Spanned<String>,
+    question: String,
+    difficulty: Difficulty,
+    #[serde(default)]
+    wants_example: bool,
+    #[serde(default = "default_minutes")]
+    minutes: Spanned<i64>,
+    model_answer: Spanned<String>,
+}
+
+fn default_minutes() -> Spanned<i64> {
+    Spanned::new(0..0, 4)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeyPoint {
+    id: Spanned<String>,
+    point: Spanned<String>,
+    #[serde(default = "default_weight")]
+    weight: Spanned<i64>,
+    #[serde(default)]
+    cues: Vec<Spanned<String>>,
+}
+
+fn default_weight() -> Spanned<i64> {
+    Spanned::new(0..0, 1)
+}
+
+/// Turns byte offsets into `path:line:col` diagnostics for one source text.
+struct Reporter<'a> {
+    path: &'a str,
+    src: &'a str,
+    out: Vec<Diagnostic>,
+}
+
+impl Reporter<'_> {
+    fn at(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        let (line, col) = line_col(self.src, span.start);
+        self.out.push(Diagnostic {
+            path: self.path.to_string(),
+            line,
+            col,
+            message: message.into(),
+        });
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = &src[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Reports keys of `table` not in `known`, and returns a copy holding only the known ones,
+/// so that `serde` can decode the rest and report its own problems.
+fn known_only<'i>(
+    table: &DeTable<'i>,
+    known: &[&str],
+    what: &str,
+    rep: &mut Reporter<'_>,
+) -> DeTable<'i> {
+    let mut kept = DeTable::new();
+    for (key, value) in table {
+        if known.contains(&key.get_ref().as_ref()) {
+            kept.insert(key.clone(), value.clone());
+        } else {
+            let hint = crate::error::closest(key.get_ref(), known.iter().copied())
+                .map(|k| format!("; did you mean `{k}`?"))
+                .unwrap_or_default();
+            rep.at(
+                &key.span(),
+                format!("unknown field `{}` in {what}{hint}", key.get_ref()),
+            );
+        }
+    }
+    kept
+}
+
+fn decode<T: DeserializeOwned>(
+    table: DeTable<'_>,
+    span: Range<usize>,
+    rep: &mut Reporter<'_>,
+) -> Option<T> {
+    let value = Spanned::new(span.clone(), DeValue::Table(table));
+    match T::deserialize(ValueDeserializer::from(value)) {
+        Ok(v) => Some(v),
+        Err(err) => {
+            let at = err.span().unwrap_or(span);
+            rep.at(&at, err.message().trim().to_string());
+            None
+        }
+    }
+}
+
+/// Parses one bank file. `path` is how diagnostics name it; `stem` is the file
+/// name without `.toml`, which the `topic` must equal.
+pub fn parse(src: &str, path: &str, stem: &str) -> Parsed {
+    let mut rep = Reporter {
+        path,
+        src,
+        out: Vec::new(),
+    };
+    let mut parsed = Parsed::default();
+
+    let doc = match DeTable::parse(src) {
+        Ok(doc) => doc,
+        Err(err) => {
+            let span = err.span().unwrap_or(0..0);
+            rep.at(&span, format!("invalid TOML: {}", err.message().trim()));
+            parsed.diagnostics = rep.out;
+            return parsed;
+        }
+    };
+    let root = doc.get_ref();
+    let root_span = doc.span();
+    let top = known_only(root, TOP_FIELDS, "the bank file", &mut rep);
+
+    let topic = match top.get("topic") {
+        Some(v) => match v.get_ref().as_str() {
+            Some(t) if t == stem => Some(t.to_string()),
+            Some(t) => {
+                rep.at(
+                    &v.span(),
+                    format!("topic `{t}` does not match the file name `{stem}.toml`"),
+                );
+                Some(t.to_string())
+            }
+            None => {
+                rep.at(&v.span(), "`topic` must be a string");
+                None
+            }
+        },
+        None => {
+            rep.at(&root_span, "missing field `topic`");
+            None
+        }
+    };
+    let title = match top.get("title").map(|v| (v.get_ref().as_str(), v.span())) {
+        Some((Some(t), _)) => t.to_string(),
+        Some((None, span)) => {
+            rep.at(&span, "`title` must be a string");
+            String::new()
+        }
+        None => topic.clone().unwrap_or_default(),
+    };
+    if let Some(slug) = &topic {
+        parsed.topic = Some(Topic {
+            slug: slug.clone(),
+            title,
+        });
+    }
+
+    let questions: &[Spanned<DeValue<'_>>] = match top.get("questions") {
+        Some(v) => match v.get_ref() {
+            DeValue::Array(items) => items.as_ref(),
+            _ => {
+                rep.at(
+                    &v.span(),
+                    "`questions` must be an array of tables (`[[questions]]`)",
+                );
+                &[]
+            }
+        },
+        None => {
+            rep.at(
+                &root_span,
+                "no questions: add at least one `[[questions]]` table",
+            );
+            &[]
+        }
+    };
+
+    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    for item in questions {
+        let Some(table) = item.get_ref().as_table() else {
+            rep.at(&item.span(), "each entry of `questions` must be a table");
+            continue;
+        };
+        // Duplicates are checked on the raw id, so they are reported even when
+        // the question has other problems too.
+        let mut duplicate = false;
+        if let Some(id) = table.get("id") {
+            if let Some(text) = id.get_ref().as_str() {
+                if let Some(first) = seen.get(text) {
+                    let (line, col) = line_col(src, first.start);
+                    rep.at(
+                        &id.span(),
+                        format!(
+                            "duplicate question id `{text}` (first defined at {path}:{line}:{col})"
+                        ),
+                    );
+                    duplicate = true;
+                } else {
+                    seen.insert(text.to_string(), id.span());
+                }
+            }
+        }
+        let question = parse_question(table, item.span(), topic.as_ref(), &mut rep);
+        if let (Some((q, id_span)), false) = (question, duplicate) {
+            parsed.questions.push(q);
+            parsed.id_spans.push(id_span);
+        }
+    }
+    rep.out.sort_by_key(|d| (d.line, d.col));
+    parsed.diagnostics = rep.out;
+    parsed
+}
+
+fn parse_question(
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    topic: Option<&String>,
+    rep: &mut Reporter<'_>,
+) -> Option<(Question, Range<usize>)> {
+    let mut fields = known_only(table, QUESTION_FIELDS, "a question", rep);
+    let key_points = fields.remove("key_points");
+    let raw: Option<RawQuestion> = decode(fields, span.clone(), rep);
+
+    let mut points = Vec::new();
+    let mut ok = true;
+    match &key_points {
+        None => {
+            let at = raw.as_ref().map_or(span.clone(), |r| r.id.span());
+            rep.at(
+                &at,
+                "question has no key points: add `[[questions.key_points]]` tables",
+            );
+            ok = false;
+        }
+        Some(v) => match v.get_ref() {
+            DeValue::Array(items) if items.as_ref().is_empty() => {
+                rep.at(&v.span(), "question has no key points");
+                ok = false;
+            }
+            DeValue::Array(items) => {
+                let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+                for item in items.as_ref() {
+                    match parse_key_point(item, rep) {
+                        Some((kp, id_span)) => {
+                            if seen.contains_key(&kp.id) {
+                                rep.at(
+                                    &id_span,
+                                    format!("duplicate key point id `{}` in this question", kp.id),
+                                );
+                                ok = false;
+                            } else {
+                                seen.insert(kp.id.clone(), id_span);
+                                points.push(kp);
+                            }
+                        }
+                        None => ok = false,
+                    }
+                }
+            }
+            _ => {
+                rep.at(&v.span(), "`key_points` must be an array of tables");
+                ok = false;
+            }
+        },
+    }
+
+    let raw = raw?;
+    if !is_slug(raw.id.get_ref()) {
+        rep.at(
+            &raw.id.span(),
+            format!(
+                "question id `{}` must be a slug: lowercase letters, digits, `-`",
+                raw.id.get_ref()
+            ),
+        );
+        ok = false;
+    }
+    if raw.model_answer.get_ref().trim().is_empty() {
+        rep.at(&raw.model_answer.span(), "empty model answer");
+        ok = false;
+    }
+    let minutes = *raw.minutes.get_ref();
+    if !(1..=60).contains(&minutes) {
+        rep.at(
+            &raw.minutes.span(),
+            format!("minutes must be between 1 and 60, not {minutes}"),
+        );
+        ok = false;
+    }
+    if !ok {
+        return None;
+    }
+    let id_span = raw.id.span();
+    Some((
+        Question {
+            id: raw.id.into_inner(),
+            topic: topic.cloned().unwrap_or_default(),
+            question: raw.question.trim().to_string(),
+            difficulty: raw.difficulty,
+            wants_example: raw.wants_example,
+            minutes: u32::try_from(minutes).unwrap_or(4),
+            model_answer: raw.model_answer.into_inner().trim().to_string(),
+            key_points: points,
+        },
+        id_span,
+    ))
+}
+
+fn parse_key_point(
+    item: &Spanned<DeValue<'_>>,
+    rep: &mut Reporter<'_>,
+) -> Option<(KeyPoint, Range<usize>)> {
+    let Some(table) = item.get_ref().as_table() else {
+        rep.at(&item.span(), "each key point must be a table");
+        return None;
+    };
+    let fields = known_only(table, KEY_POINT_FIELDS, "a key point", rep);
+    let raw: RawKeyPoint = decode(fields, item.span(), rep)?;
+    let mut ok = true;
+    let weight = *raw.weight.get_ref();
+    if !(1..=3).contains(&weight) {
+        rep.at(
+            &raw.weight.span(),
+            format!("weight must be 1, 2 or 3, not {weight}"),
+        );
+        ok = false;
+    }
+    if raw.point.get_ref().trim().is_empty() {
+        rep.at(&raw.point.span(), "empty key point");
+        ok = false;
+    }
+    if !is_slug(raw.id.get_ref()) {
+        rep.at(
+            &raw.id.span(),
+            format!(
+                "key point id `{}` must be a slug: lowercase letters, digits, `-`",
+                raw.id.get_ref()
+            ),
+        );
+        ok = false;
+    }
+    for cue in &raw.cues {
+        if cue.get_ref().split('|').any(|alt| alt.trim().is_empty()) {
+            rep.at(&cue.span(), "a cue has an empty alternative");
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let id_span = raw.id.span();
+    Some((
+        KeyPoint {
+            id: raw.id.into_inner(),
+            point: raw.point.into_inner().trim().to_string(),
+            weight: u8::try_from(weight).unwrap_or(1),
+            cues: raw
+                .cues
+                .into_iter()
+                .map(|c| c.into_inner().to_lowercase())
+                .collect(),
+        },
+        id_span,
+    ))
+}
+
+/// A source of bank files: their display path, file stem and text.
+pub struct Source {
+    pub path: String,
+    pub stem: String,
+    pub text: Cow<'static, str>,
+}
+
+/// The built-in files.
+pub fn builtin_sources() -> Vec<Source> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| Source {
+            path: format!("<built-in>/{name}"),
+            stem: name.trim_end_matches(".toml").to_string(),
+            text: Cow::Borrowed(*text),
+        })
+        .collect()
+}
+
+/// The `.toml` files of a user bank directory, sorted by name.
+pub fn dir_sources(dir: &Path) -> Result<Vec<Source>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "read bank directory", &e))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(Error::input(format!(
+            "bank directory `{}` has no `.toml` files",
+            dir.display()
+        )));
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, "read", &e))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::input(format!("`{}` is not valid UTF-8", p.display())))?;
+            Ok(Source {
+                stem: p
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                path: p.display().to_string(),
+                text: Cow::Owned(text),
+            })
+        })
+        .collect()
+}
+
+/// Every question loaded, with its topics, in load order.
+#[derive(Debug, Default)]
+pub struct Bank {
+    pub topics: Vec<Topic>,
+    pub questions: Vec<Question>,
+}
+
+impl Bank {
+    /// Parses all sources together: ids must be unique across all of them.
+    /// Returns the bank and every diagnostic; a caller that needs a clean bank
+    /// treats any diagnostic as fatal.
+    pub fn from_sources(sources: &[Source]) -> (Bank, Vec<Diagnostic>) {
+        let mut bank = Bank::default();
+        let mut diagnostics = Vec::new();
+        let mut first_seen: HashMap<String, String> = HashMap::new();
+        for source in sources {
+            let parsed = parse(&source.text, &source.path, &source.stem);
+            diagnostics.extend(parsed.diagnostics);
+            if let Some(topic) = parsed.topic {
+                if !bank.topics.iter().any(|t| t.slug == topic.slug) {
+                    bank.topics.push(topic);
+                }
+            }
+            for (q, span) in parsed.questions.into_iter().zip(parsed.id_spans) {
+                let (line, col) = line_col(&source.text, span.start);
+                let here = format!("{}:{line}:{col}", source.path);
+                if let Some(first) = first_seen.get(&q.id) {
+                    diagnostics.push(Diagnostic {
+                        path: source.path.clone(),
+                        line,
+                        col,
+                        message: format!(
+                            "duplicate question id `{}` (first defined at {first})",
+                            q.id
+                        ),
+                    });
+                    continue;
+                }
+                first_seen.insert(q.id.clone(), here);
+                bank.questions.push(q);
+            }
+        }
+        (bank, diagnostics)
+    }
+
+    /// The built-in bank plus `dirs`, failing with every diagnostic if any file has a problem.
+    pub fn load(dirs: &[PathBuf]) -> Result<Bank> {
+        let mut sources = builtin_sources();
+        for dir in dirs {
+            sources.extend(dir_sources(dir)?);
+        }
+        let (bank, diagnostics) = Bank::from_sources(&sources);
+        if diagnostics.is_empty() {
+            Ok(bank)
+        } else {
+            Err(diagnostics_error(&diagnostics))
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    /// The question with `id`, or a usage error that suggests the closest id.
+    pub fn require(&self, id: &str) -> Result<&Question> {
+        self.get(id).ok_or_else(|| {
+            let err = Error::input(format!("unknown question `{id}`"));
+            match crate::error::closest(id, self.questions.iter().map(|q| q.id.as_str())) {
+                Some(near) => err.with_hint(format!("did you mean `{near}`?")),
+                None => err.with_hint("`grill list` shows every question id"),
+            }
+        })
+    }
+
+    pub fn topic(&self, slug: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.slug == slug)
+    }
+
+    /// Checks that every slug in `topics` exists, suggesting the closest one if not.
+    pub fn require_topics(&self, topics: &[String]) -> Result<()> {
+        for slug in topics {
+            if self.topic(slug).is_none() {
+                let err = Error::input(format!("unknown topic `{slug}`"));
+                return Err(
+                    match crate::error::closest(slug, self.topics.iter().map(|t| t.slug.as_str())) {
+                        Some(near) => err.with_hint(format!("did you mean `{near}`?")),
+                        None => err.with_hint("`grill topics` lists the topics"),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub fn in_topic<'a>(&'a self, slug: &'a str) -> impl Iterator<Item = &'a Question> + 'a {
+        self.questions.iter().filter(move |q| q.topic == slug)
+    }
+}
+
+/// The error for a bank with problems: every diagnostic as a detail line.
+pub fn diagnostics_error(diagnostics: &[Diagnostic]) -> Error {
+    let n = diagnostics.len();
+    Error::input(format!(
+        "the question bank has {n} problem{}",
+        if n == 1 { "" } else { "s" }
+    ))
+    .with_details(diagnostics.iter().map(ToString::to_string).collect())
+    .with_hint("`grill bank check DIR` lists them again; fix each at its line")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+topic = "rag"
+title = "RAG and retrieval"
+
+[[questions]]
+id = "rag-vs-ft"
+question = "Explain RAG."
+difficulty = "core"
+minutes = 3
+model_answer = """
+Retrieval puts documents in the context.
+"""
+
+[[questions.key_points]]
+id = "grounding"
+point = "Retrieved text grounds the answer"
+weight = 2
+cues = ["retriev", "context|prompt"]
+
+[[questions.key_points]]
+id = "freshness"
+point = "Updating the index needs no retraining"
+cues = ["index"]
+"#;
+
+    fn messages(src: &str) -> Vec<String> {
+        parse(src, "b/rag.toml", "rag")
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn good_bank_parses_with_defaults() {
+        let parsed = parse(GOOD, "b/rag.toml", "rag");
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let q = &parsed.questions[0];
+        assert_eq!(q.id, "rag-vs-ft");
+        assert_eq!(q.topic, "rag");
+        assert_eq!(q.minutes, 3);
+        assert!(!q.wants_example);
+        assert_eq!(q.model_answer, "Retrieval puts documents in the context.");
+        assert_eq!(q.key_points.len(), 2);
+        assert_eq!(q.key_points[1].weight, 1, "weight defaults to 1");
+        assert_eq!(q.total_weight(), 3);
+    }
+
+    #[test]
+    fn unknown_fields_are_reported_at_their_line_with_a_suggestion() {
+        let src = GOOD.replace("minutes = 3", "minutes = 3\nmintues = 4");
+        let msgs = messages(&src);
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("b/rag.toml:10:1: unknown field `mintues`"),
+            "{msgs:?}"
+        );
+        assert!(msgs[0].contains("did you mean `minutes`"), "{msgs:?}");
+    }
+
+    #[test]
+    fn duplicate_ids_and_unknown_fields_are_all_reported() {
+        let src = format!(
+            "{GOOD}\n[[questions]]\nid = \"rag-vs-ft\"\nquestion = \"Again?\"\ndifficulty = \"core\"\nmodel_answer = \"x\"\ncolour = 1\n[[questions.key_points]]\nid = \"a\"\npoint = \"p\"\n[[questions.key_points]]\nid = \"a\"\npoint = \"q\"\n"
+        );
+        let msgs = messages(&src);
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains(":30:1: unknown field `colour`")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains(":35:6: duplicate key point id `a`")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains(
+                ":26:6: duplicate question id `rag-vs-ft` (first defined at b/rag.toml:6:6)"
+            )),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn each_kind_of_error_names_its_line() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "weight = 2",
+                "weight = 7",
+                ":17:10: weight must be 1, 2 or 3, not 7",
+            ),
+            (
+                "topic = \"rag\"",
+                "topic = \"retrieval\"",
+                ":2:9: topic `retrieval` does not match the file name `rag.toml`",
+            ),
+            (
+                "Retrieval puts documents in the context.\n",
+                "   \n",
+                ":10:16: empty model answer",
+            ),
+            (
+                "difficulty = \"core\"",
+                "difficulty = \"hard\"",
+                ":8:14: unknown variant `hard`, expected `core` or `advanced`",
+            ),
+            (
+                "question = \"Explain RAG.\"\n",
+                "",
+                "missing field `question`",
+            ),
+            (
+                "title = \"RAG and retrieval\"",
+                "title = \"RAG\"\n[bad",
+                "invalid TOML",
+            ),
+        ];
+        for (from, to, want) in cases {
+            let src = GOOD.replacen(from, to, 1);
+            let msgs = messages(&src);
+            assert!(msgs.iter().any(|m| m.contains(want)), "{want}: {msgs:?}");
+        }
+    }
+
+    #[test]
+    fn a_question_without_key_points_is_an_error() {
+        let src = GOOD.split("[[questions.key_points]]").next().unwrap();
+        let msgs = messages(src);
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].contains(":6:6: question has no key points"),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_across_files_are_reported_with_the_first_place() {
+        let sources = vec![
+            Source {
+                path: "a/rag.toml".into(),
+                stem: "rag".into(),
+                text: Cow::Borrowed(GOOD),
+            },
+            Source {
+                path: "b/more.toml".into(),
+                stem: "more".into(),
+                text: Cow::Owned(GOOD.replace("topic = \"rag\"", "topic = \"more\"")),
+            },
+        ];
+        let (bank, diags) = Bank::from_sources(&sources);
+        assert_eq!(bank.questions.len(), 1);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(
+            diags[0].to_string(),
+            "b/more.toml:6:6: duplicate question id `rag-vs-ft` (first defined at a/rag.toml:6:6)"
+        );
+    }
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_col("x", 99), (1, 2));
+    }
+}

@@ -1,0 +1,108 @@
+//! `grill config`: the effective settings and where each came from.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::config::Settings;
+use crate::error::Result;
+use crate::ui::render::{self, BOLD, DIM};
+
+pub fn show(settings: &Settings, json: bool) -> Result<()> {
+    let key = match settings.api_key_origin() {
+        Some(origin) => format!("set ({origin})"),
+        None => "not set".to_string(),
+    };
+    let judge = settings
+        .judge_unavailable()
+        .unwrap_or_else(|| "ready".into());
+    if json {
+        return Ok(render::json(&json!({
+            "model": {"value": settings.model.value, "from": settings.model.origin.to_string()},
+            "base_url": {"value": settings.base_url.value, "from": settings.base_url.origin.to_string()},
+            "api_key": key,
+            "timeout_secs": {"value": settings.timeout_secs.value, "from": settings.timeout_secs.origin.to_string()},
+            "retry_budget_secs": {"value": settings.retry_budget_secs.value, "from": settings.retry_budget_secs.origin.to_string()},
+            "db": {"value": settings.db_path.value, "from": settings.db_path.origin.to_string()},
+            "config_file": settings.config_path,
+            "bank_dirs": settings.bank_dirs,
+            "prompts_dir": settings.prompts_dir,
+            "judge": judge,
+        }))?);
+    }
+    let mut out = render::stdout();
+    let rows: Vec<(&str, String, String)> = vec![
+        (
+            "model",
+            settings.model.value.clone(),
+            settings.model.origin.to_string(),
+        ),
+        (
+            "base_url",
+            settings.base_url.value.clone(),
+            settings.base_url.origin.to_string(),
+        ),
+        ("api_key", key, String::new()),
+        (
+            "timeout",
+            format!("{}s", settings.timeout_secs.value),
+            settings.timeout_secs.origin.to_string(),
+        ),
+        (
+            "retry_budget",
+            format!("{}s", settings.retry_budget_secs.value),
+            settings.retry_budget_secs.origin.to_string(),
+        ),
+        (
+            "db",
+            settings.db_path.value.display().to_string(),
+            settings.db_path.origin.to_string(),
+        ),
+        (
+            "config file",
+            settings.config_path.display().to_string(),
+            if settings.config_path.exists() {
+                "found"
+            } else {
+                "not found"
+            }
+            .to_string(),
+        ),
+        (
+            "bank_dirs",
+            if settings.bank_dirs.is_empty() {
+                "(built-in only)".into()
+            } else {
+                settings
+                    .bank_dirs
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            String::new(),
+        ),
+        (
+            "prompts_dir",
+            settings
+                .prompts_dir
+                .as_ref()
+                .map_or("(built-in)".into(), |p| p.display().to_string()),
+            String::new(),
+        ),
+        ("judge", judge, String::new()),
+    ];
+    for (name, value, origin) in rows {
+        let origin = if origin.is_empty() {
+            String::new()
+        } else {
+            format!("  {DIM}({origin}){DIM:#}")
+        };
+        writeln!(
+            out,
+            "{BOLD}{name:13}{BOLD:#}{}{origin}",
+            render::clean(&value)
+        )?;
+    }
+    Ok(())
+}

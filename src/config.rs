@@ -1,0 +1,404 @@
+//! Settings, resolved once: defaults, then the config file, then the
+//! environment, then flags. Every value remembers where it came from, so
+//! `grill config` can say so. The API key is held here and nowhere else.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, Result};
+
+pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+pub const DEFAULT_TIMEOUT_SECS: f64 = 60.0;
+pub const DEFAULT_RETRY_BUDGET_SECS: f64 = 45.0;
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    File,
+    Env(&'static str),
+    Flag(&'static str),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Default => f.write_str("default"),
+            Origin::File => f.write_str("config file"),
+            Origin::Env(name) => write!(f, "env {name}"),
+            Origin::Flag(name) => write!(f, "flag {name}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+impl<T> Setting<T> {
+    fn new(value: T, origin: Origin) -> Self {
+        Setting { value, origin }
+    }
+}
+
+/// The config file, `~/.config/grill/config.toml` by default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub model: Option<String>,
+    pub base_url: Option<String>,
+    pub api_key: Option<String>,
+    pub timeout: Option<f64>,
+    pub retry_budget: Option<f64>,
+    #[serde(default)]
+    pub bank_dirs: Vec<PathBuf>,
+    pub prompts_dir: Option<PathBuf>,
+}
+
+/// A commented default config, printed by `grill config --example` in the README.
+pub const EXAMPLE_CONFIG: &str = r#"# grill config: ~/.config/grill/config.toml (GRILL_CONFIG overrides the path)
+# Flags beat environment variables, which beat this file.
+
+# model = "gpt-4o-mini"                  # GRILL_MODEL, --model
+# base_url = "http://localhost:11434/v1" # OPENAI_BASE_URL, --base-url (Ollama, vLLM, LM Studio...)
+# api_key = "..."                        # OPENAI_API_KEY; prefer the environment variable
+# timeout = 60                           # seconds per judge request, --timeout
+# retry_budget = 45                      # seconds for all retries of one grade, GRILL_RETRY_BUDGET
+# bank_dirs = ["~/interview-bank"]       # extra question banks, like --bank
+# prompts_dir = "~/grill-prompts"        # judge-system.md / judge-user.md overrides
+"#;
+
+/// The resolved settings every command runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub model: Setting<String>,
+    pub base_url: Setting<String>,
+    api_key: Option<Setting<String>>,
+    pub timeout_secs: Setting<f64>,
+    pub retry_budget_secs: Setting<f64>,
+    pub bank_dirs: Vec<PathBuf>,
+    pub prompts_dir: Option<PathBuf>,
+    pub db_path: Setting<PathBuf>,
+    pub config_path: PathBuf,
+    pub offline: bool,
+}
+
+/// Reads the environment; a function so tests can pass a fixed one.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "grill")
+}
+
+/// Expands a leading `~/` in paths from the config file.
+fn expand_home(path: &Path, env: Env<'_>) -> PathBuf {
+    match (path.strip_prefix("~"), env("HOME")) {
+        (Ok(rest), Some(home)) => Path::new(&home).join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+impl Settings {
+    /// Resolves the settings from the process environment and the config file on disk.
+    pub fn load(args: &GlobalArgs) -> Result<Settings> {
+        Settings::resolve(args, &process_env)
+    }
+
+    pub fn resolve(args: &GlobalArgs, env: Env<'_>) -> Result<Settings> {
+        let config_path = match env("GRILL_CONFIG") {
+            Some(p) => PathBuf::from(p),
+            None => project_dirs()
+                .map(|d| d.config_dir().join("config.toml"))
+                .unwrap_or_else(|| PathBuf::from("grill-config.toml")),
+        };
+        let file = read_config(&config_path)?;
+
+        let pick = |flag: Option<&String>,
+                    flag_name: &'static str,
+                    env_name: &'static str,
+                    file_value: Option<&String>,
+                    default: &str| {
+            if let Some(v) = flag {
+                Setting::new(v.clone(), Origin::Flag(flag_name))
+            } else if let Some(v) = env(env_name) {
+                Setting::new(v, Origin::Env(env_name))
+            } else if let Some(v) = file_value {
+                Setting::new(v.clone(), Origin::File)
+            } else {
+                Setting::new(default.to_string(), Origin::Default)
+            }
+        };
+        let model = pick(
+            args.model.as_ref(),
+            "--model",
+            "GRILL_MODEL",
+            file.model.as_ref(),
+            DEFAULT_MODEL,
+        );
+        let mut base_url = pick(
+            args.base_url.as_ref(),
+            "--base-url",
+            "OPENAI_BASE_URL",
+            file.base_url.as_ref(),
+            DEFAULT_BASE_URL,
+        );
+        base_url.value = base_url.value.trim_end_matches('/').to_string();
+        if !(base_url.value.starts_with("http://") || base_url.value.starts_with("https://")) {
+            return Err(Error::input(format!(
+                "base URL `{}` (from {}) must start with http:// or https://",
+                base_url.value, base_url.origin
+            )));
+        }
+        let api_key = if let Some(k) = env("OPENAI_API_KEY") {
+            Some(Setting::new(k, Origin::Env("OPENAI_API_KEY")))
+        } else {
+            file.api_key
+                .clone()
+                .filter(|k| !k.is_empty())
+                .map(|k| Setting::new(k, Origin::File))
+        };
+
+        let timeout_secs = if let Some(t) = args.timeout {
+            Setting::new(t, Origin::Flag("--timeout"))
+        } else if let Some(t) = file.timeout {
+            Setting::new(t, Origin::File)
+        } else {
+            Setting::new(DEFAULT_TIMEOUT_SECS, Origin::Default)
+        };
+        if !(timeout_secs.value.is_finite() && timeout_secs.value > 0.0) {
+            return Err(Error::input(format!(
+                "timeout must be a positive number of seconds (from {})",
+                timeout_secs.origin
+            )));
+        }
+
+        let retry_budget_secs = if let Some(t) = env("GRILL_RETRY_BUDGET") {
+            let value = t.parse::<f64>().map_err(|_| {
+                Error::input(format!(
+                    "GRILL_RETRY_BUDGET must be a number of seconds, not `{t}`"
+                ))
+            })?;
+            Setting::new(value, Origin::Env("GRILL_RETRY_BUDGET"))
+        } else if let Some(t) = file.retry_budget {
+            Setting::new(t, Origin::File)
+        } else {
+            Setting::new(DEFAULT_RETRY_BUDGET_SECS, Origin::Default)
+        };
+        if !(retry_budget_secs.value.is_finite() && retry_budget_secs.value >= 0.0) {
+            return Err(Error::input(format!(
+                "the retry budget must be zero or more seconds (from {})",
+                retry_budget_secs.origin
+            )));
+        }
+
+        let db_path = if let Some(p) = &args.db {
+            Setting::new(p.clone(), Origin::Flag("--db"))
+        } else if let Some(home) = env("GRILL_HOME") {
+            Setting::new(Path::new(&home).join("grill.db"), Origin::Env("GRILL_HOME"))
+        } else {
+            let dir = project_dirs()
+                .map(|d| d.data_dir().to_path_buf())
+                .ok_or_else(|| Error::input("cannot find a data directory; set GRILL_HOME"))?;
+            Setting::new(dir.join("grill.db"), Origin::Default)
+        };
+
+        let mut bank_dirs: Vec<PathBuf> =
+            file.bank_dirs.iter().map(|p| expand_home(p, env)).collect();
+        bank_dirs.extend(args.banks.iter().cloned());
+
+        Ok(Settings {
+            model,
+            base_url,
+            api_key,
+            timeout_secs,
+            retry_budget_secs,
+            bank_dirs,
+            prompts_dir: file.prompts_dir.as_deref().map(|p| expand_home(p, env)),
+            db_path,
+            config_path,
+            offline: args.offline,
+        })
+    }
+
+    pub fn api_key(&self) -> Option<&str> {
+        self.api_key.as_ref().map(|k| k.value.as_str())
+    }
+
+    pub fn api_key_origin(&self) -> Option<&Origin> {
+        self.api_key.as_ref().map(|k| &k.origin)
+    }
+
+    /// True when the base URL points at this machine (Ollama, vLLM, LM Studio...).
+    pub fn is_local_server(&self) -> bool {
+        let rest = self
+            .base_url
+            .value
+            .split_once("://")
+            .map_or(self.base_url.value.as_str(), |(_, r)| r);
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        let host = if rest.starts_with('[') {
+            rest.split(']')
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches('[')
+        } else {
+            host
+        };
+        matches!(host, "localhost" | "::1" | "0.0.0.0") || host.starts_with("127.")
+    }
+
+    /// Why the judge cannot be used, if it cannot: no key for a remote server.
+    pub fn judge_unavailable(&self) -> Option<String> {
+        if self.offline {
+            return Some("--offline was given".into());
+        }
+        if self.api_key.is_none() && self.base_url.origin == Origin::Default {
+            return Some("no judge is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server such as Ollama".into());
+        }
+        None
+    }
+}
+
+fn read_config(path: &Path) -> Result<ConfigFile> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+        Err(e) => return Err(Error::io(path, "read config file", &e)),
+    };
+    toml::from_str(&text).map_err(|e| {
+        let (line, col) = e
+            .span()
+            .map(|s| {
+                let before = &text[..s.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                (line, col)
+            })
+            .unwrap_or((1, 1));
+        Error::input(format!(
+            "{}:{line}:{col}: {}",
+            path.display(),
+            e.message().trim()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn resolve_with(args: &GlobalArgs, vars: &[(&str, &str)]) -> Result<Settings> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        Settings::resolve(args, &move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn flag_beats_env_beats_file_beats_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(
+            &cfg,
+            "model = \"from-file\"\ntimeout = 5\nbase_url = \"http://file:1/v1\"\n",
+        )
+        .unwrap();
+        let cfg = cfg.to_str().unwrap();
+        let home = dir.path().to_str().unwrap();
+
+        let s = resolve_with(
+            &GlobalArgs::default(),
+            &[("GRILL_CONFIG", cfg), ("GRILL_HOME", home)],
+        )
+        .unwrap();
+        assert_eq!(
+            (s.model.value.as_str(), &s.model.origin),
+            ("from-file", &Origin::File)
+        );
+        assert_eq!(s.timeout_secs.value, 5.0);
+
+        let s = resolve_with(
+            &GlobalArgs::default(),
+            &[
+                ("GRILL_CONFIG", cfg),
+                ("GRILL_HOME", home),
+                ("GRILL_MODEL", "from-env"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.model.origin, Origin::Env("GRILL_MODEL"));
+
+        let args = GlobalArgs {
+            model: Some("from-flag".into()),
+            ..GlobalArgs::default()
+        };
+        let s = resolve_with(
+            &args,
+            &[
+                ("GRILL_CONFIG", cfg),
+                ("GRILL_HOME", home),
+                ("GRILL_MODEL", "from-env"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            (s.model.value.as_str(), &s.model.origin),
+            ("from-flag", &Origin::Flag("--model"))
+        );
+        assert_eq!(s.db_path.value, dir.path().join("grill.db"));
+    }
+
+    #[test]
+    fn no_key_and_default_url_means_no_judge() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.toml");
+        let env = [
+            ("GRILL_CONFIG", missing.to_str().unwrap()),
+            ("GRILL_HOME", "/x"),
+        ];
+        let s = resolve_with(&GlobalArgs::default(), &env).unwrap();
+        assert!(s.judge_unavailable().is_some());
+        let args = GlobalArgs {
+            base_url: Some("http://127.0.0.1:8080/v1/".into()),
+            ..GlobalArgs::default()
+        };
+        let s = resolve_with(&args, &env).unwrap();
+        assert!(s.judge_unavailable().is_none());
+        assert!(s.is_local_server());
+        assert_eq!(s.base_url.value, "http://127.0.0.1:8080/v1");
+    }
+
+    #[test]
+    fn a_bad_config_file_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(&cfg, "model = \"m\"\nmodle = \"x\"\n").unwrap();
+        let err = resolve_with(
+            &GlobalArgs::default(),
+            &[
+                ("GRILL_CONFIG", cfg.to_str().unwrap()),
+                ("GRILL_HOME", "/x"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message
+                .contains("config.toml:2:1: unknown field `modle`"),
+            "{}",
+            err.message
+        );
+    }
+}

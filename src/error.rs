@@ -1,0 +1,123 @@
+//! One error type for the whole program: a message, an optional hint, and the
+//! exit code it maps to. Messages are lowercase sentences that name the file,
+//! field or flag at fault, so a user can fix the problem from one line.
+
+use std::fmt;
+
+/// What kind of failure this is; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bad usage or bad input: a flag, a file, a bank, a config (exit 2).
+    Input,
+    /// The work itself failed: the judge was unreachable, a grade failed (exit 1).
+    Failure,
+    /// The reader of our output went away (`grill list | head`): stop quietly, exit 0.
+    BrokenPipe,
+}
+
+#[derive(Debug)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+    pub hint: Option<String>,
+    /// Lines printed before the message, e.g. every problem found in a bank.
+    pub details: Vec<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn input(message: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Input,
+            message: message.into(),
+            hint: None,
+            details: Vec::new(),
+        }
+    }
+
+    pub fn failure(message: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Failure,
+            message: message.into(),
+            hint: None,
+            details: Vec::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_details(mut self, details: Vec<String>) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            Kind::Input => 2,
+            Kind::Failure => 1,
+            Kind::BrokenPipe => 0,
+        }
+    }
+
+    /// An I/O error on `path`, as bad input (exit 2): the user named a file we cannot use.
+    pub fn io(path: &std::path::Path, action: &str, err: &std::io::Error) -> Self {
+        Error::input(format!(
+            "cannot {action} `{}`: {}",
+            path.display(),
+            io_reason(err)
+        ))
+    }
+}
+
+/// The OS reason without Rust's "(os error N)" suffix.
+pub fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_lowercase(),
+        None => text.to_lowercase(),
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            return Error {
+                kind: Kind::BrokenPipe,
+                message: String::new(),
+                hint: None,
+                details: Vec::new(),
+            };
+        }
+        Error::failure(format!("cannot write output: {}", io_reason(&err)))
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        Error::failure(format!("database error: {err}"))
+    }
+}
+
+/// The closest candidate to `wanted`, if any is close enough to be a useful suggestion.
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(wanted, c), c))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}

@@ -1,0 +1,240 @@
+//! One grade: render the prompt, ask the judge, validate, retry once with the
+//! validation error, and hand back a checked verdict.
+
+use std::future::Future;
+
+use sha2::{Digest, Sha256};
+
+use super::openai::{CallError, OpenAiJudge};
+use super::{finalize, parse_verdict, verdict_schema, RawVerdict, Verdict};
+use crate::bank::Question;
+use crate::prompts::{self, Templates};
+
+/// Anything that can answer a chat completion: the real client, or a scripted
+/// one in tests of the session loop.
+pub trait Judge: Sync {
+    fn complete(
+        &self,
+        messages: &[(&str, &str)],
+        schema: &serde_json::Value,
+    ) -> impl Future<Output = Result<String, CallError>> + Send;
+}
+
+impl Judge for OpenAiJudge {
+    fn complete(
+        &self,
+        messages: &[(&str, &str)],
+        schema: &serde_json::Value,
+    ) -> impl Future<Output = Result<String, CallError>> + Send {
+        OpenAiJudge::complete(self, messages, schema)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GradeError {
+    /// The server could not be used; the answer stays ungraded.
+    Call(CallError),
+    /// Two replies in a row were not a valid verdict.
+    Invalid(String),
+}
+
+impl std::fmt::Display for GradeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GradeError::Call(e) => e.fmt(f),
+            GradeError::Invalid(e) => write!(f, "the judge's reply was invalid twice: {e}"),
+        }
+    }
+}
+
+/// Asks for a verdict; a reply that fails validation is retried once with
+/// the problem appended, as DESIGN.md prescribes.
+pub async fn ask<J: Judge>(
+    judge: &J,
+    templates: &Templates,
+    question: &Question,
+    answer: &str,
+) -> Result<RawVerdict, GradeError> {
+    let nonce = prompts::fresh_nonce(answer);
+    let prompt = prompts::render(templates, question, answer, &nonce);
+    let schema = verdict_schema(question);
+    let mut messages = vec![
+        ("system", prompt.system.as_str()),
+        ("user", prompt.user.as_str()),
+    ];
+    let first = judge
+        .complete(&messages, &schema)
+        .await
+        .map_err(GradeError::Call)?;
+    let problem = match parse_verdict(&first, question) {
+        Ok(raw) => return Ok(raw),
+        Err(problem) => problem,
+    };
+    let retry = format!(
+        "Your reply was not a valid verdict: {problem}. Reply again with only the JSON object, following the rules."
+    );
+    messages.push(("assistant", first.as_str()));
+    messages.push(("user", retry.as_str()));
+    let second = judge
+        .complete(&messages, &schema)
+        .await
+        .map_err(GradeError::Call)?;
+    parse_verdict(&second, question).map_err(GradeError::Invalid)
+}
+
+/// The cache key: the same model, server, prompt templates, question and
+/// answer always give the same verdict, so they are asked once.
+pub fn cache_key(
+    model: &str,
+    base_url: &str,
+    templates: &Templates,
+    question: &Question,
+    answer: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        model,
+        base_url,
+        &templates.system,
+        &templates.user,
+        &question.question,
+        &question.model_answer,
+        &prompts::key_point_lines(question),
+        answer,
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize()
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            use std::fmt::Write;
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The verdict for an empty answer: nothing to send, nothing covered.
+pub fn empty_answer_verdict(question: &Question) -> Verdict {
+    let raw = RawVerdict {
+        key_points: Vec::new(),
+        mistakes: Vec::new(),
+        feedback: "The answer was empty, so there was nothing to grade.".into(),
+        follow_up: question.question.clone(),
+    };
+    finalize(raw, question, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bank::{Difficulty, KeyPoint};
+    use std::sync::Mutex;
+
+    /// Replies from a script, recording what it was sent.
+    struct Scripted {
+        replies: Mutex<Vec<Result<String, CallError>>>,
+        seen: Mutex<Vec<Vec<(String, String)>>>,
+    }
+
+    impl Judge for Scripted {
+        fn complete(
+            &self,
+            messages: &[(&str, &str)],
+            _schema: &serde_json::Value,
+        ) -> impl Future<Output = Result<String, CallError>> + Send {
+            self.seen.lock().unwrap().push(
+                messages
+                    .iter()
+                    .map(|(r, c)| ((*r).to_string(), (*c).to_string()))
+                    .collect(),
+            );
+            let reply = self.replies.lock().unwrap().remove(0);
+            async move { reply }
+        }
+    }
+
+    fn question() -> Question {
+        Question {
+            id: "q".into(),
+            topic: "t".into(),
+            question: "Why?".into(),
+            difficulty: Difficulty::Core,
+            wants_example: false,
+            minutes: 2,
+            model_answer: "M".into(),
+            key_points: vec![KeyPoint {
+                id: "k".into(),
+                point: "P".into(),
+                weight: 1,
+                cues: vec![],
+            }],
+        }
+    }
+
+    const GOOD: &str = r#"{"key_points":[{"id":"k","coverage":"covered","evidence":"x"}],"mistakes":[],"feedback":"f","follow_up":"u"}"#;
+    const BAD: &str = r#"{"key_points":[{"id":"zz","coverage":"covered","evidence":"x"}],"mistakes":[],"feedback":"f","follow_up":"u"}"#;
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn an_invalid_verdict_is_retried_once_with_the_problem() {
+        let judge = Scripted {
+            replies: Mutex::new(vec![Ok(BAD.into()), Ok(GOOD.into())]),
+            seen: Mutex::default(),
+        };
+        let raw = block_on(ask(&judge, &Templates::default(), &question(), "x")).unwrap();
+        assert_eq!(raw.key_points[0].id, "k");
+        let seen = judge.seen.lock().unwrap();
+        assert_eq!(seen.len(), 2);
+        let retry = &seen[1];
+        assert_eq!(retry.len(), 4);
+        assert_eq!(retry[2], ("assistant".to_string(), BAD.to_string()));
+        assert!(
+            retry[3].1.contains("unknown key point id `zz`"),
+            "{}",
+            retry[3].1
+        );
+    }
+
+    #[test]
+    fn two_invalid_verdicts_leave_the_answer_ungraded() {
+        let judge = Scripted {
+            replies: Mutex::new(vec![Ok("nope".into()), Ok(BAD.into())]),
+            seen: Mutex::default(),
+        };
+        let err = block_on(ask(&judge, &Templates::default(), &question(), "x")).unwrap_err();
+        assert!(
+            matches!(err, GradeError::Invalid(ref e) if e.contains("zz")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn the_cache_key_changes_with_each_input() {
+        let t = Templates::default();
+        let q = question();
+        let base = cache_key("m", "u", &t, &q, "a");
+        assert_eq!(base, cache_key("m", "u", &t, &q, "a"));
+        assert_ne!(base, cache_key("m2", "u", &t, &q, "a"));
+        assert_ne!(base, cache_key("m", "u2", &t, &q, "a"));
+        assert_ne!(base, cache_key("m", "u", &t, &q, "a "));
+        let t2 = Templates {
+            system: "other".into(),
+            ..t.clone()
+        };
+        assert_ne!(base, cache_key("m", "u", &t2, &q, "a"));
+    }
+
+    #[test]
+    fn an_empty_answer_scores_zero_without_a_call() {
+        let v = empty_answer_verdict(&question());
+        assert_eq!(v.score, 0.0);
+        assert!(v.feedback.contains("empty"));
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real `grill` binary, run hermetically (see
+//! `common::Env`), against a fake OpenAI-compatible server on loopback where a
+//! judge is needed. One test binary, so it links once.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod browse;
+mod grade;
+mod progress;
+mod pty;
+mod session;

@@ -1,0 +1,74 @@
+//! The real line editor in a pseudo-terminal: type an answer, watch the clock.
+
+use std::process::Command;
+
+use crate::common::Env;
+use crate::grade::BANK;
+
+/// `grill` in a 30×100 pseudo-terminal with the test bank, offline.
+fn spawn(env: &Env, args: &[&str]) -> rexpect::session::PtySession {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_grill"))
+        .args(["--bank", "bank", "--offline"])
+        .args(args)
+        .current_dir(env.home.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("GRILL_HOME", env.path("data"))
+        .env("GRILL_CONFIG", env.path("config.toml"))
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn grill in a pty")
+}
+
+#[test]
+fn an_answer_typed_in_the_editor_is_graded_while_the_clock_ticks() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let mut p = spawn(&env, &["interview", "--minutes", "2", "--question", "tq"]);
+    p.exp_string("Why do we test?").unwrap();
+    // The status line shows both clocks and counts down. (rexpect reads bytes
+    // as Latin-1, so only ASCII is matched.)
+    p.exp_regex(r"this question 1:5\d left \S+ interview 1:5\d left")
+        .unwrap();
+    p.send("Tests catch regressions").unwrap();
+    p.flush().unwrap();
+    // It keeps ticking while the line is being typed.
+    p.exp_regex(r"this question 1:5[0-6] left").unwrap();
+    p.send_line("").unwrap();
+    // Let the editor come back for the next line before submitting with an empty one.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_line("").unwrap();
+    p.exp_string("Grade yourself").unwrap();
+    p.exp_string("looks covered: mentions 'regressions'")
+        .unwrap();
+    for _ in 0..3 {
+        p.send_line("y").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    p.exp_string("Interview report").unwrap();
+    p.exp_string("10.0").unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn ctrl_c_abandons_the_answer_and_ctrl_d_leaves() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let mut p = spawn(&env, &["practice", "--question", "tq"]);
+    p.exp_string("Why do we test?").unwrap();
+    p.send("half an answer").unwrap();
+    p.flush().unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("Leave the session? [y/N]").unwrap();
+    p.send_line("n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Asked again; Ctrl-D on an empty answer ends the session cleanly.
+    p.exp_string("Why do we test?").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_string("No answers in this session").unwrap();
+    p.exp_eof().unwrap();
+}

@@ -1,0 +1,259 @@
+//! `practice`, `interview` and `report` driven through piped stdin, as
+//! scripts do: the same protocol as the terminal, one line at a time.
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{wait_with_timeout, Env};
+use crate::grade::{echo_verdict, Judged, BANK};
+
+/// The test bank plus a second question, so sessions have two to ask.
+fn two_question_bank() -> String {
+    format!(
+        "{BANK}\n[[questions]]\nid = \"tq2\"\nquestion = \"Why review code?\"\ndifficulty = \"core\"\nmodel_answer = \"Reviews spread knowledge and catch bugs.\"\n\n[[questions.key_points]]\nid = \"knowledge\"\npoint = \"Reviews spread knowledge\"\ncues = [\"knowledge\"]\n\n[[questions.key_points]]\nid = \"bugs\"\npoint = \"Reviews catch bugs\"\ncues = [\"bug\"]\n\n[[questions.key_points]]\nid = \"style\"\npoint = \"Reviews keep the style consistent\"\ncues = [\"style|consisten\"]\n"
+    )
+}
+
+fn report_json(env: &Env) -> Value {
+    let out = env.run(&["--bank", "bank", "report", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    out.json()
+}
+
+#[test]
+fn offline_practice_self_graded_all_yes_stores_tens() {
+    let env = Env::new();
+    env.write("bank/testing.toml", &two_question_bank());
+    let input = "first answer about regressions\n\ny\ny\ny\nsecond answer\nmore of it\n\ny\ny\ny\n";
+    let out = env.run_with(
+        &[
+            "--bank",
+            "bank",
+            "--offline",
+            "practice",
+            "--topic",
+            "testing",
+            "--count",
+            "2",
+        ],
+        input,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Model answer"), "{out:?}");
+    assert!(out.stdout.contains("Practice report"), "{out:?}");
+    let report = report_json(&env);
+    assert_eq!(report["mode"], "practice");
+    let attempts = report["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "{report}");
+    for a in attempts {
+        assert_eq!(a["score"], 10.0);
+        assert_eq!(a["grader"], "self");
+        assert_eq!(a["cut_off"], false);
+    }
+    let answers: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["answer"].as_str().unwrap())
+        .collect();
+    assert!(
+        answers.contains(&"second answer\nmore of it"),
+        "{answers:?}"
+    );
+}
+
+#[test]
+fn enter_accepts_the_cue_guess_and_choices_map_to_coverage() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    // The answer mentions regressions only: the guesses are y, n, n; Enter takes them.
+    let input = "It catches regressions.\n\n\n\np\n";
+    let out = env.run_with(
+        &[
+            "--bank",
+            "bank",
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+        ],
+        input,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("looks covered: mentions 'regressions'"),
+        "{out:?}"
+    );
+    let a = &report_json(&env)["attempts"][0];
+    // regressions 2 + refactor partial 0.5, of 4 -> 6.3
+    assert_eq!(a["score"], 6.3, "{a}");
+    assert_eq!(a["verdict"]["key_points"][2]["coverage"], "partial");
+}
+
+#[test]
+fn without_a_judge_practice_falls_back_to_self_grading_and_says_so_once() {
+    let env = Env::new();
+    env.write("bank/testing.toml", &two_question_bank());
+    let input = "one\n\nn\nn\nn\ntwo\n\ny\nn\nn\n";
+    let out = env.run_with(
+        &[
+            "--bank", "bank", "practice", "--topic", "testing", "--count", "2",
+        ],
+        input,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stderr.matches("Offline mode").count(), 1, "{out:?}");
+    assert!(out.stderr.contains("OPENAI_API_KEY"), "{out:?}");
+    let attempts = report_json(&env)["attempts"].as_array().unwrap().clone();
+    assert_eq!(attempts.len(), 2);
+    assert!(attempts.iter().all(|a| a["grader"] == "self"));
+}
+
+#[test]
+fn quit_and_skip_end_or_pass_questions() {
+    let env = Env::new();
+    env.write("bank/testing.toml", &two_question_bank());
+    let out = env.run_with(
+        &[
+            "--bank",
+            "bank",
+            "--offline",
+            "practice",
+            "--topic",
+            "testing",
+        ],
+        ":skip\n:quit\n",
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("No answers in this session"), "{out:?}");
+}
+
+#[test]
+fn a_judged_interview_grades_every_answer_and_reports() {
+    let t = Judged::new(|req, _| echo_verdict(req));
+    t.env.write("bank/testing.toml", &two_question_bank());
+    let input =
+        "Tests catch regressions.\nThey document how the code behaves.\n\nReviews catch bugs.\n\n";
+    let out = t.grill(
+        &[
+            "interview",
+            "--minutes",
+            "5",
+            "--count",
+            "2",
+            "--topic",
+            "testing",
+        ],
+        input,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Interview report"), "{out:?}");
+    let report = report_json(&t.env);
+    assert_eq!(report["mode"], "interview");
+    let attempts = report["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a["grader"] == "llm:test-model" && a["score"] == 10.0),
+        "{report}"
+    );
+    let mut answers: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["answer"].as_str().unwrap())
+        .collect();
+    answers.sort_unstable();
+    assert_eq!(
+        answers,
+        [
+            "Reviews catch bugs.",
+            "Tests catch regressions.\nThey document how the code behaves."
+        ]
+    );
+    assert_eq!(t.server.request_count(), 2);
+}
+
+#[test]
+fn an_answer_that_never_ends_is_cut_off_at_the_limit_and_kept() {
+    let t = Judged::new(|req, _| echo_verdict(req));
+    let mut cmd = t.env.command(&[
+        "--bank",
+        "bank",
+        "interview",
+        "--minutes",
+        "0.1",
+        "--count",
+        "1",
+    ]);
+    for (k, v) in t.vars() {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"I started to say that tests catch regressions\nand then\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    let start = Instant::now();
+    // Keep stdin open: the writer never finishes the answer.
+    let out = wait_with_timeout(child, Duration::from_secs(60));
+    let took = start.elapsed();
+    drop(stdin);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        took < Duration::from_secs(30),
+        "returned after {took:?}, not at the 6 s limit"
+    );
+    assert!(out.stdout.contains("cut off"), "{out:?}");
+    let a = &report_json(&t.env)["attempts"][0];
+    assert_eq!(a["cut_off"], true, "{a}");
+    assert_eq!(
+        a["answer"],
+        "I started to say that tests catch regressions\nand then"
+    );
+    assert!(a["seconds"].as_f64().unwrap() >= 5.0, "{a}");
+    assert_eq!(
+        a["grader"], "llm:test-model",
+        "the cut-off answer is graded as it stands: {a}"
+    );
+}
+
+#[test]
+fn report_prints_markdown_and_json_of_a_past_session() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let out = env.run_with(
+        &[
+            "--bank",
+            "bank",
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+        ],
+        "regressions\n\ny\nn\nn\n",
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let md = env.run(&["--bank", "bank", "report", "1", "--format", "md"]);
+    assert_eq!(md.code, 0, "{md:?}");
+    assert!(
+        md.stdout.starts_with("# Practice report — session 1"),
+        "{md:?}"
+    );
+    assert!(md.stdout.contains("| 1 | tq | 5.0 |"), "{md:?}");
+    let missing = env.run(&["report", "9"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no session 9"), "{missing:?}");
+}
