@@ -129,7 +129,10 @@ pub async fn grade_attempt(
     let grader = ctx.grader();
     if answer.trim().is_empty() {
         let verdict = empty_answer_verdict(question);
-        let _ = lock().record_verdict(attempt_id, "none", &verdict_value(&verdict), verdict.score);
+        let store = lock();
+        let _ = store.record_verdict(attempt_id, "none", &verdict_value(&verdict), verdict.score);
+        let _ =
+            crate::schedule::record(&store, &question.id, verdict.score, crate::store::now_utc());
         return Ok((verdict, "none".into()));
     }
     let key = cache_key(

@@ -78,28 +78,8 @@ pub fn review(settings: &Settings, args: &ReviewArgs) -> Result<()> {
     if args.json {
         return Err(Error::input("--json goes with --list").with_hint("grill review --list --json"));
     }
-    let plan = review_plan(&store, &bank, args.count, now)?;
-    let mut out = render::stdout();
-    if plan.is_empty() {
-        writeln!(
-            out,
-            "Nothing to review yet: every graded answer puts its question on the schedule."
-        )?;
-        return Ok(());
-    }
-    writeln!(out, "{BOLD}A review session would ask:{BOLD:#}")?;
-    for id in &plan {
-        let q = bank.require(id)?;
-        writeln!(
-            out,
-            "  {CYAN}{id}{CYAN:#}  {}",
-            render::truncate(&q.question, 70)
-        )?;
-    }
-    Err(
-        Error::failure("the interactive `grill review` session is not built yet")
-            .with_hint("`grill review --list` shows the whole schedule"),
-    )
+    drop(store);
+    crate::commands::session::review(settings, &bank, args.count)
 }
 
 fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()> {

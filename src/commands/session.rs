@@ -358,12 +358,11 @@ fn run_practice(runner: &mut Runner<'_>, questions: &[&Question], mode: &str) ->
 }
 
 /// `grill review`: the questions due now, then the weakest.
-pub fn review(settings: &Settings, count: usize) -> Result<()> {
-    let bank = Bank::load(&settings.bank_dirs)?;
-    let mut runner = Runner::new(settings, &bank, "review")?;
+pub fn review(settings: &Settings, bank: &Bank, count: usize) -> Result<()> {
+    let mut runner = Runner::new(settings, bank, "review")?;
     let ids = crate::commands::review::review_plan(
         &lock(&runner.store),
-        &bank,
+        bank,
         count,
         crate::store::now_utc(),
     )?;

@@ -34,14 +34,15 @@ pub fn status_text(limits: &Limits, now: Instant) -> (String, bool) {
     let session_left = limits.session.saturating_duration_since(now);
     let question_left = limits.question.map(|q| q.saturating_duration_since(now));
     let warn = question_left.is_some_and(|q| q <= WARN) || session_left <= WARN;
+    let icon = if warn { "⚠" } else { "⏱" };
     let text = match question_left {
         Some(q) => format!(
-            " ⏱ {} · this question {} left · interview {} left ",
+            " {icon} {} · this question {} left · interview {} left ",
             limits.label,
             clock(q),
             clock(session_left)
         ),
-        None => format!(" ⏱ interview {} left ", clock(session_left)),
+        None => format!(" {icon} interview {} left ", clock(session_left)),
     };
     (text, warn)
 }
@@ -172,7 +173,11 @@ mod tests {
             " ⏱ question 1/4 · this question 2:05 left · interview 10:00 left "
         );
         assert!(!warn);
-        let (_, warn) = status_text(&l, now + Duration::from_secs(70));
+        let (text, warn) = status_text(&l, now + Duration::from_secs(70));
         assert!(warn);
+        assert!(
+            text.starts_with(" ⚠ question 1/4 · this question 0:55 left"),
+            "{text}"
+        );
     }
 }

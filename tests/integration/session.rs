@@ -257,3 +257,134 @@ fn report_prints_markdown_and_json_of_a_past_session() {
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("no session 9"), "{missing:?}");
 }
+
+#[test]
+fn grade_offline_prints_a_labelled_keyword_estimate_and_stores_it() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let out = env.run_with(
+        &[
+            "--bank",
+            "bank",
+            "--offline",
+            "grade",
+            "--question",
+            "tq",
+            "--json",
+        ],
+        "We refactor safely and catch regressions.",
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = out.json();
+    assert_eq!(v["grader"], "cues");
+    // regressions (2) and refactor (1) of 4 -> 7.5
+    assert_eq!(v["score"], 7.5, "{v}");
+    assert_eq!(v["key_points"][0]["evidence"], "regressions");
+    assert!(
+        v["feedback"].as_str().unwrap().contains("Keyword estimate"),
+        "{v}"
+    );
+
+    let human = env.run_with(
+        &["--bank", "bank", "--offline", "grade", "--question", "tq"],
+        "regressions",
+        &[],
+    );
+    assert!(
+        human
+            .stdout
+            .contains("Keyword estimate only: no judge read this answer."),
+        "{human:?}"
+    );
+    assert!(
+        human.stdout.contains("graded by cues (keyword estimate)"),
+        "{human:?}"
+    );
+}
+
+#[test]
+fn config_shows_where_each_setting_came_from_and_never_the_key() {
+    let env = Env::new();
+    env.write("config.toml", "model = \"from-file\"\ntimeout = 30\n");
+    let out = env.run_with(
+        &["--model", "from-flag", "config", "--json"],
+        "",
+        &[
+            ("OPENAI_API_KEY", "sk-test-CONFIGKEY-42"),
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = out.json();
+    assert_eq!(v["model"]["value"], "from-flag");
+    assert_eq!(v["model"]["from"], "flag --model");
+    assert_eq!(v["timeout_secs"]["from"], "config file");
+    assert_eq!(v["base_url"]["from"], "env OPENAI_BASE_URL");
+    assert_eq!(v["api_key"], "set (env OPENAI_API_KEY)");
+    assert!(!out.stdout.contains("CONFIGKEY"));
+    let human = env.run_with(
+        &["config"],
+        "",
+        &[("OPENAI_API_KEY", "sk-test-CONFIGKEY-42")],
+    );
+    assert!(
+        human
+            .stdout
+            .contains("api_key      set (env OPENAI_API_KEY)"),
+        "{human:?}"
+    );
+    assert!(!human.stdout.contains("CONFIGKEY"));
+}
+
+#[test]
+fn review_asks_the_questions_that_came_due() {
+    let env = Env::new();
+    env.write("bank/testing.toml", &two_question_bank());
+    let day1 = [("GRILL_NOW", "2026-03-02T10:00:00Z")];
+    // tq answered badly, tq2 well, both self-graded.
+    let out = env.run_with(
+        &[
+            "--bank",
+            "bank",
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+        ],
+        "no idea\n\nn\nn\nn\n",
+        &day1,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = env.run_with(
+        &[
+            "--bank",
+            "bank",
+            "--offline",
+            "practice",
+            "--question",
+            "tq2",
+        ],
+        "knowledge and bugs and style\n\ny\ny\ny\n",
+        &day1,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+
+    let day2 = [("GRILL_NOW", "2026-03-03T10:00:00Z")];
+    let list = env.run_with(&["--bank", "bank", "review", "--list", "--json"], "", &day2);
+    assert_eq!(list.json()[0]["id"], "tq", "{list:?}");
+    let out = env.run_with(
+        &["--bank", "bank", "--offline", "review", "--count", "1"],
+        "tests catch regressions\n\ny\nn\nn\n",
+        &day2,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("Why do we test?"),
+        "the due question is asked: {out:?}"
+    );
+    assert!(!out.stdout.contains("Why review code?"), "{out:?}");
+    let report = report_json(&env);
+    assert_eq!(report["mode"], "review");
+    assert_eq!(report["attempts"][0]["question_id"], "tq");
+}
