@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::bank::{Bank, Question};
+use crate::bank::Question;
 use crate::judge::{Coverage, Verdict};
 use crate::store::Attempt;
 use crate::ui::render::{clean, wrap, BOLD, CYAN, DIM, GREEN, RED, YELLOW};
@@ -143,18 +143,13 @@ pub fn session_json(session_id: i64, mode: &str, started_at: &str, attempts: &[A
     })
 }
 
-/// Key points an attempt missed, by their wording.
-fn missed(bank: &Bank, attempt: &Attempt, verdict: &Verdict) -> Vec<String> {
-    let question = bank.get(&attempt.question_id);
+/// Ids of the key points an attempt missed.
+fn missed(verdict: &Verdict) -> Vec<String> {
     verdict
         .key_points
         .iter()
         .filter(|p| p.coverage == Coverage::Missing)
-        .map(|p| {
-            question
-                .and_then(|q| q.key_points.iter().find(|k| k.id == p.id))
-                .map_or_else(|| p.id.clone(), |k| k.id.clone())
-        })
+        .map(|p| p.id.clone())
         .collect()
 }
 
@@ -185,7 +180,6 @@ pub fn weakest_topic(attempts: &[Attempt]) -> Option<(String, f64)> {
 
 /// The end-of-session report, for a terminal (`markdown = false`) or for notes.
 pub fn session_text(
-    bank: &Bank,
     session_id: i64,
     mode: &str,
     started_at: &str,
@@ -241,7 +235,7 @@ pub fn session_text(
         };
         let missed = verdict
             .as_ref()
-            .map(|v| missed(bank, a, v).join(", "))
+            .map(|v| missed(v).join(", "))
             .unwrap_or_default();
         let cut = if a.cut_off { "yes" } else { "" };
         if markdown {

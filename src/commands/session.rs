@@ -23,8 +23,7 @@ use crate::ui::input::{self, Answer, Line, LineSource};
 use crate::ui::render::{self, BOLD, CYAN, DIM, YELLOW};
 
 /// What a session needs, built once.
-struct Runner<'a> {
-    bank: &'a Bank,
+struct Runner {
     store: Arc<Mutex<Store>>,
     src: Box<dyn LineSource>,
     judge: Option<Arc<JudgeCtx>>,
@@ -90,8 +89,8 @@ fn seed() -> u64 {
         .unwrap_or_else(|| fastrand::u64(..))
 }
 
-impl<'a> Runner<'a> {
-    fn new(settings: &Settings, bank: &'a Bank, mode: &str) -> Result<Runner<'a>> {
+impl Runner {
+    fn new(settings: &Settings, mode: &str) -> Result<Runner> {
         let store = Store::open(&settings.db_path.value)?;
         let judge = choose_judge(settings)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -103,7 +102,6 @@ impl<'a> Runner<'a> {
         let interactive = src.interactive();
         let session_id = store.start_session(mode)?;
         Ok(Runner {
-            bank,
             store: Arc::new(Mutex::new(store)),
             src,
             judge,
@@ -308,7 +306,7 @@ impl<'a> Runner<'a> {
         write!(
             out,
             "{}",
-            report::session_text(self.bank, self.session_id, mode, &started, &attempts, false)
+            report::session_text(self.session_id, mode, &started, &attempts, false)
         )?;
         Ok(())
     }
@@ -332,7 +330,7 @@ pub fn practice(settings: &Settings, args: &PracticeArgs) -> Result<()> {
         questions: args.questions.clone(),
     };
     session::candidates(&bank, &filter)?;
-    let mut runner = Runner::new(settings, &bank, "practice")?;
+    let mut runner = Runner::new(settings, "practice")?;
     let mut questions = plan(&bank, &runner.store, &filter, args.order)?;
     let count = args.count.unwrap_or(if args.questions.is_empty() {
         5
@@ -347,7 +345,7 @@ pub fn practice(settings: &Settings, args: &PracticeArgs) -> Result<()> {
 }
 
 /// Runs an untimed practice over `questions`; `review` uses it too.
-fn run_practice(runner: &mut Runner<'_>, questions: &[&Question], mode: &str) -> Result<()> {
+fn run_practice(runner: &mut Runner, questions: &[&Question], mode: &str) -> Result<()> {
     let total = questions.len();
     for (i, q) in questions.iter().enumerate() {
         if let Step::Stop = runner.practice_one(q, i + 1, total)? {
@@ -359,7 +357,7 @@ fn run_practice(runner: &mut Runner<'_>, questions: &[&Question], mode: &str) ->
 
 /// `grill review`: the questions due now, then the weakest.
 pub fn review(settings: &Settings, bank: &Bank, count: usize) -> Result<()> {
-    let mut runner = Runner::new(settings, bank, "review")?;
+    let mut runner = Runner::new(settings, "review")?;
     let ids = crate::commands::review::review_plan(
         &lock(&runner.store),
         bank,
@@ -387,7 +385,7 @@ pub fn interview(settings: &Settings, args: &InterviewArgs) -> Result<()> {
         questions: args.questions.clone(),
     };
     session::candidates(&bank, &filter)?;
-    let mut runner = Runner::new(settings, &bank, "interview")?;
+    let mut runner = Runner::new(settings, "interview")?;
     let ordered = plan(&bank, &runner.store, &filter, None)?;
     let questions = if args.questions.is_empty() {
         session::spread(&ordered, args.count)
@@ -517,7 +515,6 @@ pub fn report(
         Error::input(format!("no session {id}")).with_hint("`grill history` shows past attempts")
     })?;
     let attempts = store.session_attempts(id)?;
-    let bank = Bank::load(&settings.bank_dirs)?;
     let mut out = render::stdout();
     match format {
         crate::cli::ReportFormat::Json => {
@@ -531,12 +528,12 @@ pub fn report(
         crate::cli::ReportFormat::Md => write!(
             out,
             "{}",
-            report::session_text(&bank, id, &mode, &started, &attempts, true)
+            report::session_text(id, &mode, &started, &attempts, true)
         )?,
         crate::cli::ReportFormat::Text => write!(
             out,
             "{}",
-            report::session_text(&bank, id, &mode, &started, &attempts, false)
+            report::session_text(id, &mode, &started, &attempts, false)
         )?,
     }
     Ok(())
