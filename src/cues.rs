@@ -3,8 +3,14 @@
 //! Each cue is a set of alternatives separated by `|`; an alternative is one or
 //! more words, and it matches where the answer has that many consecutive words,
 //! each starting with the cue's word (case-insensitive). A key point whose cues
-//! all match looks covered, one with some matching looks partial. This is a
-//! keyword estimate, labelled as such wherever it is shown.
+//! all match looks covered, one with some matching looks partial; a point with
+//! three or more cues also looks covered when only one of them is missing.
+//! This is a keyword estimate, labelled as such wherever it is shown.
+//!
+//! Measured against hand-labelled answers in `tests/fixtures/cues.json`
+//! (`tests/integration/cues_eval.rs`): "looks covered" is almost always right
+//! (precision about 0.98) but finds only about 60% of the truly covered points,
+//! because a candidate who paraphrases misses the cue words.
 
 use crate::bank::KeyPoint;
 use crate::judge::Coverage;
@@ -51,6 +57,21 @@ fn split_alternative(alternative: &str) -> Vec<String> {
     Words::new(alternative).0
 }
 
+/// The guess from how many of a point's cues matched. Every cue matching is
+/// covered; with three or more cues, one may be missing, since the third cue is
+/// usually a detail a correct answer can word differently (measured on the
+/// labelled set: it adds covered points at almost no loss of precision). With
+/// one or two cues a single missing cue means partial.
+fn coverage(matched: usize, total: usize) -> Coverage {
+    if total == 0 || matched == 0 {
+        Coverage::Missing
+    } else if matched == total || (total >= 3 && matched + 1 >= total) {
+        Coverage::Covered
+    } else {
+        Coverage::Partial
+    }
+}
+
 /// Matches one key point's cues against an answer.
 pub fn match_point(words: &Words, point: &KeyPoint) -> CueMatch {
     let mut matched = Vec::new();
@@ -63,13 +84,7 @@ pub fn match_point(words: &Words, point: &KeyPoint) -> CueMatch {
         }
     }
     let total = point.cues.len();
-    let coverage = if total == 0 || matched.is_empty() {
-        Coverage::Missing
-    } else if matched.len() == total {
-        Coverage::Covered
-    } else {
-        Coverage::Partial
-    };
+    let coverage = coverage(matched.len(), total);
     CueMatch {
         coverage,
         matched,
@@ -147,6 +162,86 @@ mod tests {
             Coverage::Missing
         );
         assert_eq!(match_point(&words, &point(&[])).coverage, Coverage::Missing);
+    }
+
+    #[test]
+    fn three_or_more_cues_allow_one_missing() {
+        let words = Words::new("the logits are divided by T before the softmax");
+        // Three cues, two match: covered.
+        let m = match_point(&words, &point(&["logit", "softmax", "temperature"]));
+        assert_eq!(m.coverage, Coverage::Covered);
+        assert_eq!(m.matched, ["logits", "softmax"]);
+        assert_eq!(m.total, 3);
+        // Three cues, one matches: partial.
+        assert_eq!(
+            match_point(&words, &point(&["logit", "greedy", "temperature"])).coverage,
+            Coverage::Partial
+        );
+        // Four cues, three match: covered; two match: partial.
+        assert_eq!(
+            match_point(&words, &point(&["logit", "softmax", "divid", "greedy"])).coverage,
+            Coverage::Covered
+        );
+        assert_eq!(
+            match_point(&words, &point(&["logit", "softmax", "greedy", "argmax"])).coverage,
+            Coverage::Partial
+        );
+        // Two cues, one matches: still partial.
+        assert_eq!(
+            match_point(&words, &point(&["logit", "greedy"])).coverage,
+            Coverage::Partial
+        );
+        // A one-cue point is covered or missing.
+        assert_eq!(
+            match_point(&words, &point(&["softmax"])).coverage,
+            Coverage::Covered
+        );
+        assert_eq!(
+            match_point(&words, &point(&["greedy"])).coverage,
+            Coverage::Missing
+        );
+    }
+
+    #[test]
+    fn describe_counts_the_cues_of_a_partial_match() {
+        let words = Words::new("we cache by hash of the request");
+        let m = match_point(&words, &point(&["hash", "ttl|expir"]));
+        assert_eq!(describe(&m), "looks partial: mentions 'hash' (1 of 2 cues)");
+        let m = match_point(&words, &point(&["ttl"]));
+        assert_eq!(describe(&m), "looks missing: none of its cues");
+    }
+
+    #[test]
+    fn apostrophes_and_punctuation_split_words_the_same_in_cue_and_answer() {
+        let words = Words::new("It doesn't contain the answer; use a ReAct-style loop.");
+        let m = match_point(&words, &point(&["doesn't contain", "react style"]));
+        assert_eq!(m.coverage, Coverage::Covered);
+        assert_eq!(m.matched, ["doesn t contain", "react style"]);
+    }
+
+    #[test]
+    fn a_cue_longer_than_the_answer_or_empty_matches_nothing() {
+        let words = Words::new("short");
+        assert_eq!(words.find(&split_alternative("short answer")), None);
+        assert_eq!(words.find(&[]), None);
+        assert_eq!(Words::new("").find(&split_alternative("x")), None);
+    }
+
+    #[test]
+    fn match_all_keeps_the_order_of_the_key_points() {
+        let points = [
+            point(&["alpha"]),
+            point(&["beta", "gamma"]),
+            point(&["delta"]),
+        ];
+        let got: Vec<Coverage> = match_all("Gamma and alpha", &points)
+            .into_iter()
+            .map(|m| m.coverage)
+            .collect();
+        assert_eq!(
+            got,
+            [Coverage::Covered, Coverage::Partial, Coverage::Missing]
+        );
     }
 
     #[test]

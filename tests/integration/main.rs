@@ -6,6 +6,7 @@
 mod common;
 
 mod browse;
+mod cues_eval;
 mod grade;
 mod progress;
 mod pty;
