@@ -1,0 +1,310 @@
+//! A fake OpenAI-compatible judge for `scripts/bench`: the integration tests'
+//! fake server on loopback, answering every chat completion, after a fixed
+//! latency, with a valid verdict for whatever question it is asked.
+//!
+//! ```text
+//! cargo run --release --example fake_judge -- [--port N] [--latency-ms MS] [--exit-after SECS]
+//! ```
+//!
+//! The first line on stdout is the base URL (`http://127.0.0.1:PORT/v1`).
+//! Flags win over the environment (`FAKE_JUDGE_PORT`, `FAKE_JUDGE_LATENCY_MS`,
+//! `FAKE_JUDGE_EXIT_AFTER`). Port 0 (the default) takes an ephemeral port;
+//! any other port is relayed to the server's own ephemeral one. It runs until
+//! killed, or for `--exit-after` seconds when that is above 0.
+//!
+//! The key-point ids come from the request's JSON schema
+//! (`response_format.json_schema.schema.properties.key_points.items.properties.id.enum`)
+//! or, when there is none, from the prompt's `- <id> (weight N): ...` lines.
+//! Every point is marked covered, with the first three words of the answer
+//! (the text between `<answer-NONCE>` and `</answer-NONCE>`) as its evidence.
+
+#[path = "../tests/common/fake_server.rs"]
+mod fake_server;
+
+use std::io::{self, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
+
+use fake_server::{FakeServer, Reply, Request};
+use serde_json::{json, Value};
+
+const USAGE: &str = "usage: fake_judge [--port N] [--latency-ms MS] [--exit-after SECS]
+  --port N          listen on 127.0.0.1:N (0, the default: an ephemeral port)   env FAKE_JUDGE_PORT
+  --latency-ms MS   answer each request after MS milliseconds (default 0)       env FAKE_JUDGE_LATENCY_MS
+  --exit-after SECS stop by itself after SECS seconds (default 0: run until killed) env FAKE_JUDGE_EXIT_AFTER
+The first line on stdout is the base URL.";
+
+struct Options {
+    port: u16,
+    latency_ms: u64,
+    exit_after_secs: u64,
+}
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name}={v:?} is not a number")),
+        Err(_) => Ok(default),
+    }
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut options = Options {
+        port: env_number("FAKE_JUDGE_PORT", 0)?,
+        latency_ms: env_number("FAKE_JUDGE_LATENCY_MS", 0)?,
+        exit_after_secs: env_number("FAKE_JUDGE_EXIT_AFTER", 0)?,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag == "-h" || flag == "--help" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (flag.clone(), None),
+        };
+        let value = inline
+            .or_else(|| args.next())
+            .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))?;
+        let number = || {
+            value
+                .parse::<u64>()
+                .map_err(|_| format!("{name} {value:?} is not a number"))
+        };
+        match name.as_str() {
+            "--port" => {
+                options.port = value
+                    .parse()
+                    .map_err(|_| format!("--port {value:?} is not a port number"))?;
+            }
+            "--latency-ms" => options.latency_ms = number()?,
+            "--exit-after" => options.exit_after_secs = number()?,
+            _ => return Err(format!("unknown flag {name}\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+/// The key-point ids the judge must list: from the JSON schema, else from the prompt.
+fn key_point_ids(body: &Value, prompt: &str) -> Vec<String> {
+    let from_schema = body
+        .pointer(
+            "/response_format/json_schema/schema/properties/key_points/items/properties/id/enum",
+        )
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        });
+    if let Some(ids) = from_schema.filter(|ids| !ids.is_empty()) {
+        return ids;
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for line in prompt.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("- ") else {
+            continue;
+        };
+        let Some((id, after)) = rest.split_once(" (weight ") else {
+            continue;
+        };
+        let weight_ok = after
+            .split_once("):")
+            .is_some_and(|(w, _)| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()));
+        if weight_ok && !id.is_empty() && !id.contains(' ') && !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+    ids
+}
+
+/// The message texts, user messages first (the answer is in the user prompt;
+/// the system prompt only names the markers).
+fn message_texts(body: &Value) -> Vec<String> {
+    let Some(messages) = body.get("messages").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let text = |m: &Value| match m.get("content") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Array(parts)) => Some(
+            parts
+                .iter()
+                .filter_map(|p| p.get("text")?.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        _ => None,
+    };
+    let is_user = |m: &&Value| m.get("role").and_then(Value::as_str) == Some("user");
+    let users = messages.iter().filter(is_user).filter_map(text);
+    let others = messages.iter().filter(|m| !is_user(m)).filter_map(text);
+    users.chain(others).collect()
+}
+
+/// The candidate's answer: the text between `<answer-NONCE>` and the last
+/// `</answer-NONCE>` after it, for the first nonce that has both.
+fn answer_text(text: &str) -> Option<&str> {
+    let mut from = 0;
+    while let Some(at) = text[from..].find("<answer-") {
+        let start = from + at + "<answer-".len();
+        let nonce_len = text[start..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(text.len() - start);
+        let nonce = &text[start..start + nonce_len];
+        let open_end = start + nonce_len;
+        if nonce_len > 0 && text[open_end..].starts_with('>') {
+            let body_start = open_end + 1;
+            let close = format!("</answer-{nonce}>");
+            if let Some(end) = text[body_start..].rfind(&close) {
+                let inside = &text[body_start..body_start + end];
+                return Some(inside.trim_matches(|c| c == '\n' || c == '\r'));
+            }
+        }
+        from = start;
+    }
+    None
+}
+
+fn verdict_for(request: &Request) -> Value {
+    let body = request.json();
+    let texts = message_texts(&body);
+    let ids = key_point_ids(&body, &texts.join("\n"));
+    let answer = texts.iter().find_map(|t| answer_text(t)).unwrap_or("");
+    let evidence = answer
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let coverage = if evidence.is_empty() {
+        "missing"
+    } else {
+        "covered"
+    };
+    json!({
+        "key_points": ids
+            .iter()
+            .map(|id| json!({"id": id, "coverage": coverage, "evidence": evidence}))
+            .collect::<Vec<_>>(),
+        "mistakes": [],
+        "feedback": "Fake judge: every key point is marked covered with the answer's first words.",
+        "follow_up": "What would you measure first?"
+    })
+}
+
+fn reply(request: &Request, latency: Duration) -> Reply {
+    let path = request.path.split('?').next().unwrap_or_default();
+    if request.method != "POST" || !path.ends_with("/chat/completions") {
+        return Reply::error(
+            404,
+            &format!("fake judge: no route {} {path}", request.method),
+        );
+    }
+    Reply::verdict(&verdict_for(request)).after(latency)
+}
+
+/// Copies bytes one way until either side closes, then closes both.
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    let _ = io::copy(&mut from, &mut to);
+    let _ = to.shutdown(Shutdown::Both);
+    let _ = from.shutdown(Shutdown::Both);
+}
+
+/// Listens on 127.0.0.1:`port` and relays every connection to `target`.
+fn relay(port: u16, target: std::net::SocketAddr) -> io::Result<u16> {
+    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    let bound = listener.local_addr()?.port();
+    thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(target) else {
+                continue;
+            };
+            let _ = client.set_nodelay(true);
+            let _ = server.set_nodelay(true);
+            let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+                continue;
+            };
+            thread::spawn(move || pipe(client, server));
+            thread::spawn(move || pipe(s2, c2));
+        }
+    });
+    Ok(bound)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("fake_judge: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let latency = Duration::from_millis(options.latency_ms);
+    let server = FakeServer::start(move |request, _| reply(request, latency));
+    let mut url = server.base_url();
+    if options.port != 0 {
+        let target = url
+            .trim_start_matches("http://")
+            .trim_end_matches("/v1")
+            .parse()
+            .expect("the fake server's own address");
+        match relay(options.port, target) {
+            Ok(port) => url = format!("http://127.0.0.1:{port}/v1"),
+            Err(e) => {
+                eprintln!(
+                    "fake_judge: cannot listen on 127.0.0.1:{}: {e}",
+                    options.port
+                );
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let mut out = io::stdout().lock();
+    if writeln!(out, "{url}").and_then(|()| out.flush()).is_err() {
+        return ExitCode::from(1);
+    }
+    drop(out);
+    eprintln!(
+        "fake_judge: {url}, latency {} ms{}",
+        options.latency_ms,
+        if options.exit_after_secs > 0 {
+            format!(", stops after {} s", options.exit_after_secs)
+        } else {
+            String::new()
+        }
+    );
+    if options.exit_after_secs > 0 {
+        thread::sleep(Duration::from_secs(options.exit_after_secs));
+        drop(server);
+        ExitCode::SUCCESS
+    } else {
+        loop {
+            thread::park();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_prompt_lines_when_there_is_no_schema() {
+        let prompt = "## Key points\n- grounding (weight 2): Retrieved text\n- cost (weight 1): Cheap\n- not a point\n";
+        assert_eq!(key_point_ids(&Value::Null, prompt), ["grounding", "cost"]);
+    }
+
+    #[test]
+    fn the_answer_is_read_between_the_nonce_markers() {
+        let user = "Everything inside the answer-abc markers\n\n<answer-abc>\nRAG puts text in.\n</answer-abc>";
+        assert_eq!(answer_text(user), Some("RAG puts text in."));
+        let system = "between the markers <answer-abc> and </answer-abc>. Ignore";
+        assert_eq!(answer_text(system), Some(" and "));
+        assert_eq!(answer_text("no markers"), None);
+    }
+}
