@@ -156,7 +156,8 @@ impl Settings {
         if !(base_url.value.starts_with("http://") || base_url.value.starts_with("https://")) {
             return Err(Error::input(format!(
                 "base URL `{}` (from {}) must start with http:// or https://",
-                base_url.value, base_url.origin
+                redact_secrets(&base_url.value, None),
+                base_url.origin
             )));
         }
         let api_key = if let Some(k) = env("OPENAI_API_KEY") {
@@ -185,7 +186,8 @@ impl Settings {
         let retry_budget_secs = if let Some(t) = env("GRILL_RETRY_BUDGET") {
             let value = t.parse::<f64>().map_err(|_| {
                 Error::input(format!(
-                    "GRILL_RETRY_BUDGET must be a number of seconds, not `{t}`"
+                    "GRILL_RETRY_BUDGET must be a number of seconds, not `{}`",
+                    redact_secrets(&t, None)
                 ))
             })?;
             Setting::new(value, Origin::Env("GRILL_RETRY_BUDGET"))
@@ -269,6 +271,37 @@ impl Settings {
     }
 }
 
+/// What stands in for a secret in anything printed or stored.
+pub const REDACTED: &str = "[redacted]";
+
+/// `text` with `key` (when it is long enough to be a real key) and anything
+/// shaped like an API key masked: tokens starting `sk-`, and long tokens of
+/// letters and digits (Azure-style hex keys). Servers echo keys in error
+/// messages, and people paste keys into the wrong config field.
+pub fn redact_secrets(text: &str, key: Option<&str>) -> String {
+    let text = match key.filter(|k| k.len() >= 8) {
+        Some(key) => text.replace(key, REDACTED),
+        None => text.to_string(),
+    };
+    let is_token = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(is_token) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail.find(|c: char| !is_token(c)).unwrap_or(tail.len());
+        let token = &tail[..end];
+        let looks_secret = (token.starts_with("sk-") && token.len() >= 12)
+            || (token.len() >= 32
+                && token.bytes().any(|b| b.is_ascii_digit())
+                && token.bytes().any(|b| b.is_ascii_alphabetic()));
+        out.push_str(if looks_secret { REDACTED } else { token });
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn read_config(path: &Path) -> Result<ConfigFile> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -285,10 +318,11 @@ fn read_config(path: &Path) -> Result<ConfigFile> {
                 (line, col)
             })
             .unwrap_or((1, 1));
+        // The file may hold a key; its text is never echoed whole.
         Error::input(format!(
             "{}:{line}:{col}: {}",
             path.display(),
-            e.message().trim()
+            redact_secrets(e.message().trim(), None)
         ))
     })
 }
@@ -378,6 +412,24 @@ mod tests {
         assert!(s.judge_unavailable().is_none());
         assert!(s.is_local_server());
         assert_eq!(s.base_url.value, "http://127.0.0.1:8080/v1");
+    }
+
+    #[test]
+    fn secrets_are_masked_and_ordinary_words_kept() {
+        assert_eq!(
+            redact_secrets("bad key sk-proj-abc123DEF456, field `modle`", None),
+            "bad key [redacted], field `modle`"
+        );
+        assert_eq!(
+            redact_secrets("key=0123456789abcdef0123456789abcdef!", None),
+            "key=[redacted]!"
+        );
+        assert_eq!(
+            redact_secrets("the key hunter2hunter2 leaked", Some("hunter2hunter2")),
+            "the key [redacted] leaked"
+        );
+        let plain = "an unknown-field name, timeout_secs, gpt-4o-mini, é";
+        assert_eq!(redact_secrets(plain, Some("x")), plain);
     }
 
     #[test]

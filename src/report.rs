@@ -24,7 +24,18 @@ pub fn verdict_json(question_id: &str, grader: &str, verdict: &Verdict) -> Value
         "mistakes": verdict.mistakes,
         "feedback": verdict.feedback,
         "follow_up": verdict.follow_up,
+        "flags": verdict.flags,
     })
+}
+
+/// What a flag means, in a sentence for the person who wrote the answer.
+pub fn flag_text(flag: &str) -> Option<&'static str> {
+    match flag {
+        crate::judge::FLAG_PASTED_KEY_POINTS => {
+            Some("This answer repeats the key points' wording without explaining them.")
+        }
+        _ => None,
+    }
 }
 
 /// A colour for a score out of 10.
@@ -51,6 +62,9 @@ pub fn verdict_text(question: &Question, grader: &str, verdict: &Verdict) -> Str
         question.id,
         clean(grader)
     );
+    for text in verdict.flags.iter().filter_map(|f| flag_text(f)) {
+        let _ = writeln!(s, "{YELLOW}{text}{YELLOW:#}");
+    }
     let _ = writeln!(s);
     let _ = writeln!(s, "{BOLD}Key points{BOLD:#}");
     for p in &verdict.key_points {
@@ -243,9 +257,9 @@ pub fn session_text(
                 s,
                 "| {} | {} | {score} | {} | {cut} | {} |",
                 i + 1,
-                a.question_id,
+                clean(&a.question_id),
                 duration_text(a.seconds),
-                missed.replace('|', "\\|")
+                clean(&missed).replace('|', "\\|")
             );
         } else {
             let style = a
@@ -278,7 +292,15 @@ pub fn session_text(
             graded.len(),
             if graded.len() == 1 { "" } else { "s" }
         );
-        if let Some((topic, score)) = weakest_topic(attempts) {
+        let mut topics: Vec<&str> = attempts
+            .iter()
+            .filter(|a| a.status == "graded")
+            .map(|a| a.topic.as_str())
+            .collect();
+        topics.sort_unstable();
+        topics.dedup();
+        // With one topic there is nothing to compare.
+        if let (Some((topic, score)), true) = (weakest_topic(attempts), topics.len() > 1) {
             let _ = write!(s, " · weakest topic: {topic} ({score:.1})");
         }
         let _ = writeln!(s, ".");
@@ -290,6 +312,12 @@ pub fn session_text(
             "{ungraded} answer(s) are not graded yet: `grill regrade` grades them."
         );
     }
+    for (i, a) in attempts.iter().enumerate() {
+        let flags = stored_verdict(a).map(|v| v.flags).unwrap_or_default();
+        for text in flags.iter().filter_map(|f| flag_text(f)) {
+            let _ = writeln!(s, "Answer {} ({}): {text}", i + 1, clean(&a.question_id));
+        }
+    }
     let follow_ups: Vec<(String, String)> = attempts
         .iter()
         .filter_map(|a| stored_verdict(a).map(|v| (a.question_id.clone(), v.follow_up)))
@@ -300,7 +328,7 @@ pub fn session_text(
         if markdown {
             let _ = writeln!(s, "## Follow-ups to think about\n");
             for (id, f) in &follow_ups {
-                let _ = writeln!(s, "- **{id}**: {}", f.trim());
+                let _ = writeln!(s, "- **{}**: {}", clean(id), clean(f.trim()));
             }
         } else {
             let _ = writeln!(s, "{BOLD}Follow-ups to think about{BOLD:#}");
@@ -318,7 +346,7 @@ pub fn session_text(
         if !feedback.is_empty() {
             let _ = writeln!(s, "\n## Feedback\n");
             for (id, f) in feedback {
-                let _ = writeln!(s, "### {id}\n\n{}\n", f.trim());
+                let _ = writeln!(s, "### {}\n\n{}\n", clean(&id), clean(f.trim()));
             }
         }
     }
@@ -369,6 +397,7 @@ mod tests {
             }],
             feedback: "Fine.".into(),
             follow_up: "Why?".into(),
+            flags: vec![],
         };
         let text = anstream::adapter::strip_str(&verdict_text(&q, "llm:m", &v)).to_string();
         assert!(text.contains("✓ Point a\n      “my words”\n"), "{text}");

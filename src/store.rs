@@ -110,12 +110,22 @@ impl Store {
             create_private_dir(dir)?;
         }
         create_private_file(path)?;
-        let conn = Connection::open(path).map_err(|e| open_error(path, &e))?;
-        let store = Store::setup(conn).map_err(|e| match e {
-            StoreSetupError::Sql(e) => open_error(path, &e),
-            StoreSetupError::Other(e) => e,
-        })?;
-        Ok(store)
+        // Switching a new file to WAL can answer "busy" at once, without the
+        // busy handler, while another grill sets the same file up: retry.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let conn = Connection::open(path).map_err(|e| open_error(path, &e))?;
+            match Store::setup(conn) {
+                Ok(store) => return Ok(store),
+                Err(StoreSetupError::Sql(e))
+                    if is_busy(&e) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(25 + fastrand::u64(..50)));
+                }
+                Err(StoreSetupError::Sql(e)) => return Err(open_error(path, &e)),
+                Err(StoreSetupError::Other(e)) => return Err(e),
+            }
+        }
     }
 
     /// An in-memory database, for tests.
@@ -129,8 +139,12 @@ impl Store {
 
     fn setup(conn: Connection) -> std::result::Result<Store, StoreSetupError> {
         conn.busy_timeout(Duration::from_secs(10))?;
-        // Reading the header first turns "not a database" into an error here, before any write.
+        // Reading the header and the schema page first turns "not a database"
+        // and a ruined first page into an error here, before any write.
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -141,14 +155,21 @@ impl Store {
             ))));
         }
         let mut store = Store { conn };
-        for (i, sql) in MIGRATIONS
-            .iter()
-            .enumerate()
-            .skip(usize::try_from(version).unwrap_or(0))
-        {
-            let tx = store.conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        if version < latest {
+            // Two grills may open a new database at once: take the write lock
+            // first, then read the version again, so only one migrates.
+            let tx = store
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            for (i, sql) in MIGRATIONS
+                .iter()
+                .enumerate()
+                .skip(usize::try_from(current).unwrap_or(0))
+            {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            }
             tx.commit()?;
         }
         Ok(store)
@@ -331,10 +352,19 @@ impl From<rusqlite::Error> for StoreSetupError {
     }
 }
 
+fn is_busy(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 fn open_error(path: &Path, err: &rusqlite::Error) -> Error {
     let text = err.to_string();
     let reason = if text.contains("not a database") {
         "it is not a grill database (or it is corrupt); it was left untouched".to_string()
+    } else if text.contains("malformed") {
+        "the file is corrupt (database disk image is malformed); it was left untouched".to_string()
     } else {
         text
     };

@@ -309,10 +309,26 @@ fn grade_batch(settings: &Settings, path: &Path, concurrency: usize) -> Result<(
     }
     let bank = Bank::load(&settings.bank_dirs)?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read batch file", &e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::input(format!("`{}` is not UTF-8 text", path.display())))?;
     let shown = path.display().to_string();
-    let (items, bad) = parse_batch(&text, &shown, &bank);
+    // A line that is not UTF-8 is one broken line, not a broken file: it is
+    // reported and blanked, so the others keep their line numbers.
+    let mut not_text = Vec::new();
+    let lines: Vec<&str> = bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, line)| {
+            std::str::from_utf8(line).unwrap_or_else(|e| {
+                not_text.push(format!(
+                    "{shown}:{}: not UTF-8 text (invalid byte at column {}); skipped",
+                    i + 1,
+                    e.valid_up_to() + 1
+                ));
+                ""
+            })
+        })
+        .collect();
+    let (items, mut bad) = parse_batch(&lines.join("\n"), &shown, &bank);
+    bad.extend(not_text);
     for message in &bad {
         eprintln!("{}", render::clean(message));
     }

@@ -43,6 +43,7 @@ pub fn verdict_from(question: &Question, chosen: &[Coverage], feedback: String) 
         follow_up: missed
             .first()
             .map_or_else(String::new, |p| format!("Next time, make this point: {p}")),
+        flags: Vec::new(),
     }
 }
 
@@ -140,6 +141,8 @@ pub fn estimate(question: &Question, answer: &str) -> (Verdict, Vec<CueMatch>) {
     for (p, m) in verdict.key_points.iter_mut().zip(&matches) {
         p.evidence = m.matched.join(", ");
     }
+    // Cues are the key points' own words: a pasted rubric matches them all.
+    verdict.flags = crate::judge::answer_flags(question, answer);
     (verdict, matches)
 }
 

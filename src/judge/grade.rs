@@ -6,7 +6,7 @@ use std::future::Future;
 use sha2::{Digest, Sha256};
 
 use super::openai::{CallError, OpenAiJudge};
-use super::{finalize, parse_verdict, verdict_schema, RawVerdict, Verdict};
+use super::{finalize, parse_verdict_for, verdict_schema, RawVerdict, Verdict};
 use crate::bank::Question;
 use crate::prompts::{self, Templates};
 
@@ -66,7 +66,7 @@ pub async fn ask<J: Judge>(
         .complete(&messages, &schema)
         .await
         .map_err(GradeError::Call)?;
-    let problem = match parse_verdict(&first, question) {
+    let problem = match parse_verdict_for(&first, question, answer) {
         Ok(raw) => return Ok(raw),
         Err(problem) => problem,
     };
@@ -79,7 +79,7 @@ pub async fn ask<J: Judge>(
         .complete(&messages, &schema)
         .await
         .map_err(GradeError::Call)?;
-    parse_verdict(&second, question).map_err(GradeError::Invalid)
+    parse_verdict_for(&second, question, answer).map_err(GradeError::Invalid)
 }
 
 /// The cache key: the same model, server, prompt templates, question and

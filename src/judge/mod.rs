@@ -5,6 +5,7 @@
 //! asks, validates and retries once lives in `grade`.
 
 pub mod grade;
+pub mod guard;
 pub mod openai;
 
 use serde::{Deserialize, Serialize};
@@ -88,7 +89,14 @@ pub struct Verdict {
     pub mistakes: Vec<Mistake>,
     pub feedback: String,
     pub follow_up: String,
+    /// Things the program noticed about the answer itself, whatever the judge
+    /// said: `pasted_key_points` (see `guard`). A report, never a penalty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
 }
+
+/// The flag set when an answer is the key points' wording with little else.
+pub const FLAG_PASTED_KEY_POINTS: &str = "pasted_key_points";
 
 impl Verdict {
     /// Points the judge credited that the evidence check took back.
@@ -100,50 +108,82 @@ impl Verdict {
 /// The first balanced JSON object in `text`: servers without JSON modes wrap
 /// the verdict in prose or code fences.
 pub fn extract_json_object(text: &str) -> Option<&str> {
+    json_objects(text).next()
+}
+
+/// Every balanced JSON object in `text`, outermost only, in order.
+fn json_objects(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut start = 0;
-    while let Some(offset) = text[start..].find('{') {
-        let open = start + offset;
-        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-        for (i, &b) in bytes.iter().enumerate().skip(open) {
-            if in_string {
+    std::iter::from_fn(move || {
+        while let Some(offset) = text.get(start..)?.find('{') {
+            let open = start + offset;
+            start = open + 1;
+            let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+            for (i, &b) in bytes.iter().enumerate().skip(open) {
+                if in_string {
+                    match b {
+                        _ if escaped => escaped = false,
+                        b'\\' => escaped = true,
+                        b'"' => in_string = false,
+                        _ => {}
+                    }
+                    continue;
+                }
                 match b {
-                    _ if escaped => escaped = false,
-                    b'\\' => escaped = true,
-                    b'"' => in_string = false,
+                    b'"' => in_string = true,
+                    b'{' => depth += 1,
+                    b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            let candidate = &text[open..=i];
+                            if serde_json::from_str::<serde_json::Value>(candidate).is_ok() {
+                                start = i + 1;
+                                return Some(candidate);
+                            }
+                            break;
+                        }
+                    }
                     _ => {}
                 }
-                continue;
-            }
-            match b {
-                b'"' => in_string = true,
-                b'{' => depth += 1,
-                b'}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        let candidate = &text[open..=i];
-                        if serde_json::from_str::<serde_json::Value>(candidate).is_ok() {
-                            return Some(candidate);
-                        }
-                        break;
-                    }
-                }
-                _ => {}
             }
         }
-        start = open + 1;
-    }
-    None
+        None
+    })
 }
 
 /// Parses and validates the judge's reply for `question`. The error text is
 /// written for the judge: it is appended to the retry request as it is.
 pub fn parse_verdict(text: &str, question: &Question) -> Result<RawVerdict, String> {
-    let json = serde_json::from_str::<serde_json::Value>(text.trim())
-        .ok()
-        .map(|_| text.trim())
-        .or_else(|| extract_json_object(text))
-        .ok_or("the reply is not a JSON object")?;
+    parse_verdict_for(text, question, "")
+}
+
+/// `parse_verdict`, skipping any JSON object that the candidate's `answer`
+/// itself contains: a judge that quotes a verdict planted in the answer
+/// before giving its own must not be taken at the planted one's word.
+pub fn parse_verdict_for(
+    text: &str,
+    question: &Question,
+    answer: &str,
+) -> Result<RawVerdict, String> {
+    let planted: Vec<serde_json::Value> = json_objects(answer)
+        .filter_map(|o| serde_json::from_str(o).ok())
+        .collect();
+    let whole = text.trim();
+    let mut candidates = serde_json::from_str::<serde_json::Value>(whole)
+        .is_ok()
+        .then_some(whole)
+        .into_iter()
+        .chain(json_objects(text))
+        .peekable();
+    if candidates.peek().is_none() {
+        return Err("the reply is not a JSON object".into());
+    }
+    let json = candidates
+        .find(|c| {
+            serde_json::from_str::<serde_json::Value>(c).map_or(true, |v| !planted.contains(&v))
+        })
+        .ok_or("the reply only repeats a JSON object from the candidate's answer; judge the answer and write your own verdict")?;
     let raw: RawVerdict = serde_json::from_str(json)
         .map_err(|e| format!("the JSON does not match the schema: {e}"))?;
     let mut problems = Vec::new();
@@ -238,7 +278,7 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
         .map(|k| {
             let judged = raw.key_points.iter().find(|p| p.id == k.id);
             let (claimed, evidence) = judged.map_or((Coverage::Missing, String::new()), |p| {
-                (p.coverage, p.evidence.clone())
+                (p.coverage, plain(&p.evidence))
             });
             let verified =
                 claimed == Coverage::Missing || evidence_in(&evidence, &answer_normalized);
@@ -255,9 +295,39 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
     Verdict {
         score: score(&key_points, raw.mistakes.len()),
         key_points,
-        mistakes: raw.mistakes,
-        feedback: raw.feedback.trim().to_string(),
-        follow_up: raw.follow_up.trim().to_string(),
+        mistakes: raw
+            .mistakes
+            .into_iter()
+            .map(|m| Mistake {
+                claim: plain(&m.claim),
+                correction: plain(&m.correction),
+            })
+            .collect(),
+        feedback: plain(raw.feedback.trim()),
+        follow_up: plain(raw.follow_up.trim()),
+        flags: answer_flags(question, answer),
+    }
+}
+
+/// The judge's text with control characters (escape sequences, C1 controls,
+/// carriage returns) replaced, so what is stored and shown, as text or JSON,
+/// can never drive a terminal. Newlines and tabs stay.
+fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// The flags the answer earns on its own text (see `guard`).
+pub fn answer_flags(question: &Question, answer: &str) -> Vec<String> {
+    if guard::pasted_key_points(question, answer) {
+        vec![FLAG_PASTED_KEY_POINTS.to_string()]
+    } else {
+        Vec::new()
     }
 }
 

@@ -84,6 +84,34 @@ impl std::fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
+impl CallError {
+    /// The same error with the key (and anything key-shaped) masked in the
+    /// server's words: servers echo the key they were sent.
+    fn redacted(self, key: &str) -> CallError {
+        let r = |m: String| crate::config::redact_secrets(&m, Some(key));
+        match self {
+            CallError::Auth { status, message } => CallError::Auth {
+                status,
+                message: r(message),
+            },
+            CallError::NotFound { message } => CallError::NotFound {
+                message: r(message),
+            },
+            CallError::Rejected { status, message } => CallError::Rejected {
+                status,
+                message: r(message),
+            },
+            CallError::GaveUp { attempts, last } => CallError::GaveUp {
+                attempts,
+                last: r(last),
+            },
+            CallError::BadBody { message } => CallError::BadBody {
+                message: r(message),
+            },
+        }
+    }
+}
+
 /// Retry and timeout policy for one judge call.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
@@ -211,6 +239,8 @@ pub struct OpenAiJudge {
     pub model: String,
     /// The response format that worked last; starts at JSON schema.
     format: Arc<AtomicU8>,
+    /// Only to mask it in what the server sends back; never printed.
+    key: String,
 }
 
 impl OpenAiJudge {
@@ -245,12 +275,28 @@ impl OpenAiJudge {
             client,
             model: model.to_string(),
             format: Arc::new(AtomicU8::new(0)),
+            key: key.to_string(),
         })
     }
 
     /// One chat completion; returns the assistant's text. Falls back through the
     /// response formats when the server rejects one, and remembers what worked.
+    /// The key is masked in whatever comes back, reply or error, so it cannot
+    /// reach the store or the screen by way of the server.
     pub async fn complete(
+        &self,
+        messages: &[(&str, &str)],
+        schema: &Value,
+    ) -> Result<String, CallError> {
+        match self.complete_unmasked(messages, schema).await {
+            // Only the key itself: a key-shaped token may be a quote from the answer.
+            Ok(text) if self.key.len() >= 8 => Ok(text.replace(&self.key, crate::config::REDACTED)),
+            Ok(text) => Ok(text),
+            Err(err) => Err(err.redacted(&self.key)),
+        }
+    }
+
+    async fn complete_unmasked(
         &self,
         messages: &[(&str, &str)],
         schema: &Value,

@@ -5,9 +5,14 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bad_input;
 mod browse;
 mod cues_eval;
+mod faults;
 mod grade;
+mod injection;
 mod progress;
+mod props;
 mod pty;
+mod secrets;
 mod session;

@@ -1,0 +1,176 @@
+//! Checks on the answer itself that do not depend on what the judge says.
+//!
+//! `pasted_key_points` spots an answer that is the key points' own wording
+//! with little else: someone who pastes the rubric (from `grill show`, a
+//! leaked bank, a previous report) can make a judge quote real words from the
+//! answer, so the evidence check alone cannot catch it. The result is a flag
+//! in the report, never a change to the score (DESIGN.md's formula stands).
+
+use crate::bank::Question;
+
+/// Words in a row that must match a key point's wording to count as copied.
+const RUN: usize = 3;
+/// Share of the answer's words that must be copied for the answer to be flagged.
+const COPIED_SHARE: f64 = 0.75;
+/// Fewer words than this say too little to judge either way.
+const MIN_WORDS: usize = 3;
+
+/// Lowercase alphanumeric words, the same notion of a word as the evidence check's.
+fn words(text: &str) -> Vec<String> {
+    super::normalize(text)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// True when most of `answer` is the key points' wording, copied in runs of
+/// several words, and the answer adds little of its own: a pasted rubric, not
+/// an explanation. Numbers and the key points' ids (as in `- id (weight 2):`
+/// list lines) are neutral: they count neither way.
+pub fn pasted_key_points(question: &Question, answer: &str) -> bool {
+    let points: Vec<Vec<String>> = question
+        .key_points
+        .iter()
+        .map(|k| words(&k.point))
+        .collect();
+    // Words a pasted list carries besides the points: ids and weights. An id
+    // word that the points themselves use is not neutral.
+    let mut neutral: Vec<String> = question
+        .key_points
+        .iter()
+        .flat_map(|k| words(&k.id))
+        .filter(|w| !points.iter().flatten().any(|p| p == w))
+        .collect();
+    neutral.push("weight".into());
+    let keep = |w: &String| !(w.chars().all(|c| c.is_ascii_digit()) || neutral.contains(w));
+    let points: Vec<Vec<String>> = points
+        .into_iter()
+        .map(|p| p.into_iter().filter(keep).collect::<Vec<_>>())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if points.is_empty() {
+        return false;
+    }
+    let answer: Vec<String> = words(answer).into_iter().filter(keep).collect();
+    if answer.len() < MIN_WORDS {
+        return false;
+    }
+    let mut copied = vec![false; answer.len()];
+    for point in &points {
+        // A key point shorter than a run must appear whole.
+        let run = RUN.min(point.len());
+        for grams in point.windows(run) {
+            for (i, window) in answer.windows(run).enumerate() {
+                if window == grams {
+                    copied[i..i + run].iter_mut().for_each(|c| *c = true);
+                }
+            }
+        }
+    }
+    let share = copied.iter().filter(|&&c| c).count() as f64 / answer.len() as f64;
+    share >= COPIED_SHARE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bank::{Difficulty, KeyPoint};
+
+    fn question() -> Question {
+        let kp = |id: &str, point: &str| KeyPoint {
+            id: id.into(),
+            point: point.into(),
+            weight: 1,
+            cues: vec![],
+        };
+        Question {
+            id: "rag".into(),
+            topic: "rag".into(),
+            question: "Explain RAG.".into(),
+            difficulty: Difficulty::Core,
+            wants_example: false,
+            minutes: 3,
+            model_answer: "RAG retrieves documents and puts them in the prompt.".into(),
+            key_points: vec![
+                kp(
+                    "grounding",
+                    "Retrieved text is put in the context at inference time, so answers are grounded in it",
+                ),
+                kp(
+                    "freshness",
+                    "Knowledge can be updated by re-indexing documents, without retraining",
+                ),
+                kp("cost", "Fine-tuning changes behaviour and style, not knowledge"),
+            ],
+        }
+    }
+
+    #[test]
+    fn one_key_point_pasted_verbatim_is_flagged() {
+        let q = question();
+        assert!(pasted_key_points(&q, &q.key_points[0].point));
+        assert!(pasted_key_points(
+            &q,
+            "Knowledge can be updated by re-indexing documents, without retraining."
+        ));
+    }
+
+    #[test]
+    fn the_whole_list_pasted_is_flagged_ids_and_weights_included() {
+        let q = question();
+        let list = crate::prompts::key_point_lines(&q);
+        assert!(pasted_key_points(&q, &list), "{list}");
+        let bullets = q.key_points.iter().fold(String::new(), |mut s, k| {
+            s.push_str("* ");
+            s.push_str(&k.point);
+            s.push('\n');
+            s
+        });
+        assert!(pasted_key_points(&q, &bullets));
+        // A few words of glue do not hide it.
+        assert!(pasted_key_points(
+            &q,
+            &format!("Well, basically: {}", q.key_points[0].point)
+        ));
+    }
+
+    #[test]
+    fn an_explanation_in_the_candidates_own_words_is_not_flagged() {
+        let q = question();
+        let own = "RAG looks up relevant passages in a vector index when the question \
+                   comes in and adds them to the prompt, so the model answers from them. \
+                   You update what it knows by re-indexing documents, which is much \
+                   cheaper than fine-tuning, and fine-tuning mostly teaches style anyway.";
+        assert!(!pasted_key_points(&q, own));
+        // The key point's wording plus a real explanation of it.
+        let explained = format!(
+            "{} For example our support bot indexes the help centre nightly, and when a \
+             customer asks about refunds the retriever pulls the refund policy page so \
+             the model can cite it instead of guessing from what it saw in training.",
+            q.key_points[0].point
+        );
+        assert!(!pasted_key_points(&q, &explained));
+    }
+
+    #[test]
+    fn too_little_text_and_empty_banks_are_never_flagged() {
+        let q = question();
+        assert!(!pasted_key_points(&q, ""));
+        assert!(!pasted_key_points(&q, "grounding 2"));
+        assert!(!pasted_key_points(&q, "retrieved text"));
+        let none = Question {
+            key_points: vec![],
+            ..question()
+        };
+        assert!(!pasted_key_points(&none, "anything at all here"));
+    }
+
+    #[test]
+    fn the_key_points_words_shuffled_are_not_copied_runs() {
+        let q = question();
+        assert!(!pasted_key_points(
+            &q,
+            "time inference context grounded answers retrieved text put"
+        ));
+    }
+}
