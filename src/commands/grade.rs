@@ -228,11 +228,7 @@ pub fn grade(settings: &Settings, args: &GradeArgs) -> Result<()> {
             if args.json {
                 let mut value = report::verdict_json(&question.id, &grader, &verdict);
                 value["attempt_id"] = attempt_id.into();
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&value).unwrap_or_default()
-                )?;
+                writeln!(out, "{}", render::json_text(&value, true))?;
             } else {
                 write!(out, "{}", report::verdict_text(question, &grader, &verdict))?;
             }
@@ -386,7 +382,7 @@ fn grade_batch(settings: &Settings, path: &Path, concurrency: usize) -> Result<(
                     value[k] = v.clone();
                 }
             }
-            bar.suspend(|| println!("{value}"));
+            bar.suspend(|| println!("{}", render::json_text(&value, false)));
             bar.inc(1);
         }
     });
@@ -448,7 +444,7 @@ pub fn regrade(settings: &Settings, json: bool) -> Result<()> {
             Ok((verdict, grader)) if json => {
                 let mut value = report::verdict_json(&question.id, &grader, &verdict);
                 value["attempt_id"] = attempt.id.into();
-                writeln!(out, "{value}")?;
+                writeln!(out, "{}", render::json_text(&value, false))?;
             }
             Ok((verdict, grader)) => {
                 writeln!(
@@ -465,7 +461,7 @@ pub fn regrade(settings: &Settings, json: bool) -> Result<()> {
                 failures += 1;
                 if json {
                     let value = serde_json::json!({"attempt_id": attempt.id, "question_id": question.id, "score": null, "error": err.to_string()});
-                    writeln!(out, "{value}")?;
+                    writeln!(out, "{}", render::json_text(&value, false))?;
                 } else {
                     eprintln!(
                         "attempt {} ({}): grading failed: {err}",

@@ -175,11 +175,7 @@ pub fn grade_estimate(
     if json {
         let mut v = report::verdict_json(&question.id, "cues", &verdict);
         v["attempt_id"] = id.into();
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        )?;
+        writeln!(out, "{}", render::json_text(&v, true))?;
     } else {
         writeln!(
             out,

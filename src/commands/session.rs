@@ -521,8 +521,7 @@ pub fn report(
             writeln!(
                 out,
                 "{}",
-                serde_json::to_string_pretty(&report::session_json(id, &mode, &started, &attempts))
-                    .unwrap_or_default()
+                render::json_text(&report::session_json(id, &mode, &started, &attempts), true)
             )?;
         }
         crate::cli::ReportFormat::Md => write!(

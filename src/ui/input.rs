@@ -95,6 +95,16 @@ pub fn read_answer(
                         notice(&format!(
                             "answers are limited to {MAX_ANSWER_CHARS} characters; submitting what fits"
                         ));
+                        // Piped input goes on to the answer's end: its remaining lines
+                        // must not become the next answer. (In the editor each line is
+                        // typed after the notice, so there is nothing to skip.)
+                        if !src.interactive() {
+                            while let Line::Text(rest) = src.read_line("", deadline) {
+                                if rest.trim().is_empty() {
+                                    break;
+                                }
+                            }
+                        }
                         return Answer::Text {
                             text: lines.join("\n"),
                             cut_off: false,
@@ -471,6 +481,32 @@ mod tests {
         assert!(
             notices[0].contains("limited to 20000 characters"),
             "{notices:?}"
+        );
+    }
+
+    #[test]
+    fn piped_lines_past_the_limit_are_skipped_up_to_the_answers_end() {
+        let long: &'static str = Box::leak("x".repeat(MAX_ANSWER_CHARS).into_boxed_str());
+        let mut src = Script(vec![
+            Some(long),
+            Some("tail"),
+            Some("more tail"),
+            Some(""),
+            Some("next answer"),
+            Some(""),
+        ]);
+        let first = read_answer(&mut src, "", None, &mut |_| {});
+        assert!(
+            matches!(first, Answer::Text { ref text, .. } if text.len() == MAX_ANSWER_CHARS),
+            "{first:?}"
+        );
+        let second = read_answer(&mut src, "", None, &mut |_| {});
+        assert_eq!(
+            second,
+            Answer::Text {
+                text: "next answer".into(),
+                cut_off: false
+            }
         );
     }
 }

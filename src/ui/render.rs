@@ -91,11 +91,35 @@ pub fn truncate(text: &str, max: usize) -> String {
     s
 }
 
-/// Writes JSON followed by a newline.
+/// JSON text that is safe on a terminal. serde_json escapes only the C0
+/// controls; DEL and the C1 controls (U+0080..U+009F, where U+009B is a CSI
+/// that starts an escape sequence) are escaped here too. They can only occur
+/// inside strings, so the result is still valid JSON.
+pub fn json_text(value: &impl serde::Serialize, pretty: bool) -> String {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    }
+    .unwrap_or_default();
+    if !text.chars().any(|c| ('\u{7f}'..='\u{9f}').contains(&c)) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if ('\u{7f}'..='\u{9f}').contains(&c) {
+                format!("\\u{:04x}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Writes pretty JSON followed by a newline.
 pub fn json(value: &impl serde::Serialize) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)
+    writeln!(out, "{}", json_text(value, true))
 }
 
 #[cfg(test)]
@@ -105,6 +129,17 @@ mod tests {
     #[test]
     fn clean_removes_escape_sequences_but_keeps_lines() {
         assert_eq!(clean("a\x1b[2Jb\nc\td\x07"), "a\u{fffd}[2Jb\nc\td\u{fffd}");
+    }
+
+    #[test]
+    fn json_text_escapes_c1_controls_and_stays_valid() {
+        let value = serde_json::json!({"a": "x\u{9b}2J\u{7f}y\u{1b}"});
+        let text = json_text(&value, false);
+        assert_eq!(text, r#"{"a":"x\u009b2J\u007fy\u001b"}"#);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
     }
 
     #[test]

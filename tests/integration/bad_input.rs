@@ -164,7 +164,6 @@ fn a_piped_session_stops_an_answer_at_the_limit_and_says_why() {
 /// is cut at the limit, the rest of that answer's lines are read as the next
 /// answer. The editor should drop input up to the answer's end.
 #[test]
-#[ignore = "bug in ui/input.rs: lines after the cut become the next answer"]
 fn lines_after_the_limit_do_not_become_the_next_answer() {
     let t = Judged::new(|req, _| echo_verdict(req));
     let bank = format!(
@@ -449,5 +448,40 @@ fn unknown_flags_and_bad_values_exit_2_with_usage() {
         let out = env.run_with(args, "", &[("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")]);
         assert_eq!(out.code, 2, "{args:?}: {out:?}");
         assert!(out.stderr.contains("error:"), "{args:?}: {out:?}");
+    }
+}
+
+#[test]
+fn json_output_escapes_c1_controls_from_answers() {
+    let env = crate::common::Env::new();
+    env.write("bank/testing.toml", BANK);
+    let out = env.run_with(
+        &[
+            "--bank",
+            "bank",
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+        ],
+        "regressions \u{9b}2J and \u{7f} more\n\ny\nn\nn\n",
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    for args in [&["history", "--json"][..], &["report", "--format", "json"]] {
+        let mut full = vec!["--bank", "bank"];
+        full.extend_from_slice(args);
+        let out = env.run(&full);
+        assert_eq!(out.code, 0, "{args:?}: {out:?}");
+        assert!(
+            !out.stdout.contains('\u{9b}') && !out.stdout.contains('\u{7f}'),
+            "{args:?}: {out:?}"
+        );
+        assert!(out.stdout.contains("\\u009b2J"), "{args:?}: {out:?}");
+        let parsed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert!(
+            parsed.to_string().contains('\u{9b}'),
+            "the text itself is kept"
+        );
     }
 }
