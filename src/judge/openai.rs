@@ -259,18 +259,28 @@ impl OpenAiJudge {
                     .into(),
             );
         }
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(policy.request_timeout.min(Duration::from_secs(10)))
-            .timeout(policy.request_timeout)
+            .timeout(policy.request_timeout);
+        if base_url.starts_with("http://") {
+            // A plain-HTTP server (Ollama, vLLM on this machine) needs no
+            // certificates; loading the system's CA store would cost more
+            // than the rest of grading together.
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
+        let http = builder
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let http_for_client = http.clone();
         let service = tower::service_fn(move |factory: HttpRequestFactory| {
             send(http.clone(), policy, factory)
         });
         let config = OpenAIConfig::new()
             .with_api_base(base_url)
             .with_api_key(key);
-        let client = async_openai::Client::with_config(config).with_http_service(service);
+        // `build` reuses our client; `with_config` would make (and load TLS for) another.
+        let client =
+            async_openai::Client::build(http_for_client, config).with_http_service(service);
         Ok(OpenAiJudge {
             client,
             model: model.to_string(),
