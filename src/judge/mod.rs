@@ -309,10 +309,10 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
     }
 }
 
-/// The judge's text with control characters (escape sequences, C1 controls,
-/// carriage returns) replaced, so what is stored and shown, as text or JSON,
+/// Text with control characters (escape sequences, C1 controls, carriage
+/// returns) replaced by U+FFFD, so what is stored and shown, as text or JSON,
 /// can never drive a terminal. Newlines and tabs stay.
-fn plain(text: &str) -> String {
+pub fn plain(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '\n' | '\t' => c,

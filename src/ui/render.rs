@@ -35,15 +35,10 @@ pub fn width() -> usize {
 }
 
 /// Replaces control characters (escape sequences included) with visible
-/// placeholders; keeps newlines and tabs.
+/// placeholders; keeps newlines and tabs. The same rule the judge's verdicts
+/// are stored under, applied to everything else from outside.
 pub fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '\u{fffd}',
-            c => c,
-        })
-        .collect()
+    crate::judge::plain(text)
 }
 
 /// Wraps `text` to the terminal width with every line indented by `indent`,

@@ -48,11 +48,7 @@ fn grade(t: &Judged, extra: &[(&str, &str)]) -> Output {
 }
 
 fn stored_ungraded(t: &Judged) -> usize {
-    inspect(&t.env.db())
-        .1
-        .iter()
-        .filter(|(_, s)| s == "ungraded")
-        .count()
+    crate::grade::ungraded(t).len()
 }
 
 /// The lines of stderr that say `error:`; a clear failure has exactly one.

@@ -318,7 +318,7 @@ fn retry_after_is_honoured() {
 }
 
 /// The ungraded attempts, read through the crate's own store, as a later `grill` run sees them.
-fn ungraded(t: &Judged) -> Vec<Value> {
+pub fn ungraded(t: &Judged) -> Vec<Value> {
     let store = grill::store::Store::open(&t.env.db()).unwrap();
     store
         .ungraded()
