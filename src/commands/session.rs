@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,27 @@ fn seen(store: &Store) -> Result<HashMap<String, Seen>> {
         s.due_at = Some(entry.due);
     }
     Ok(seen)
+}
+
+/// Runs `work` unless Ctrl-C comes first (`None`). A Ctrl-C from before the
+/// work started (or a stray cut-off signal) does not count.
+async fn until_ctrl_c<T>(
+    flag: Option<Arc<AtomicBool>>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let Some(flag) = flag else {
+        return Some(work.await);
+    };
+    flag.store(false, Ordering::SeqCst);
+    let pressed = async {
+        while !flag.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        out = work => Some(out),
+        () = pressed => None,
+    }
 }
 
 /// Short lines to the person while they answer.
@@ -166,11 +188,17 @@ impl Runner {
                 let bar = indicatif::ProgressBar::new_spinner()
                     .with_message(format!("grading with {}…", ctx.judge.model));
                 bar.enable_steady_tick(Duration::from_millis(100));
-                let result =
-                    self.runtime
-                        .block_on(grade_attempt(&ctx, &self.store, q, attempt_id, text));
+                let grading = grade_attempt(&ctx, &self.store, q, attempt_id, text);
+                let result = self
+                    .runtime
+                    .block_on(until_ctrl_c(self.src.ctrl_c(), grading));
                 bar.finish_and_clear();
-                Self::show_judged(q, result)?;
+                match result {
+                    Some(result) => Self::show_judged(q, result)?,
+                    None => println!(
+                        "Grading cancelled. Your answer is saved; `grill regrade` grades it later."
+                    ),
+                }
             }
             None => self.self_grade(q, attempt_id, text)?,
         }
@@ -475,10 +503,14 @@ pub fn interview(settings: &Settings, args: &InterviewArgs) -> Result<()> {
     if !pending.is_empty() {
         let bar = indicatif::ProgressBar::new_spinner().with_message("waiting for the judge…");
         bar.enable_steady_tick(Duration::from_millis(100));
-        for handle in pending {
-            let _ = runner.runtime.block_on(handle);
-        }
+        let all = futures::future::join_all(pending);
+        let waited = runner
+            .runtime
+            .block_on(until_ctrl_c(runner.src.ctrl_c(), all));
         bar.finish_and_clear();
+        if waited.is_none() {
+            println!("Stopped waiting for the judge: the answers it had not graded are saved for `grill regrade`.");
+        }
     }
     if !self_graded.is_empty() {
         println!();

@@ -38,6 +38,11 @@ pub trait LineSource {
     fn read_line(&mut self, prompt: &str, deadline: Option<Instant>) -> Line;
     /// True for a person at a terminal: prompts, colour, confirmations.
     fn interactive(&self) -> bool;
+    /// Set by Ctrl-C while no line is being read (e.g. during grading), when
+    /// the source catches it; `None` where Ctrl-C simply ends the process.
+    fn ctrl_c(&self) -> Option<Arc<AtomicBool>> {
+        None
+    }
 }
 
 /// The outcome of reading one answer.
@@ -270,8 +275,9 @@ pub struct Terminal {
     thread: nix::sys::pthread::Pthread,
     timing_out: Arc<AtomicBool>,
     current: Arc<Mutex<String>>,
-    /// Set by SIGINT outside `readline()`; keeps a stray signal from killing us.
-    _sigint: Arc<AtomicBool>,
+    /// Set by SIGINT outside `readline()`: the user's Ctrl-C while grading,
+    /// or a stray cut-off signal, which must not kill the session.
+    sigint: Arc<AtomicBool>,
 }
 
 impl Terminal {
@@ -324,7 +330,7 @@ impl Terminal {
             thread,
             timing_out,
             current,
-            _sigint: sigint,
+            sigint,
         })
     }
 }
@@ -370,6 +376,10 @@ impl LineSource for Terminal {
 
     fn interactive(&self) -> bool {
         true
+    }
+
+    fn ctrl_c(&self) -> Option<Arc<AtomicBool>> {
+        Some(Arc::clone(&self.sigint))
     }
 }
 

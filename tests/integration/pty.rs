@@ -72,3 +72,43 @@ fn ctrl_c_abandons_the_answer_and_ctrl_d_leaves() {
     p.exp_string("No answers in this session").unwrap();
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn ctrl_c_while_the_judge_is_slow_cancels_the_grade_and_keeps_the_answer() {
+    use crate::common::fake_server::{FakeServer, Reply};
+    let server = FakeServer::start(|req, _| match crate::grade::echo_verdict(req) {
+        reply @ Reply::Status { .. } => reply.after(std::time::Duration::from_secs(60)),
+        other => other,
+    });
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_grill"))
+        .args(["--bank", "bank", "practice", "--question", "tq"])
+        .current_dir(env.home.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("GRILL_HOME", env.path("data"))
+        .env("GRILL_CONFIG", env.path("config.toml"))
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("Why do we test?").unwrap();
+    p.send_line("tests catch regressions").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_line("").unwrap();
+    p.exp_string("grading with").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("Grading cancelled. Your answer is saved")
+        .unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+    let store = grill::store::Store::open(&env.db()).unwrap();
+    let pending = store.ungraded().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].answer, "tests catch regressions");
+}
