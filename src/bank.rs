@@ -195,7 +195,8 @@ fn line_col(src: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-fn is_slug(s: &str) -> bool {
+/// Ids and topics: lowercase letters, digits, `-` and `_`.
+pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::bank::{self, Bank, KeyPoint};
+use crate::bank::{self, is_slug, Bank, KeyPoint};
 use crate::commands::grade::{judge_ctx, runtime, JudgeCtx};
 use crate::config::Settings;
 use crate::error::{Error, Result};
@@ -322,12 +322,6 @@ pub fn slugify(text: &str) -> String {
         }
     }
     out.trim_end_matches('-').to_string()
-}
-
-fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 const STOPWORDS: &[&str] = &[
@@ -870,24 +864,9 @@ pub struct Drafted {
     pub drafted_by: Option<String>,
 }
 
-/// A TOML basic string on one line.
+/// A TOML string on one line, quoted and escaped by the `toml` crate.
 fn toml_str(s: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    toml::Value::String(s.to_string()).to_string()
 }
 
 /// A TOML multi-line basic string, its text starting on the line after `"""`.
@@ -911,8 +890,7 @@ fn toml_block(s: &str) -> String {
 }
 
 fn toml_list(items: &[String]) -> String {
-    let parts: Vec<String> = items.iter().map(|s| toml_str(s)).collect();
-    format!("[{}]", parts.join(", "))
+    toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect()).to_string()
 }
 
 /// The text of one bank file.
