@@ -183,6 +183,16 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Removes a session that ended without a single attempt, so `report`
+    /// does not show an empty one as "the last session".
+    pub fn drop_session_if_empty(&self, id: i64) -> Result<bool> {
+        let removed = self.conn.execute(
+            "DELETE FROM sessions WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM attempts WHERE session_id = ?1)",
+            [id],
+        )?;
+        Ok(removed > 0)
+    }
+
     pub fn end_session(&self, id: i64) -> Result<()> {
         self.conn.execute(
             "UPDATE sessions SET ended_at = ?2 WHERE id = ?1",

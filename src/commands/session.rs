@@ -51,9 +51,9 @@ fn choose_judge(settings: &Settings) -> Result<Option<Arc<JudgeCtx>>> {
         return Ok(None);
     }
     if let Some(why) = settings.judge_unavailable() {
-        eprintln!(
-            "{YELLOW}Offline mode:{YELLOW:#} {why}. You will grade yourself against the model answer.",
-            YELLOW = render::YELLOW
+        let _ = writeln!(
+            render::stderr(),
+            "{YELLOW}Offline mode:{YELLOW:#} {why}. You will grade yourself against the model answer."
         );
         return Ok(None);
     }
@@ -322,12 +322,12 @@ impl Runner {
 
     fn finish(&self, mode: &str) -> Result<()> {
         let store = lock(&self.store);
-        store.end_session(self.session_id)?;
-        let attempts = store.session_attempts(self.session_id)?;
-        if attempts.is_empty() {
+        if store.drop_session_if_empty(self.session_id)? {
             println!("\nNo answers in this session.");
             return Ok(());
         }
+        store.end_session(self.session_id)?;
+        let attempts = store.session_attempts(self.session_id)?;
         let (_, started) = store.session(self.session_id)?.unwrap_or_default();
         let mut out = render::stdout();
         writeln!(out)?;
@@ -385,9 +385,8 @@ fn run_practice(runner: &mut Runner, questions: &[&Question], mode: &str) -> Res
 
 /// `grill review`: the questions due now, then the weakest.
 pub fn review(settings: &Settings, bank: &Bank, count: usize) -> Result<()> {
-    let mut runner = Runner::new(settings, "review")?;
     let ids = crate::commands::review::review_plan(
-        &lock(&runner.store),
+        &Store::open(&settings.db_path.value)?,
         bank,
         count,
         crate::store::now_utc(),
@@ -397,6 +396,7 @@ pub fn review(settings: &Settings, bank: &Bank, count: usize) -> Result<()> {
         println!("Nothing to review yet: answer some questions with `grill practice` first.");
         return Ok(());
     }
+    let mut runner = Runner::new(settings, "review")?;
     run_practice(&mut runner, &questions, "review")
 }
 

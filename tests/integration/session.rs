@@ -107,6 +107,7 @@ fn without_a_judge_practice_falls_back_to_self_grading_and_says_so_once() {
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stderr.matches("Offline mode").count(), 1, "{out:?}");
+    assert!(!out.stderr.contains('\x1b'), "no colour on a pipe: {out:?}");
     assert!(out.stderr.contains("OPENAI_API_KEY"), "{out:?}");
     let attempts = report_json(&env)["attempts"].as_array().unwrap().clone();
     assert_eq!(attempts.len(), 2);
@@ -131,6 +132,10 @@ fn quit_and_skip_end_or_pass_questions() {
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("No answers in this session"), "{out:?}");
+    // An empty session is not kept as "the last session".
+    let report = env.run(&["report"]);
+    assert_eq!(report.code, 2, "{report:?}");
+    assert!(report.stderr.contains("no sessions yet"), "{report:?}");
 }
 
 #[test]
