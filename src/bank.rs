@@ -78,6 +78,12 @@ pub struct Question {
     pub minutes: u32,
     pub model_answer: String,
     pub key_points: Vec<KeyPoint>,
+    /// Where the facts come from: papers, provider docs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    /// When the facts were last checked, `YYYY-MM`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<String>,
 }
 
 impl Question {
@@ -131,6 +137,8 @@ const QUESTION_FIELDS: &[&str] = &[
     "minutes",
     "model_answer",
     "key_points",
+    "sources",
+    "reviewed",
 ];
 const KEY_POINT_FIELDS: &[&str] = &["id", "point", "weight", "cues"];
 
@@ -145,6 +153,9 @@ struct RawQuestion {
     #[serde(default = "default_minutes")]
     minutes: Spanned<i64>,
     model_answer: Spanned<String>,
+    #[serde(default)]
+    sources: Vec<Spanned<String>>,
+    reviewed: Option<Spanned<String>>,
 }
 
 fn default_minutes() -> Spanned<i64> {
@@ -193,6 +204,15 @@ fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let col = before[line_start..].chars().count() + 1;
     (line, col)
+}
+
+/// `YYYY-MM` with a month from 01 to 12.
+fn is_year_month(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
+        && matches!(s[5..].parse::<u8>(), Ok(1..=12))
 }
 
 /// Ids and topics: lowercase letters, digits, `-` and `_`.
@@ -433,6 +453,24 @@ fn parse_question(
         );
         ok = false;
     }
+    for source in &raw.sources {
+        if source.get_ref().trim().is_empty() {
+            rep.at(&source.span(), "empty source");
+            ok = false;
+        }
+    }
+    if let Some(reviewed) = &raw.reviewed {
+        if !is_year_month(reviewed.get_ref()) {
+            rep.at(
+                &reviewed.span(),
+                format!(
+                    "reviewed must be a month as `YYYY-MM`, not `{}`",
+                    reviewed.get_ref()
+                ),
+            );
+            ok = false;
+        }
+    }
     if !ok {
         return None;
     }
@@ -447,6 +485,12 @@ fn parse_question(
             minutes: u32::try_from(minutes).unwrap_or(4),
             model_answer: raw.model_answer.into_inner().trim().to_string(),
             key_points: points,
+            sources: raw
+                .sources
+                .into_iter()
+                .map(|s| s.into_inner().trim().to_string())
+                .collect(),
+            reviewed: raw.reviewed.map(Spanned::into_inner),
         },
         id_span,
     ))

@@ -375,6 +375,8 @@ mod tests {
             wants_example: false,
             minutes: 2,
             model_answer: "m".into(),
+            sources: vec![],
+            reviewed: None,
             key_points: vec![kp("a"), kp("b")],
         };
         let pv = |id: &str, coverage, verified, evidence: &str| PointVerdict {

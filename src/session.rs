@@ -125,6 +125,8 @@ mod tests {
             wants_example: false,
             minutes: 3,
             model_answer: "m".into(),
+            sources: vec![],
+            reviewed: None,
             key_points: vec![KeyPoint {
                 id: "k".into(),
                 point: "p".into(),

@@ -211,6 +211,8 @@ mod tests {
             wants_example: false,
             minutes: 2,
             model_answer: "m".into(),
+            sources: vec![],
+            reviewed: None,
             key_points: vec![kp("a", 2), kp("b", 1), kp("c", 1)],
         };
         let v = verdict_from(

@@ -163,6 +163,8 @@ mod tests {
             wants_example: false,
             minutes: 2,
             model_answer: "M".into(),
+            sources: vec![],
+            reviewed: None,
             key_points: vec![KeyPoint {
                 id: "k".into(),
                 point: "P".into(),

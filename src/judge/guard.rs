@@ -91,6 +91,8 @@ mod tests {
             wants_example: false,
             minutes: 3,
             model_answer: "RAG retrieves documents and puts them in the prompt.".into(),
+            sources: vec![],
+            reviewed: None,
             key_points: vec![
                 kp(
                     "grounding",

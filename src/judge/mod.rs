@@ -390,6 +390,8 @@ mod tests {
             wants_example: false,
             minutes: 3,
             model_answer: "Because.".into(),
+            sources: vec![],
+            reviewed: None,
             key_points: vec![kp("a", 2), kp("b", 1), kp("c", 1)],
         }
     }

@@ -25,6 +25,8 @@ fn question() -> Question {
         wants_example: false,
         minutes: 3,
         model_answer: "Tests catch regressions and document behaviour.".into(),
+        sources: vec![],
+        reviewed: None,
         key_points: vec![
             kp("regressions", "Tests catch regressions", 2),
             kp("docs", "Tests document behaviour", 1),
