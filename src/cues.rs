@@ -2,7 +2,10 @@
 //!
 //! Each cue is a set of alternatives separated by `|`; an alternative is one or
 //! more words, and it matches where the answer has that many consecutive words,
-//! each starting with the cue's word (case-insensitive). A key point whose cues
+//! each starting with the cue's word (case-insensitive). A cue word of three
+//! characters or fewer (`i`, `kv`, `ann`, `mcp`) must equal the answer's word:
+//! as a prefix it would fire on unrelated words ("i" on "it", "ann" on
+//! "annotate", "rag" on "ragged"). A key point whose cues
 //! all match looks covered, one with some matching looks partial; a point with
 //! three or more cues also looks covered when only one of them is missing.
 //! This is a keyword estimate, labelled as such wherever it is shown.
@@ -38,9 +41,22 @@ impl Words {
             .find(|run| {
                 run.iter()
                     .zip(alternative)
-                    .all(|(word, cue)| word.starts_with(cue.as_str()))
+                    .all(|(word, cue)| word_matches(word, cue))
             })
             .map(|run| run.join(" "))
+    }
+}
+
+/// Cue words up to this many characters match whole words only.
+const SHORT_CUE: usize = 3;
+
+/// One word of the answer against one word of a cue: a short cue word must be
+/// the whole word, a longer one a prefix of it.
+fn word_matches(word: &str, cue: &str) -> bool {
+    if cue.chars().count() <= SHORT_CUE {
+        word == cue
+    } else {
+        word.starts_with(cue)
     }
 }
 
@@ -148,6 +164,39 @@ mod tests {
             match_point(&words, &point(&["fetch"])).coverage,
             Coverage::Missing
         );
+    }
+
+    #[test]
+    fn short_cue_words_match_whole_words_only() {
+        let covered = |answer: &str, cue: &str| {
+            match_point(&Words::new(answer), &point(&[cue])).coverage == Coverage::Covered
+        };
+        // One and two letters: "i was" is not "it was", "kv" is not "kvm".
+        assert!(covered("I was on call", "i was"));
+        assert!(!covered("it was on call", "i was"));
+        assert!(covered("the KV cache", "kv"));
+        assert!(!covered("a KVM host", "kv"));
+        // Three letters: "ann" is not "annotate", "mcp" is not "mcpserver".
+        assert!(covered("an ANN index", "ann"));
+        assert!(!covered("we annotate the data", "ann"));
+        assert!(covered("an MCP server", "mcp"));
+        assert!(!covered("the mcpserver binary", "mcp"));
+        // Whole words inside a phrase too, and digits count as characters.
+        assert!(covered("at top-5 recall", "top 5"));
+        assert!(!covered("at top-50 recall", "top 5"));
+        // Four characters or more keep matching as prefixes.
+        assert!(covered("it was retrieved", "retr"));
+        assert!(covered("two LLMs", "llms"));
+        assert!(!covered("two LLMs", "llm"));
+    }
+
+    #[test]
+    fn the_short_rule_counts_characters_not_bytes() {
+        // "été" is three characters but five bytes: still a whole-word cue.
+        assert!(word_matches("été", "été"));
+        assert!(!word_matches("étés", "été"));
+        assert!(word_matches("über", "über"));
+        assert!(word_matches("überall", "über"));
     }
 
     #[test]
