@@ -18,6 +18,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::text::LineIndex;
 
 /// The built-in bank, compiled into the binary so `grill` works from anywhere.
 const BUILTIN: &[(&str, &str)] = &[
@@ -123,8 +124,8 @@ impl fmt::Display for Diagnostic {
 pub struct Parsed {
     pub topic: Option<Topic>,
     pub questions: Vec<Question>,
-    /// Byte span of each question's `id`, parallel to `questions`, for cross-file checks.
-    id_spans: Vec<Range<usize>>,
+    /// Line and column of each question's `id`, parallel to `questions`, for cross-file checks.
+    id_at: Vec<(usize, usize)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -180,13 +181,13 @@ fn default_weight() -> Spanned<i64> {
 /// Turns byte offsets into `path:line:col` diagnostics for one source text.
 struct Reporter<'a> {
     path: &'a str,
-    src: &'a str,
+    lines: LineIndex<'a>,
     out: Vec<Diagnostic>,
 }
 
 impl Reporter<'_> {
     fn at(&mut self, span: &Range<usize>, message: impl Into<String>) {
-        let (line, col) = line_col(self.src, span.start);
+        let (line, col) = self.lines.line_col(span.start);
         self.out.push(Diagnostic {
             path: self.path.to_string(),
             line,
@@ -194,16 +195,6 @@ impl Reporter<'_> {
             message: message.into(),
         });
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
-    let before = &src[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
 }
 
 /// `YYYY-MM` with a month from 01 to 12.
@@ -268,7 +259,7 @@ fn decode<T: DeserializeOwned>(
 pub fn parse(src: &str, path: &str, stem: &str) -> Parsed {
     let mut rep = Reporter {
         path,
-        src,
+        lines: LineIndex::new(src),
         out: Vec::new(),
     };
     let mut parsed = Parsed::default();
@@ -353,7 +344,7 @@ pub fn parse(src: &str, path: &str, stem: &str) -> Parsed {
         if let Some(id) = table.get("id") {
             if let Some(text) = id.get_ref().as_str() {
                 if let Some(first) = seen.get(text) {
-                    let (line, col) = line_col(src, first.start);
+                    let (line, col) = rep.lines.line_col(first.start);
                     rep.at(
                         &id.span(),
                         format!(
@@ -369,7 +360,7 @@ pub fn parse(src: &str, path: &str, stem: &str) -> Parsed {
         let question = parse_question(table, item.span(), topic.as_ref(), &mut rep);
         if let (Some((q, id_span)), false) = (question, duplicate) {
             parsed.questions.push(q);
-            parsed.id_spans.push(id_span);
+            parsed.id_at.push(rep.lines.line_col(id_span.start));
         }
     }
     rep.out.sort_by_key(|d| (d.line, d.col));
@@ -611,6 +602,8 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<Source>> {
 pub struct Bank {
     pub topics: Vec<Topic>,
     pub questions: Vec<Question>,
+    /// Index of each question by id.
+    by_id: HashMap<String, usize>,
 }
 
 impl Bank {
@@ -629,9 +622,7 @@ impl Bank {
                     bank.topics.push(topic);
                 }
             }
-            for (q, span) in parsed.questions.into_iter().zip(parsed.id_spans) {
-                let (line, col) = line_col(&source.text, span.start);
-                let here = format!("{}:{line}:{col}", source.path);
+            for (q, (line, col)) in parsed.questions.into_iter().zip(parsed.id_at) {
                 if let Some(first) = first_seen.get(&q.id) {
                     diagnostics.push(Diagnostic {
                         path: source.path.clone(),
@@ -644,7 +635,8 @@ impl Bank {
                     });
                     continue;
                 }
-                first_seen.insert(q.id.clone(), here);
+                first_seen.insert(q.id.clone(), format!("{}:{line}:{col}", source.path));
+                bank.by_id.insert(q.id.clone(), bank.questions.len());
                 bank.questions.push(q);
             }
         }
@@ -666,7 +658,7 @@ impl Bank {
     }
 
     pub fn get(&self, id: &str) -> Option<&Question> {
-        self.questions.iter().find(|q| q.id == id)
+        self.by_id.get(id).map(|&i| &self.questions[i])
     }
 
     /// The question with `id`, or a usage error that suggests the closest id.
@@ -877,11 +869,5 @@ cues = ["index"]
             diags[0].to_string(),
             "b/more.toml:6:6: duplicate question id `rag-vs-ft` (first defined at a/rag.toml:6:6)"
         );
-    }
-
-    #[test]
-    fn line_col_counts_characters_not_bytes() {
-        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
-        assert_eq!(line_col("x", 99), (1, 2));
     }
 }

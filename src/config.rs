@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
+use crate::text::mask_key_shaped;
 
 pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -153,13 +154,7 @@ impl Settings {
             DEFAULT_BASE_URL,
         );
         base_url.value = base_url.value.trim_end_matches('/').to_string();
-        if !(base_url.value.starts_with("http://") || base_url.value.starts_with("https://")) {
-            return Err(Error::input(format!(
-                "base URL `{}` (from {}) must start with http:// or https://",
-                redact_secrets(&base_url.value, None),
-                base_url.origin
-            )));
-        }
+        check_base_url(&base_url)?;
         let api_key = if let Some(k) = env("OPENAI_API_KEY") {
             Some(Setting::new(k, Origin::Env("OPENAI_API_KEY")))
         } else {
@@ -187,7 +182,7 @@ impl Settings {
             let value = t.parse::<f64>().map_err(|_| {
                 Error::input(format!(
                     "GRILL_RETRY_BUDGET must be a number of seconds, not `{}`",
-                    redact_secrets(&t, None)
+                    mask_key_shaped(&t)
                 ))
             })?;
             Setting::new(value, Origin::Env("GRILL_RETRY_BUDGET"))
@@ -236,27 +231,35 @@ impl Settings {
         self.api_key.as_ref().map(|k| k.value.as_str())
     }
 
+    /// What must never be printed or stored: the key, and a password in the base URL.
+    pub fn secret(&self) -> crate::text::Secret {
+        let password = url::Url::parse(&self.base_url.value)
+            .ok()
+            .and_then(|u| u.password().map(str::to_string))
+            .unwrap_or_default();
+        crate::text::Secret::new(self.api_key().unwrap_or_default()).with(&password)
+    }
+
+    /// The base URL as it may be shown: user-info as `***`.
+    pub fn base_url_shown(&self) -> String {
+        display_url(&self.base_url.value)
+    }
+
     pub fn api_key_origin(&self) -> Option<&Origin> {
         self.api_key.as_ref().map(|k| &k.origin)
     }
 
     /// True when the base URL points at this machine (Ollama, vLLM, LM Studio...).
     pub fn is_local_server(&self) -> bool {
-        let rest = self
-            .base_url
-            .value
-            .split_once("://")
-            .map_or(self.base_url.value.as_str(), |(_, r)| r);
-        let host = rest.split(['/', ':']).next().unwrap_or_default();
-        let host = if rest.starts_with('[') {
-            rest.split(']')
-                .next()
-                .unwrap_or_default()
-                .trim_start_matches('[')
-        } else {
-            host
-        };
-        matches!(host, "localhost" | "::1" | "0.0.0.0") || host.starts_with("127.")
+        match url::Url::parse(&self.base_url.value)
+            .ok()
+            .and_then(|u| u.host().map(|h| h.to_owned()))
+        {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            None => false,
+        }
     }
 
     /// Why the judge cannot be used, if it cannot: no key for a remote server.
@@ -271,35 +274,58 @@ impl Settings {
     }
 }
 
-/// What stands in for a secret in anything printed or stored.
-pub const REDACTED: &str = "[redacted]";
-
-/// `text` with `key` (when it is long enough to be a real key) and anything
-/// shaped like an API key masked: tokens starting `sk-`, and long tokens of
-/// letters and digits (Azure-style hex keys). Servers echo keys in error
-/// messages, and people paste keys into the wrong config field.
-pub fn redact_secrets(text: &str, key: Option<&str>) -> String {
-    let text = match key.filter(|k| k.len() >= 8) {
-        Some(key) => text.replace(key, REDACTED),
-        None => text.to_string(),
-    };
-    let is_token = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find(is_token) {
-        out.push_str(&rest[..start]);
-        let tail = &rest[start..];
-        let end = tail.find(|c: char| !is_token(c)).unwrap_or(tail.len());
-        let token = &tail[..end];
-        let looks_secret = (token.starts_with("sk-") && token.len() >= 12)
-            || (token.len() >= 32
-                && token.bytes().any(|b| b.is_ascii_digit())
-                && token.bytes().any(|b| b.is_ascii_alphabetic()));
-        out.push_str(if looks_secret { REDACTED } else { token });
-        rest = &tail[end..];
+/// A base URL as it may be shown: any user-info (`user:password@`) is
+/// replaced by `***`. Text that is not a URL is shown with key-shaped tokens
+/// masked, since it may be a key pasted into the wrong setting.
+pub fn display_url(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_password(None);
+            let _ = parsed.set_username("***");
+            // `Url` normalises (a trailing slash on a bare host); keep the user's path.
+            let shown = parsed.to_string();
+            if text.ends_with('/') || !shown.ends_with('/') {
+                shown
+            } else {
+                shown[..shown.len() - 1].to_string()
+            }
+        }
+        Ok(_) => text.to_string(),
+        Err(_) => match text.split_once("://") {
+            // Unparseable, but it may still carry user-info before an `@`.
+            Some((scheme, rest)) if rest.split('/').next().is_some_and(|a| a.contains('@')) => {
+                let after = &rest[rest.find('@').map_or(0, |i| i + 1)..];
+                mask_key_shaped(&format!("{scheme}://***@{after}"))
+            }
+            _ => mask_key_shaped(text),
+        },
     }
-    out.push_str(rest);
-    out
+}
+
+/// A base URL must be an http(s) URL with a host; the error shows it masked.
+fn check_base_url(base_url: &Setting<String>) -> Result<()> {
+    let problem = match url::Url::parse(&base_url.value) {
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+            Some("must start with http:// or https://")
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => Some("has no host"),
+        Ok(_) => None,
+        Err(_)
+            if !(base_url.value.starts_with("http://")
+                || base_url.value.starts_with("https://")) =>
+        {
+            Some("must start with http:// or https://")
+        }
+        Err(_) => Some("is not a valid URL"),
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(Error::input(format!(
+            "base URL `{}` (from {}) {problem}",
+            display_url(&base_url.value),
+            base_url.origin
+        ))),
+    }
 }
 
 fn read_config(path: &Path) -> Result<ConfigFile> {
@@ -322,7 +348,7 @@ fn read_config(path: &Path) -> Result<ConfigFile> {
         Error::input(format!(
             "{}:{line}:{col}: {}",
             path.display(),
-            redact_secrets(e.message().trim(), None)
+            mask_key_shaped(e.message().trim())
         ))
     })
 }
@@ -415,21 +441,28 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_masked_and_ordinary_words_kept() {
+    fn user_info_in_a_base_url_is_never_shown() {
         assert_eq!(
-            redact_secrets("bad key sk-proj-abc123DEF456, field `modle`", None),
-            "bad key [redacted], field `modle`"
+            display_url("http://user:SECRET@127.0.0.1:1/v1"),
+            "http://***@127.0.0.1:1/v1"
         );
         assert_eq!(
-            redact_secrets("key=0123456789abcdef0123456789abcdef!", None),
-            "key=[redacted]!"
+            display_url("https://SECRET@example.com/v1/"),
+            "https://***@example.com/v1/"
         );
         assert_eq!(
-            redact_secrets("the key hunter2hunter2 leaked", Some("hunter2hunter2")),
-            "the key [redacted] leaked"
+            display_url("https://a:b@example.com"),
+            "https://***@example.com"
         );
-        let plain = "an unknown-field name, timeout_secs, gpt-4o-mini, é";
-        assert_eq!(redact_secrets(plain, Some("x")), plain);
+        assert_eq!(
+            display_url("http://localhost:11434/v1"),
+            "http://localhost:11434/v1"
+        );
+        assert_eq!(display_url("ftp://user:SECRET@host/x"), "ftp://***@host/x");
+        assert_eq!(
+            display_url("http://us er:SECRET@[bad/v1"),
+            "http://***@[bad/v1"
+        );
     }
 
     #[test]

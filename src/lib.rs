@@ -18,6 +18,7 @@ pub mod report;
 pub mod schedule;
 pub mod session;
 pub mod store;
+pub mod text;
 pub mod ui;
 
 use cli::{BankCommand, Cli, Command};

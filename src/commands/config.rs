@@ -19,7 +19,7 @@ pub fn show(settings: &Settings, json: bool) -> Result<()> {
     if json {
         return Ok(render::json(&json!({
             "model": {"value": settings.model.value, "from": settings.model.origin.to_string()},
-            "base_url": {"value": settings.base_url.value, "from": settings.base_url.origin.to_string()},
+            "base_url": {"value": settings.base_url_shown(), "from": settings.base_url.origin.to_string()},
             "api_key": key,
             "timeout_secs": {"value": settings.timeout_secs.value, "from": settings.timeout_secs.origin.to_string()},
             "retry_budget_secs": {"value": settings.retry_budget_secs.value, "from": settings.retry_budget_secs.origin.to_string()},
@@ -39,7 +39,7 @@ pub fn show(settings: &Settings, json: bool) -> Result<()> {
         ),
         (
             "base_url",
-            settings.base_url.value.clone(),
+            settings.base_url_shown(),
             settings.base_url.origin.to_string(),
         ),
         ("api_key", key, String::new()),

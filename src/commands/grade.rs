@@ -50,6 +50,7 @@ pub fn judge_ctx(settings: &Settings) -> Result<JudgeCtx> {
     let judge = OpenAiJudge::new(
         &settings.base_url.value,
         settings.api_key(),
+        settings.secret(),
         &settings.model.value,
         policy,
     )

@@ -18,6 +18,12 @@ pub trait Judge: Sync {
         messages: &[(&str, &str)],
         schema: &serde_json::Value,
     ) -> impl Future<Output = Result<String, CallError>> + Send;
+
+    /// Masks secrets in text decoded from a reply (a key spelt with JSON
+    /// escapes only appears once the verdict's strings are decoded).
+    fn mask(&self, text: &str) -> String {
+        text.to_string()
+    }
 }
 
 impl Judge for OpenAiJudge {
@@ -27,6 +33,40 @@ impl Judge for OpenAiJudge {
         schema: &serde_json::Value,
     ) -> impl Future<Output = Result<String, CallError>> + Send {
         OpenAiJudge::complete(self, messages, schema)
+    }
+
+    fn mask(&self, text: &str) -> String {
+        OpenAiJudge::mask(self, text)
+    }
+}
+
+/// Longest excerpt of an invalid reply sent back with the re-ask: the judge
+/// needs to see what it wrote, not megabytes of it.
+const REASK_EXCERPT_CHARS: usize = 4_000;
+
+/// Every string of a verdict, as decoded, masked.
+fn masked<J: Judge>(judge: &J, raw: RawVerdict) -> RawVerdict {
+    let m = |s: String| judge.mask(&s);
+    RawVerdict {
+        key_points: raw
+            .key_points
+            .into_iter()
+            .map(|p| super::RawPoint {
+                id: m(p.id),
+                coverage: p.coverage,
+                evidence: m(p.evidence),
+            })
+            .collect(),
+        mistakes: raw
+            .mistakes
+            .into_iter()
+            .map(|x| super::Mistake {
+                claim: m(x.claim),
+                correction: m(x.correction),
+            })
+            .collect(),
+        feedback: m(raw.feedback),
+        follow_up: m(raw.follow_up),
     }
 }
 
@@ -62,24 +102,31 @@ pub async fn ask<J: Judge>(
         ("system", prompt.system.as_str()),
         ("user", prompt.user.as_str()),
     ];
-    let first = judge
-        .complete(&messages, &schema)
-        .await
-        .map_err(GradeError::Call)?;
-    let problem = match parse_verdict_for(&first, question, answer) {
-        Ok(raw) => return Ok(raw),
-        Err(problem) => problem,
+    let (first, problem) = match judge.complete(&messages, &schema).await {
+        Ok(first) => match parse_verdict_for(&first, question, answer) {
+            Ok(raw) => return Ok(masked(judge, raw)),
+            Err(problem) => (first, judge.mask(&problem)),
+        },
+        Err(CallError::TooLarge) => (String::new(), CallError::TooLarge.to_string()),
+        Err(err) => return Err(GradeError::Call(err)),
     };
     let retry = format!(
         "Your reply was not a valid verdict: {problem}. Reply again with only the JSON object, following the rules."
     );
-    messages.push(("assistant", first.as_str()));
+    let excerpt = crate::text::cut(&first, REASK_EXCERPT_CHARS);
+    if !excerpt.is_empty() {
+        messages.push(("assistant", excerpt.as_str()));
+    }
     messages.push(("user", retry.as_str()));
-    let second = judge
-        .complete(&messages, &schema)
-        .await
-        .map_err(GradeError::Call)?;
-    parse_verdict_for(&second, question, answer).map_err(GradeError::Invalid)
+    let second = match judge.complete(&messages, &schema).await {
+        Err(CallError::TooLarge) => {
+            return Err(GradeError::Invalid(CallError::TooLarge.to_string()))
+        }
+        other => other.map_err(GradeError::Call)?,
+    };
+    parse_verdict_for(&second, question, answer)
+        .map(|raw| masked(judge, raw))
+        .map_err(|problem| GradeError::Invalid(judge.mask(&problem)))
 }
 
 /// The cache key: the same model, server, prompt templates, question and

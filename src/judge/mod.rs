@@ -111,16 +111,55 @@ pub fn extract_json_object(text: &str) -> Option<&str> {
     json_objects(text).next()
 }
 
-/// Every balanced JSON object in `text`, outermost only, in order.
-fn json_objects(text: &str) -> impl Iterator<Item = &str> {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        while let Some(offset) = text.get(start..)?.find('{') {
-            let open = start + offset;
-            start = open + 1;
+/// Bytes scanned (brace matching and parsing together) per byte of text, at
+/// most, plus a fixed allowance: the search for objects stays linear whatever
+/// the text holds. A reply of 200,000 `{` would otherwise be scanned to its
+/// end once per brace.
+const SCAN_BUDGET_PER_BYTE: usize = 16;
+const SCAN_BUDGET_EXTRA: usize = 64 << 10;
+
+/// Every balanced JSON object in `text`, outermost only, in order. A
+/// candidate that is not valid JSON is skipped and the search goes on inside
+/// it, within a total scanning budget proportional to the text's length.
+fn json_objects(text: &str) -> Objects<'_> {
+    Objects {
+        text,
+        start: 0,
+        budget: SCAN_BUDGET_PER_BYTE * text.len() + SCAN_BUDGET_EXTRA,
+        scanned: 0,
+    }
+}
+
+struct Objects<'a> {
+    text: &'a str,
+    start: usize,
+    budget: usize,
+    /// Bytes looked at so far, parsing included.
+    scanned: usize,
+}
+
+impl Objects<'_> {
+    /// Spends `n` of the budget; false once it is gone.
+    fn spend(&mut self, n: usize) -> bool {
+        self.scanned += n;
+        self.scanned <= self.budget
+    }
+}
+
+impl<'a> Iterator for Objects<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        while let Some(offset) = text.get(self.start..)?.find('{') {
+            let open = self.start + offset;
+            self.start = open + 1;
             let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
             for (i, &b) in bytes.iter().enumerate().skip(open) {
+                if !self.spend(1) {
+                    return None;
+                }
                 if in_string {
                     match b {
                         _ if escaped => escaped = false,
@@ -137,8 +176,11 @@ fn json_objects(text: &str) -> impl Iterator<Item = &str> {
                         depth -= 1;
                         if depth == 0 {
                             let candidate = &text[open..=i];
+                            if !self.spend(candidate.len()) {
+                                return None;
+                            }
                             if serde_json::from_str::<serde_json::Value>(candidate).is_ok() {
-                                start = i + 1;
+                                self.start = i + 1;
                                 return Some(candidate);
                             }
                             break;
@@ -149,7 +191,7 @@ fn json_objects(text: &str) -> impl Iterator<Item = &str> {
             }
         }
         None
-    })
+    }
 }
 
 /// Parses and validates the judge's reply for `question`. The error text is
@@ -521,6 +563,25 @@ mod tests {
         assert!(parse_verdict(r#"{"key_points": 3}"#, &q)
             .unwrap_err()
             .contains("schema"));
+    }
+
+    #[test]
+    fn a_flood_of_open_braces_is_searched_in_linear_time() {
+        // Counting work rather than timing it: a quadratic search would look
+        // at 2·10^10 bytes here.
+        for n in [50_000, 200_000] {
+            let flood = "{".repeat(n);
+            let mut search = json_objects(&flood);
+            assert!(search.next().is_none());
+            assert!(
+                search.scanned <= 17 * n + (64 << 10),
+                "{n}: {}",
+                search.scanned
+            );
+        }
+        // A stray brace before the verdict costs one extra pass, not a failure.
+        let text = r#"Sure { here: {"a": 1}"#;
+        assert_eq!(extract_json_object(text), Some(r#"{"a": 1}"#));
     }
 
     #[test]

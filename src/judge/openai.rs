@@ -16,6 +16,21 @@ use async_openai::error::OpenAIError;
 use async_openai::middleware::HttpRequestFactory;
 use serde_json::{json, Value};
 
+use crate::text::{self, Secret};
+
+/// Largest reply body read, in bytes. A verdict is a few kilobytes; anything
+/// near this is a broken or hostile server, and is treated as an invalid reply.
+pub const MAX_REPLY_BYTES: usize = 1 << 20;
+/// Largest error body read: its message is cut to a line anyway.
+const MAX_ERROR_BYTES: usize = 64 << 10;
+/// Redirects followed before giving up (a loop would otherwise run until the budget).
+pub const MAX_REDIRECTS: usize = 5;
+/// Tries for a connection that is refused or a name that does not resolve:
+/// a server that is not running will not start in the next seconds.
+const CONNECT_TRIES: u32 = 3;
+/// Longest server message kept, in characters.
+const MESSAGE_CHARS: usize = 200;
+
 /// How the verdict's JSON shape is asked for; servers that reject one get the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -54,8 +69,14 @@ pub enum CallError {
     Rejected { status: u16, message: String },
     /// Retries ran out within the budget; `last` says what the last try saw.
     GaveUp { attempts: u32, last: String },
+    /// The connection was refused or the host name did not resolve, try after try.
+    Unreachable { attempts: u32, reason: String },
+    /// More than `MAX_REDIRECTS` redirects.
+    Redirects,
     /// The server answered 200 with something that is not a chat completion.
     BadBody { message: String },
+    /// The reply was over `MAX_REPLY_BYTES`; reading stopped there.
+    TooLarge,
 }
 
 impl std::fmt::Display for CallError {
@@ -77,7 +98,22 @@ impl std::fmt::Display for CallError {
                 "the judge server did not answer after {attempts} tr{} ({last})",
                 if *attempts == 1 { "y" } else { "ies" }
             ),
+            CallError::Unreachable { attempts, reason } => write!(
+                f,
+                "cannot reach the judge server ({reason}, {} tr{}); is it running? check the base URL (OPENAI_BASE_URL, --base-url)",
+                attempts,
+                if *attempts == 1 { "y" } else { "ies" }
+            ),
+            CallError::Redirects => write!(
+                f,
+                "the judge server redirected more than {MAX_REDIRECTS} times; check the base URL (OPENAI_BASE_URL, --base-url)"
+            ),
             CallError::BadBody { message } => write!(f, "the judge server sent an unreadable reply: {message}"),
+            CallError::TooLarge => write!(
+                f,
+                "the judge server's reply was larger than {} MiB; reading stopped there",
+                MAX_REPLY_BYTES >> 20
+            ),
         }
     }
 }
@@ -85,35 +121,43 @@ impl std::fmt::Display for CallError {
 impl std::error::Error for CallError {}
 
 impl CallError {
-    /// The same error with the key (and anything key-shaped) masked in the
-    /// server's words: servers echo the key they were sent.
-    fn redacted(self, key: &str) -> CallError {
-        let r = |m: String| crate::config::redact_secrets(&m, Some(key));
+    /// The same error with the secrets (and anything key-shaped) masked in
+    /// the server's words: servers echo the key they were sent.
+    fn masked(self, secret: &Secret) -> CallError {
+        let m = |text: String| text::mask_key_shaped(&secret.mask(&text));
         match self {
             CallError::Auth { status, message } => CallError::Auth {
                 status,
-                message: r(message),
+                message: m(message),
             },
             CallError::NotFound { message } => CallError::NotFound {
-                message: r(message),
+                message: m(message),
             },
             CallError::Rejected { status, message } => CallError::Rejected {
                 status,
-                message: r(message),
+                message: m(message),
             },
             CallError::GaveUp { attempts, last } => CallError::GaveUp {
                 attempts,
-                last: r(last),
+                last: m(last),
+            },
+            CallError::Unreachable { attempts, reason } => CallError::Unreachable {
+                attempts,
+                reason: m(reason),
             },
             CallError::BadBody { message } => CallError::BadBody {
-                message: r(message),
+                message: m(message),
             },
+            other @ (CallError::Redirects | CallError::TooLarge) => other,
         }
     }
 }
 
+/// Told what a retry is waiting for, e.g. to show it beside a spinner.
+pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Retry and timeout policy for one judge call.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct Policy {
     /// Limit for one HTTP request, connect to last byte.
     pub request_timeout: Duration,
@@ -122,6 +166,8 @@ pub struct Policy {
     /// First backoff; doubles each try, up to `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
+    /// Called before each wait between tries, with what is happening.
+    pub notify: Option<Notify>,
 }
 
 impl Policy {
@@ -131,7 +177,14 @@ impl Policy {
             budget,
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
+            notify: None,
         }
+    }
+
+    #[must_use]
+    pub fn with_notify(mut self, notify: Notify) -> Policy {
+        self.notify = Some(notify);
+        self
     }
 
     /// Backoff before try `attempt + 1`: exponential with "equal jitter".
@@ -151,17 +204,22 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
 }
 
-/// The server's error message from an OpenAI-style body, or the start of the body.
-fn error_message(body: &str) -> String {
+/// The server's error message from an OpenAI-style body, or the start of
+/// the body: secrets masked first, then control characters dropped, then cut
+/// to a line, so no cut can leave part of a key behind.
+fn error_message(body: &str, secret: &Secret) -> String {
     let from_json = serde_json::from_str::<Value>(body).ok().and_then(|v| {
         v.pointer("/error/message")
             .or_else(|| v.get("error"))
             .or_else(|| v.get("message"))
+            .or_else(|| v.get("detail"))
             .and_then(Value::as_str)
             .map(str::to_string)
     });
     let text = from_json.unwrap_or_else(|| body.trim().to_string());
-    let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+    let text = text::mask_key_shaped(&secret.mask(&text));
+    let text: String = text.chars().filter(|c| !c.is_control()).collect();
+    let text = text::cut(text.trim(), MESSAGE_CHARS);
     if text.is_empty() {
         "no message".into()
     } else {
@@ -169,9 +227,24 @@ fn error_message(body: &str) -> String {
     }
 }
 
+/// What went wrong with a request that got no HTTP answer, in plain words.
 fn describe(err: &reqwest::Error) -> String {
+    if err.is_redirect() {
+        return format!("more than {MAX_REDIRECTS} redirects");
+    }
     if err.is_timeout() {
-        "request timed out".into()
+        return "request timed out".into();
+    }
+    // The root cause says "Connection refused", "failed to lookup address"...
+    let mut root: &dyn std::error::Error = err;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    let cause = root.to_string().to_lowercase();
+    if cause.contains("refused") {
+        "connection refused".into()
+    } else if cause.contains("lookup") || cause.contains("resolve") || cause.contains("dns") {
+        "the host name did not resolve".into()
     } else if err.is_connect() {
         "could not connect".into()
     } else {
@@ -179,54 +252,137 @@ fn describe(err: &reqwest::Error) -> String {
     }
 }
 
+/// A failure to connect at all, as opposed to a connection that broke.
+fn is_unreachable(err: &reqwest::Error) -> bool {
+    err.is_connect() && !err.is_timeout()
+}
+
+/// Reads a body up to `limit` bytes; `None` when it is longer. Memory stays
+/// bounded whatever the server sends.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+/// What the user sees while a retry waits, e.g. "server busy (429), retrying
+/// in 3 s, try 2".
+fn retry_notice(last: &str, wait: Duration, next_try: u32, of: Option<u32>) -> String {
+    let of = of.map(|n| format!(" of {n}")).unwrap_or_default();
+    format!(
+        "{last}, retrying in {} s, try {next_try}{of}",
+        wait.as_secs_f64().ceil()
+    )
+}
+
 /// Sends one request, retrying as the policy says. Any non-success status
 /// that is not retried ends here as a `CallError`, so `async-openai`'s own
-/// error parsing (which loses the status on non-JSON bodies) never runs.
+/// error parsing (which loses the status on non-JSON bodies) never runs. A
+/// success is read here too, within `MAX_REPLY_BYTES`, and handed on rebuilt.
 async fn send(
     client: reqwest::Client,
     policy: Policy,
+    secret: Secret,
     factory: HttpRequestFactory,
 ) -> Result<reqwest::Response, OpenAIError> {
     let start = Instant::now();
     let mut attempt: u32 = 0;
+    let mut unreachable: u32 = 0;
     loop {
         let request = factory.build().await?;
-        let (last, wait) = match client.execute(request).await {
-            Ok(resp) if resp.status().is_success() => return Ok(resp),
+        // (what the try saw, how long the server asked to wait, if it did)
+        let (last, asked) = match client.execute(request).await {
+            Ok(resp) if resp.status().is_success() => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                match read_capped(resp, MAX_REPLY_BYTES).await {
+                    Ok(Some(body)) => {
+                        let mut rebuilt = http::Response::new(body);
+                        *rebuilt.status_mut() = status;
+                        *rebuilt.headers_mut() = headers;
+                        return Ok(reqwest::Response::from(rebuilt));
+                    }
+                    Ok(None) => return Err(boxed(CallError::TooLarge)),
+                    Err(err) => (describe(&err), None),
+                }
+            }
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let asked = retry_after(resp.headers());
-                let body = resp.text().await.unwrap_or_default();
-                let message = error_message(&body);
+                let body = read_capped(resp, MAX_ERROR_BYTES)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                let message = error_message(&body, &secret);
                 match status {
                     401 | 403 => return Err(boxed(CallError::Auth { status, message })),
                     404 => return Err(boxed(CallError::NotFound { message })),
-                    429 | 500..=599 => (
-                        format!("{status}: {message}"),
-                        asked.unwrap_or_else(|| policy.backoff(attempt)),
-                    ),
+                    429 => (format!("server busy (429: {message})"), asked),
+                    500..=599 if !names_response_format(&message) => {
+                        (format!("server error ({status}: {message})"), asked)
+                    }
                     _ => return Err(boxed(CallError::Rejected { status, message })),
                 }
             }
-            Err(err) => (describe(&err), policy.backoff(attempt)),
+            Err(err) if err.is_redirect() => return Err(boxed(CallError::Redirects)),
+            Err(err) if is_unreachable(&err) => {
+                unreachable += 1;
+                if unreachable >= CONNECT_TRIES {
+                    return Err(boxed(CallError::Unreachable {
+                        attempts: unreachable,
+                        reason: describe(&err),
+                    }));
+                }
+                (describe(&err), None)
+            }
+            Err(err) => (describe(&err), None),
         };
         attempt += 1;
-        if start.elapsed() + wait >= policy.budget {
-            let last = if wait > policy.budget {
-                format!(
-                    "{last}; the server asked to wait {:.0}s",
-                    wait.as_secs_f64()
-                )
-            } else {
-                last
+        let wait = asked.unwrap_or_else(|| policy.backoff(attempt - 1));
+        let spent = start.elapsed();
+        if spent + wait >= policy.budget {
+            let last = match asked {
+                Some(asked) if asked > policy.budget => format!(
+                    "{last}; the server asked to wait {:.0} s, longer than the retry budget of {:.0} s",
+                    asked.as_secs_f64(),
+                    policy.budget.as_secs_f64()
+                ),
+                _ => format!(
+                    "{last}; retried for {:.0} s, the retry budget",
+                    spent.as_secs_f64()
+                ),
             };
             return Err(boxed(CallError::GaveUp {
                 attempts: attempt,
                 last,
             }));
         }
+        if let Some(notify) = &policy.notify {
+            let of = (unreachable > 0).then_some(CONNECT_TRIES);
+            notify(&retry_notice(&last, wait, attempt + 1, of));
+        }
         tokio::time::sleep(wait).await;
     }
+}
+
+/// Whether a server's complaint is about the response format it was asked
+/// for: some servers (llama-cpp-python) answer an unsupported format with a
+/// 500 that no retry will change.
+pub fn names_response_format(message: &str) -> bool {
+    let m = message.to_lowercase();
+    ["response_format", "json_schema", "schema"]
+        .iter()
+        .any(|w| m.contains(w))
 }
 
 fn boxed(err: CallError) -> OpenAIError {
@@ -239,14 +395,15 @@ pub struct OpenAiJudge {
     pub model: String,
     /// The response format that worked last; starts at JSON schema.
     format: Arc<AtomicU8>,
-    /// Only to mask it in what the server sends back; never printed.
-    key: String,
+    /// The key and any password, only to mask them in what the server sends back.
+    secret: Secret,
 }
 
 impl OpenAiJudge {
     pub fn new(
         base_url: &str,
         api_key: Option<&str>,
+        secret: Secret,
         model: &str,
         policy: Policy,
     ) -> Result<Self, String> {
@@ -261,7 +418,8 @@ impl OpenAiJudge {
         }
         let mut builder = reqwest::Client::builder()
             .connect_timeout(policy.request_timeout.min(Duration::from_secs(10)))
-            .timeout(policy.request_timeout);
+            .timeout(policy.request_timeout)
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS));
         if base_url.starts_with("http://") {
             // A plain-HTTP server (Ollama, vLLM on this machine) needs no
             // certificates; loading the system's CA store would cost more
@@ -272,8 +430,9 @@ impl OpenAiJudge {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let http_for_client = http.clone();
+        let for_send = secret.clone();
         let service = tower::service_fn(move |factory: HttpRequestFactory| {
-            send(http.clone(), policy, factory)
+            send(http.clone(), policy.clone(), for_send.clone(), factory)
         });
         let config = OpenAIConfig::new()
             .with_api_base(base_url)
@@ -285,25 +444,31 @@ impl OpenAiJudge {
             client,
             model: model.to_string(),
             format: Arc::new(AtomicU8::new(0)),
-            key: key.to_string(),
+            secret,
         })
     }
 
     /// One chat completion; returns the assistant's text. Falls back through the
     /// response formats when the server rejects one, and remembers what worked.
-    /// The key is masked in whatever comes back, reply or error, so it cannot
-    /// reach the store or the screen by way of the server.
+    /// The secrets are masked in whatever comes back, reply or error, so they
+    /// cannot reach the store or the screen by way of the server. (The reply
+    /// is JSON inside a string: its decoded fields are masked again by the
+    /// caller through `mask`, for keys spelt with JSON escapes.)
     pub async fn complete(
         &self,
         messages: &[(&str, &str)],
         schema: &Value,
     ) -> Result<String, CallError> {
         match self.complete_unmasked(messages, schema).await {
-            // Only the key itself: a key-shaped token may be a quote from the answer.
-            Ok(text) if self.key.len() >= 8 => Ok(text.replace(&self.key, crate::config::REDACTED)),
-            Ok(text) => Ok(text),
-            Err(err) => Err(err.redacted(&self.key)),
+            // Only the secrets themselves: a key-shaped token may be a quote from the answer.
+            Ok(text) => Ok(self.secret.mask(&text)),
+            Err(err) => Err(err.masked(&self.secret)),
         }
+    }
+
+    /// Masks the secrets in text decoded from a reply.
+    pub fn mask(&self, text: &str) -> String {
+        self.secret.mask(text)
     }
 
     async fn complete_unmasked(
@@ -337,13 +502,7 @@ impl OpenAiJudge {
                 Ok(body) => return content_of(&body),
                 Err(OpenAIError::Boxed(err)) => match err.downcast::<CallError>() {
                     Ok(call) => match (*call, format.next()) {
-                        (
-                            CallError::Rejected {
-                                status: 400 | 415 | 422 | 501,
-                                ..
-                            },
-                            Some(next),
-                        ) => {
+                        (CallError::Rejected { .. }, Some(next)) => {
                             // Only step down if no other call already did.
                             let _ = self.format.compare_exchange(
                                 format as u8,
@@ -362,7 +521,7 @@ impl OpenAiJudge {
                 },
                 Err(OpenAIError::JSONDeserialize(_, content)) => {
                     return Err(CallError::BadBody {
-                        message: format!("not JSON: {}", error_message(&content)),
+                        message: format!("not JSON: {}", error_message(&content, &self.secret)),
                     })
                 }
                 Err(OpenAIError::Reqwest(err)) => {
@@ -411,19 +570,74 @@ mod tests {
 
     #[test]
     fn error_messages_come_from_openai_bodies_or_raw_text() {
+        let none = Secret::default();
         assert_eq!(
-            error_message(r#"{"error":{"message":"bad key"}}"#),
+            error_message(r#"{"error":{"message":"bad key"}}"#, &none),
             "bad key"
         );
         assert_eq!(
-            error_message(r#"{"error":"model not found"}"#),
+            error_message(r#"{"error":"model not found"}"#, &none),
             "model not found"
         );
         assert_eq!(
-            error_message("<html>\x1b[31mBad Gateway</html>"),
+            error_message("<html>\x1b[31mBad Gateway</html>", &none),
             "<html>[31mBad Gateway</html>"
         );
-        assert_eq!(error_message(""), "no message");
+        assert_eq!(error_message("", &none), "no message");
+    }
+
+    #[test]
+    fn error_messages_are_masked_before_they_are_cut() {
+        for (key, pad) in [
+            ("sk-test-SECRET123", 160),
+            ("0123456789abcdefghijklmnopqrstuv", 141),
+        ] {
+            let secret = Secret::new(key);
+            let body = format!(
+                r#"{{"error":{{"message":"{}{key} was sent"}}}}"#,
+                "x".repeat(pad)
+            );
+            let message = error_message(&body, &secret);
+            assert!(message.chars().count() <= MESSAGE_CHARS, "{message}");
+            for run in key.as_bytes().windows(4) {
+                let run = std::str::from_utf8(run).unwrap();
+                assert!(
+                    !message.contains(run) || "xxxx".contains(run),
+                    "{run} in {message}"
+                );
+            }
+        }
+        let short = Secret::new("test");
+        assert_eq!(
+            error_message(r#"{"error":"bad key test"}"#, &short),
+            "bad key [redacted]"
+        );
+    }
+
+    #[test]
+    fn only_complaints_about_the_format_step_down() {
+        assert!(names_response_format(
+            "Input should be 'text' or 'json_object' at response_format.type"
+        ));
+        assert!(names_response_format("invalid JSON Schema"));
+        assert!(!names_response_format("CUDA out of memory"));
+    }
+
+    #[test]
+    fn retry_notices_say_what_and_when() {
+        assert_eq!(
+            retry_notice(
+                "server busy (429: slow down)",
+                Duration::from_millis(2500),
+                2,
+                None
+            ),
+            "server busy (429: slow down), retrying in 3 s, try 2"
+        );
+        assert_eq!(
+            retry_notice("connection refused", Duration::from_millis(400), 2, Some(3)),
+            "connection refused, retrying in 1 s, try 2 of 3"
+        );
     }
 
     #[test]

@@ -289,7 +289,7 @@ fn an_endless_429_storm_gives_up_when_the_budget_is_spent() {
     let start = Instant::now();
     let out = grade(&t, &[("GRILL_RETRY_BUDGET", "5")]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("asked to wait 3600s"), "{out:?}");
+    assert!(out.stderr.contains("asked to wait 3600 s"), "{out:?}");
     assert_eq!(t.server.request_count(), 1);
     assert!(start.elapsed() < Duration::from_secs(30));
 }

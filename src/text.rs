@@ -1,0 +1,292 @@
+//! Text that crosses a boundary: the one sanitiser for anything from outside
+//! (judge replies, answers, banks) before it is printed or stored, the one
+//! masker for secrets, and small helpers that several layers share (line and
+//! column of an offset, durations, cutting to a length).
+//!
+//! A leaf: it depends on nothing else in the crate.
+
+use std::collections::HashSet;
+
+/// What stands in for a secret in anything printed or stored.
+pub const REDACTED: &str = "[redacted]";
+
+/// Text with control characters (escape sequences, C1 controls, carriage
+/// returns) replaced by U+FFFD, so what is stored and shown, as text or JSON,
+/// can never drive a terminal. Newlines and tabs stay.
+pub fn sanitize(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// At most `max` characters of `text`, with `…` when something was cut.
+pub fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((at, _)) => {
+            let mut s = text[..at].to_string();
+            s.pop();
+            s.push('…');
+            s
+        }
+    }
+}
+
+/// The shortest run of a key's characters that counts as part of the key
+/// when found on its own: shorter runs occur in ordinary words.
+const KEY_RUN: usize = 8;
+
+/// The secrets to keep out of everything grill prints or stores: the API key
+/// and a password in the base URL.
+///
+/// `mask` replaces each secret whole, whatever its length, and any run of 8
+/// or more of its characters (what survives when a server's message is cut
+/// in the middle of a key). Linear in the text: each 8-byte window is looked
+/// up in a set of the secrets' windows.
+#[derive(Clone, Default)]
+pub struct Secret {
+    whole: Vec<String>,
+    windows: HashSet<[u8; KEY_RUN]>,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret({} hidden)", self.whole.len())
+    }
+}
+
+impl Secret {
+    pub fn new(key: &str) -> Secret {
+        Secret::default().with(key)
+    }
+
+    /// The same, keeping `other` out too; an empty string adds nothing.
+    #[must_use]
+    pub fn with(mut self, other: &str) -> Secret {
+        if other.is_empty() || self.whole.iter().any(|w| w == other) {
+            return self;
+        }
+        self.windows.extend(
+            other
+                .as_bytes()
+                .windows(KEY_RUN)
+                .filter_map(|w| <[u8; KEY_RUN]>::try_from(w).ok()),
+        );
+        self.whole.push(other.to_string());
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.whole.is_empty()
+    }
+
+    /// `text` with each secret, and every run of 8+ of its characters, masked.
+    pub fn mask(&self, text: &str) -> String {
+        if self.whole.is_empty() || text.is_empty() {
+            return text.to_string();
+        }
+        let bytes = text.as_bytes();
+        let mut marked = vec![false; bytes.len()];
+        let mut any = false;
+        for whole in &self.whole {
+            for (at, _) in text.match_indices(whole.as_str()) {
+                marked[at..at + whole.len()].fill(true);
+                any = true;
+            }
+        }
+        if !self.windows.is_empty() {
+            for (at, window) in bytes.windows(KEY_RUN).enumerate() {
+                let Ok(window) = <[u8; KEY_RUN]>::try_from(window) else {
+                    continue;
+                };
+                if self.windows.contains(&window) {
+                    marked[at..at + KEY_RUN].fill(true);
+                    any = true;
+                }
+            }
+        }
+        if !any {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut in_mask = false;
+        for (at, c) in text.char_indices() {
+            // A masked run may start or end inside a multi-byte character only
+            // if the key has non-ASCII bytes; widen it to whole characters.
+            let hidden = marked[at..at + c.len_utf8()].iter().any(|&m| m);
+            if hidden {
+                if !in_mask {
+                    out.push_str(REDACTED);
+                }
+            } else {
+                out.push(c);
+            }
+            in_mask = hidden;
+        }
+        out
+    }
+}
+
+/// `text` with anything shaped like an API key masked: tokens starting `sk-`,
+/// and long tokens of letters and digits (Azure-style hex keys). For text
+/// that may hold a key grill does not know: a config file's, a server's.
+pub fn mask_key_shaped(text: &str) -> String {
+    let is_token = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(is_token) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail.find(|c: char| !is_token(c)).unwrap_or(tail.len());
+        let token = &tail[..end];
+        let looks_secret = (token.starts_with("sk-") && token.len() >= 12)
+            || (token.len() >= 32
+                && token.bytes().any(|b| b.is_ascii_digit())
+                && token.bytes().any(|b| b.is_ascii_alphabetic()));
+        out.push_str(if looks_secret { REDACTED } else { token });
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// 1-based line and column (in characters) of byte offsets in one text,
+/// answered in O(log lines) each after one pass over the text.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+}
+
+/// `m:ss`, as a clock shows it.
+pub fn clock(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// Seconds as `45s`, `2m 05s` or `1h 02m`.
+pub fn duration(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// `1 answer`, `2 answers`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_removes_escape_sequences_but_keeps_lines() {
+        assert_eq!(
+            sanitize("a\x1b[2Jb\nc\td\x07\u{9b}"),
+            "a\u{fffd}[2Jb\nc\td\u{fffd}\u{fffd}"
+        );
+    }
+
+    #[test]
+    fn the_whole_key_is_masked_whatever_its_length() {
+        let s = Secret::new("test");
+        assert_eq!(s.mask("key test echoed"), "key [redacted] echoed");
+        let s = Secret::new("sk-test-SECRET123");
+        assert_eq!(
+            s.mask("your key is sk-test-SECRET123."),
+            "your key is [redacted]."
+        );
+        assert_eq!(Secret::new("").mask("anything"), "anything");
+        let both = Secret::new("sk-long-key-123").with("pw");
+        assert_eq!(
+            both.mask("pw and sk-long-key-123"),
+            "[redacted] and [redacted]"
+        );
+    }
+
+    #[test]
+    fn a_run_of_eight_characters_of_the_key_is_masked() {
+        let key = "sk-test-0123456789abcdefghijklmnopqrstuv";
+        let s = Secret::new(key);
+        // A message cut after 11 characters of the key, and one starting mid-key.
+        assert_eq!(s.mask("echo: sk-test-012"), "echo: [redacted]");
+        assert_eq!(s.mask("…6789abcdef said"), "…[redacted] said");
+        // Seven characters are not enough to tell a key from a word.
+        assert_eq!(s.mask("sk-test"), "sk-test");
+        assert_eq!(s.mask("é sk-test-0123 é"), "é [redacted] é");
+    }
+
+    #[test]
+    fn key_shaped_tokens_are_masked_and_words_kept() {
+        assert_eq!(
+            mask_key_shaped("bad key sk-proj-abc123DEF456, field `modle`"),
+            "bad key [redacted], field `modle`"
+        );
+        assert_eq!(
+            mask_key_shaped("key=0123456789abcdef0123456789abcdef!"),
+            "key=[redacted]!"
+        );
+        let plain = "an unknown-field name, timeout_secs, gpt-4o-mini, é";
+        assert_eq!(mask_key_shaped(plain), plain);
+    }
+
+    #[test]
+    fn cut_counts_characters() {
+        assert_eq!(cut("héllo world", 6), "héllo…");
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("exact", 5), "exact");
+    }
+
+    #[test]
+    fn line_index_counts_characters_and_lines() {
+        let text = "ab\nçd\n\nx";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(0), (1, 1));
+        assert_eq!(idx.line_col(2), (1, 3));
+        assert_eq!(idx.line_col(3), (2, 1));
+        assert_eq!(idx.line_col(5), (2, 2), "after the two-byte ç");
+        assert_eq!(idx.line_col(7), (3, 1));
+        assert_eq!(idx.line_col(99), (4, 2));
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(45.0), "45s");
+        assert_eq!(duration(125.0), "2m 05s");
+        assert_eq!(duration(3720.0), "1h 02m");
+        assert_eq!(clock(std::time::Duration::from_secs(754)), "12:34");
+        assert_eq!(plural(1, "answer", "answers"), "1 answer");
+    }
+}
