@@ -17,6 +17,7 @@
 //! or, when there is none, from the prompt's `- <id> (weight N): ...` lines.
 //! Every point is marked covered, with the first three words of the answer
 //! (the text between `<answer-NONCE>` and `</answer-NONCE>`) as its evidence.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a measuring tool: its output is its job
 
 #[path = "../tests/common/fake_server.rs"]
 mod fake_server;

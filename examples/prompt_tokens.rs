@@ -13,6 +13,7 @@
 //! over 200 nonces (their tokenization varies), with the median beside it. The chat framing a server adds
 //! per message (a few tokens) is not counted. The BPE ranks are compiled into
 //! `tiktoken-rs`, so nothing is downloaded.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a measuring tool: its output is its job
 
 use std::process::ExitCode;
 

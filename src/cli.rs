@@ -59,8 +59,10 @@ pub enum Command {
     )]
     Grade(GradeArgs),
     /// Grade every stored answer that is still ungraded
-    #[command(after_help = "Example:\n  grill regrade --json")]
-    Regrade(JsonArg),
+    #[command(
+        after_help = "Examples:\n  grill regrade --json\n  grill --offline regrade          grade them yourself (in a terminal)\n  grill --offline regrade --cues   keyword estimates, not counted"
+    )]
+    Regrade(RegradeArgs),
     /// List the topics with their question counts
     #[command(after_help = "Example:\n  grill topics")]
     Topics(JsonArg),
@@ -85,8 +87,10 @@ pub enum Command {
     #[command(subcommand)]
     Bank(BankCommand),
     /// Print the effective settings and where each came from
-    #[command(after_help = "Example:\n  grill config")]
-    Config(JsonArg),
+    #[command(
+        after_help = "Examples:\n  grill config\n  grill config --example > ~/.config/grill/config.toml"
+    )]
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,6 +98,16 @@ pub enum Order {
     Random,
     Weakest,
     Due,
+}
+
+impl From<Order> for crate::session::Order {
+    fn from(order: Order) -> Self {
+        match order {
+            Order::Random => crate::session::Order::Random,
+            Order::Weakest => crate::session::Order::Weakest,
+            Order::Due => crate::session::Order::Due,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +175,26 @@ pub struct GradeArgs {
     #[arg(long, default_value_t = 4, value_name = "N", requires = "batch")]
     pub concurrency: usize,
     /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RegradeArgs {
+    /// With --offline: keyword estimates instead of self-grading (stored as estimates, not counted)
+    #[arg(long)]
+    pub cues: bool,
+    /// Print one JSON result per line
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print a commented example config file instead
+    #[arg(long, conflicts_with = "json")]
+    pub example: bool,
+    /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
 }

@@ -62,7 +62,7 @@ pub struct ConfigFile {
     pub prompts_dir: Option<PathBuf>,
 }
 
-/// A commented default config, printed by `grill config --example` in the README.
+/// A commented default config, printed by `grill config --example`.
 pub const EXAMPLE_CONFIG: &str = r#"# grill config: ~/.config/grill/config.toml (GRILL_CONFIG overrides the path)
 # Flags beat environment variables, which beat this file.
 
@@ -88,6 +88,10 @@ pub struct Settings {
     pub db_path: Setting<PathBuf>,
     pub config_path: PathBuf,
     pub offline: bool,
+    /// `GRILL_NOW`: a fixed time, for tests that simulate days of use.
+    pub clock: crate::time::Clock,
+    /// `GRILL_SEED`: a fixed seed for the question order, for tests.
+    pub seed: Option<u64>,
 }
 
 /// Reads the environment; a function so tests can pass a fixed one.
@@ -164,54 +168,14 @@ impl Settings {
                 .map(|k| Setting::new(k, Origin::File))
         };
 
-        let timeout_secs = if let Some(t) = args.timeout {
-            Setting::new(t, Origin::Flag("--timeout"))
-        } else if let Some(t) = file.timeout {
-            Setting::new(t, Origin::File)
-        } else {
-            Setting::new(DEFAULT_TIMEOUT_SECS, Origin::Default)
-        };
-        if !(timeout_secs.value.is_finite() && timeout_secs.value > 0.0) {
-            return Err(Error::input(format!(
-                "timeout must be a positive number of seconds (from {})",
-                timeout_secs.origin
-            )));
-        }
-
-        let retry_budget_secs = if let Some(t) = env("GRILL_RETRY_BUDGET") {
-            let value = t.parse::<f64>().map_err(|_| {
-                Error::input(format!(
-                    "GRILL_RETRY_BUDGET must be a number of seconds, not `{}`",
-                    mask_key_shaped(&t)
-                ))
-            })?;
-            Setting::new(value, Origin::Env("GRILL_RETRY_BUDGET"))
-        } else if let Some(t) = file.retry_budget {
-            Setting::new(t, Origin::File)
-        } else {
-            Setting::new(DEFAULT_RETRY_BUDGET_SECS, Origin::Default)
-        };
-        if !(retry_budget_secs.value.is_finite() && retry_budget_secs.value >= 0.0) {
-            return Err(Error::input(format!(
-                "the retry budget must be zero or more seconds (from {})",
-                retry_budget_secs.origin
-            )));
-        }
-
-        let db_path = if let Some(p) = &args.db {
-            Setting::new(p.clone(), Origin::Flag("--db"))
-        } else if let Some(home) = env("GRILL_HOME") {
-            Setting::new(Path::new(&home).join("grill.db"), Origin::Env("GRILL_HOME"))
-        } else {
-            let dir = project_dirs()
-                .map(|d| d.data_dir().to_path_buf())
-                .ok_or_else(|| Error::input("cannot find a data directory; set GRILL_HOME"))?;
-            Setting::new(dir.join("grill.db"), Origin::Default)
-        };
+        let (timeout_secs, retry_budget_secs) = timing(args, &file, env)?;
+        let db_path = db_path(args, env)?;
 
         let mut bank_dirs: Vec<PathBuf> =
             file.bank_dirs.iter().map(|p| expand_home(p, env)).collect();
         bank_dirs.extend(args.banks.iter().cloned());
+
+        let (clock, seed) = test_fixtures(env)?;
 
         Ok(Settings {
             model,
@@ -224,6 +188,8 @@ impl Settings {
             db_path,
             config_path,
             offline: args.offline,
+            clock,
+            seed,
         })
     }
 
@@ -300,6 +266,87 @@ pub fn display_url(text: &str) -> String {
             _ => mask_key_shaped(text),
         },
     }
+}
+
+/// The request timeout (flag, file) and the retry budget (env, file).
+fn timing(
+    args: &GlobalArgs,
+    file: &ConfigFile,
+    env: Env<'_>,
+) -> Result<(Setting<f64>, Setting<f64>)> {
+    let timeout_secs = if let Some(t) = args.timeout {
+        Setting::new(t, Origin::Flag("--timeout"))
+    } else if let Some(t) = file.timeout {
+        Setting::new(t, Origin::File)
+    } else {
+        Setting::new(DEFAULT_TIMEOUT_SECS, Origin::Default)
+    };
+    if !(timeout_secs.value.is_finite() && timeout_secs.value > 0.0) {
+        return Err(Error::input(format!(
+            "timeout must be a positive number of seconds (from {})",
+            timeout_secs.origin
+        )));
+    }
+    let retry_budget_secs = if let Some(t) = env("GRILL_RETRY_BUDGET") {
+        let value = t.parse::<f64>().map_err(|_| {
+            Error::input(format!(
+                "GRILL_RETRY_BUDGET must be a number of seconds, not `{}`",
+                mask_key_shaped(&t)
+            ))
+        })?;
+        Setting::new(value, Origin::Env("GRILL_RETRY_BUDGET"))
+    } else if let Some(t) = file.retry_budget {
+        Setting::new(t, Origin::File)
+    } else {
+        Setting::new(DEFAULT_RETRY_BUDGET_SECS, Origin::Default)
+    };
+    if !(retry_budget_secs.value.is_finite() && retry_budget_secs.value >= 0.0) {
+        return Err(Error::input(format!(
+            "the retry budget must be zero or more seconds (from {})",
+            retry_budget_secs.origin
+        )));
+    }
+    Ok((timeout_secs, retry_budget_secs))
+}
+
+/// The database: `--db`, else `$GRILL_HOME/grill.db`, else the platform's data directory.
+fn db_path(args: &GlobalArgs, env: Env<'_>) -> Result<Setting<PathBuf>> {
+    Ok(if let Some(p) = &args.db {
+        Setting::new(p.clone(), Origin::Flag("--db"))
+    } else if let Some(home) = env("GRILL_HOME") {
+        Setting::new(Path::new(&home).join("grill.db"), Origin::Env("GRILL_HOME"))
+    } else {
+        let dir = project_dirs()
+            .map(|d| d.data_dir().to_path_buf())
+            .ok_or_else(|| Error::input("cannot find a data directory; set GRILL_HOME"))?;
+        Setting::new(dir.join("grill.db"), Origin::Default)
+    })
+}
+
+/// `GRILL_NOW` and `GRILL_SEED`: a fixed clock and seed, for tests that
+/// simulate days of use or need a fixed question order.
+fn test_fixtures(env: Env<'_>) -> Result<(crate::time::Clock, Option<u64>)> {
+    let clock = match env("GRILL_NOW") {
+        None => crate::time::Clock::system(),
+        Some(text) => crate::time::parse(&text)
+            .map(crate::time::Clock::fixed)
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "GRILL_NOW must be a time such as 2026-03-01T09:00:00Z, not `{}`",
+                    mask_key_shaped(&text)
+                ))
+            })?,
+    };
+    let seed = match env("GRILL_SEED") {
+        None => None,
+        Some(text) => Some(text.parse::<u64>().map_err(|_| {
+            Error::input(format!(
+                "GRILL_SEED must be a whole number, not `{}`",
+                mask_key_shaped(&text)
+            ))
+        })?),
+    };
+    Ok((clock, seed))
 }
 
 /// A base URL must be an http(s) URL with a host; the error shows it masked.

@@ -19,7 +19,8 @@ pub enum Kind {
 pub struct Error {
     pub kind: Kind,
     pub message: String,
-    pub hint: Option<String>,
+    /// What to do about it, one line each, printed after the message.
+    pub hints: Vec<String>,
     /// Lines printed before the message, e.g. every problem found in a bank.
     pub details: Vec<String>,
 }
@@ -31,7 +32,7 @@ impl Error {
         Error {
             kind: Kind::Input,
             message: message.into(),
-            hint: None,
+            hints: Vec::new(),
             details: Vec::new(),
         }
     }
@@ -40,14 +41,14 @@ impl Error {
         Error {
             kind: Kind::Failure,
             message: message.into(),
-            hint: None,
+            hints: Vec::new(),
             details: Vec::new(),
         }
     }
 
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hints.push(hint.into());
         self
     }
 
@@ -63,6 +64,20 @@ impl Error {
             Kind::Failure => 1,
             Kind::BrokenPipe => 0,
         }
+    }
+
+    /// The reader of our output went away: stop quietly.
+    pub fn broken_pipe() -> Self {
+        Error {
+            kind: Kind::BrokenPipe,
+            message: String::new(),
+            hints: Vec::new(),
+            details: Vec::new(),
+        }
+    }
+
+    pub fn is_broken_pipe(&self) -> bool {
+        self.kind == Kind::BrokenPipe
     }
 
     /// An I/O error on `path`, as bad input (exit 2): the user named a file we cannot use.
@@ -95,12 +110,7 @@ impl std::error::Error for Error {}
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
         if err.kind() == std::io::ErrorKind::BrokenPipe {
-            return Error {
-                kind: Kind::BrokenPipe,
-                message: String::new(),
-                hint: None,
-                details: Vec::new(),
-            };
+            return Error::broken_pipe();
         }
         Error::failure(format!("cannot write output: {}", io_reason(&err)))
     }
@@ -108,7 +118,21 @@ impl From<std::io::Error> for Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(err: rusqlite::Error) -> Self {
-        Error::failure(format!("database error: {err}"))
+        Error::failure(format!("database error: {}", storage_reason(&err)))
+    }
+}
+
+/// What went wrong with the database, in words a user can act on.
+pub fn storage_reason(err: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    match err.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => "the disk is full".into(),
+        Some(ErrorCode::SystemIoFailure) => "the disk could not be written (I/O error)".into(),
+        Some(ErrorCode::ReadOnly) => "the database is read-only".into(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            "another grill held the database for too long".into()
+        }
+        _ => err.to_string(),
     }
 }
 

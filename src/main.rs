@@ -7,7 +7,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = grill::cli::Cli::parse();
-    match grill::run(cli) {
+    match grill::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let code = err.exit_code();
@@ -19,22 +19,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// The error as the user reads it: details, then `error:`, then each `hint:`.
+/// Every line is sanitised; a closed stderr is ignored.
 fn report(err: &grill::error::Error) {
-    use grill::ui::render::{BOLD, RED};
+    use grill::style::{BOLD, RED};
+    use grill::text::sanitize;
     let mut out = grill::ui::render::stderr();
     for line in &err.details {
-        let _ = writeln!(out, "{}", grill::ui::render::clean(line));
+        let _ = writeln!(out, "{}", sanitize(line));
     }
     let _ = writeln!(
         out,
         "{RED}{BOLD}error:{BOLD:#}{RED:#} {}",
-        grill::ui::render::clean(&err.message)
+        sanitize(&err.message)
     );
-    if let Some(hint) = &err.hint {
-        let _ = writeln!(
-            out,
-            "{BOLD}hint:{BOLD:#} {}",
-            grill::ui::render::clean(hint)
-        );
+    for hint in &err.hints {
+        let _ = writeln!(out, "{BOLD}hint:{BOLD:#} {}", sanitize(hint));
     }
 }

@@ -8,6 +8,8 @@ use crate::error::{Error, Result};
 
 pub const SYSTEM: &str = include_str!("../prompts/judge-system.md");
 pub const USER: &str = include_str!("../prompts/judge-user.md");
+/// The instructions for drafting key points in `bank import`.
+pub const DRAFT_KEY_POINTS: &str = include_str!("../prompts/draft-key-points.md");
 const SYSTEM_FILE: &str = "judge-system.md";
 const USER_FILE: &str = "judge-user.md";
 
@@ -58,7 +60,6 @@ impl Templates {
 pub struct Prompt {
     pub system: String,
     pub user: String,
-    pub nonce: String,
 }
 
 /// A random delimiter tag that does not occur in the answer, so the answer
@@ -121,7 +122,6 @@ pub fn render(templates: &Templates, question: &Question, answer: &str, nonce: &
     Prompt {
         system: fill(&templates.system, &values),
         user: fill(&templates.user, &values),
-        nonce: nonce.to_string(),
     }
 }
 

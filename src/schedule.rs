@@ -9,16 +9,12 @@
 //! question ten minutes later), and no fuzz, so a schedule is reproducible.
 //!
 //! The card is stored as our own JSON shape, not the crate's, so that a new
-//! crate version cannot make old databases unreadable. Scheduling itself is
-//! pure (`next_card`); `record`, `due` and `schedule` are the store's edge.
+//! crate version cannot make old databases unreadable. Everything here is
+//! pure; the store reads and writes the cards (`store::review`).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rs_fsrs::{Card, Parameters, Rating, State, FSRS};
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
-
-use crate::error::{Error, Result};
-use crate::store::Store;
 
 /// Longest interval between two reviews, in days: an interview is weeks or
 /// months away, not years.
@@ -131,74 +127,14 @@ pub fn next_card(previous: Option<&StoredCard>, score: f64, now: DateTime<Utc>) 
     StoredCard::from(&next)
 }
 
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// Updates the question's card after a graded attempt scored `score` (0–10) at `now`.
-#[allow(clippy::similar_names)] // `store` and `score` are both the domain's words
-pub fn record(store: &Store, question_id: &str, score: f64, now: DateTime<Utc>) -> Result<()> {
-    if !score.is_finite() {
-        return Err(Error::input(format!(
-            "cannot schedule `{question_id}`: the score is not a number"
-        )));
-    }
-    let conn = store.connection();
-    let previous: Option<String> = conn
-        .query_row(
-            "SELECT card FROM review WHERE question_id = ?1",
-            [question_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    // An unreadable card (hand-edited, or from a future version) starts over
-    // rather than blocking the grade that triggered this update.
-    let previous = previous.and_then(|text| serde_json::from_str::<StoredCard>(&text).ok());
-    let card = next_card(previous.as_ref(), score, now);
-    let json = serde_json::to_string(&card)
-        .map_err(|e| Error::failure(format!("cannot encode the review card: {e}")))?;
-    conn.execute(
-        "INSERT INTO review (question_id, card, due, last_score, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(question_id) DO UPDATE SET
-             card = excluded.card, due = excluded.due,
-             last_score = excluded.last_score, updated_at = excluded.updated_at",
-        params![question_id, json, stamp(card.due), score, stamp(now)],
-    )?;
-    Ok(())
-}
-
-/// Every card, sorted by due time (then id).
-pub fn schedule(store: &Store) -> Result<Vec<ScheduleEntry>> {
-    let mut stmt = store.connection().prepare(
-        "SELECT r.question_id, r.due, r.last_score,
-                (SELECT a.topic FROM attempts a WHERE a.question_id = r.question_id
-                 ORDER BY a.created_at DESC, a.id DESC LIMIT 1)
-         FROM review r",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(ScheduleEntry {
-            id: r.get(0)?,
-            due: r.get(1)?,
-            last_score: r.get(2)?,
-            topic: r.get(3)?,
-        })
-    })?;
-    let mut entries = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    // Parsed rather than compared as text, in case a row was written with another offset.
+/// Sorts entries by due time (then id). Parsed rather than compared as
+/// text, in case a row was written with another offset.
+pub fn sort(entries: &mut [ScheduleEntry]) {
     entries.sort_by(|a, b| {
         due_time(&a.due)
             .cmp(&due_time(&b.due))
             .then_with(|| a.id.cmp(&b.id))
     });
-    Ok(entries)
-}
-
-/// The cards due at `now`, most overdue first.
-pub fn due(store: &Store, now: DateTime<Utc>) -> Result<Vec<ScheduleEntry>> {
-    let mut entries = schedule(store)?;
-    entries.retain(|e| is_due(e, now));
-    Ok(entries)
 }
 
 /// Whether `entry` is due at `now`. An unreadable due time counts as due.
@@ -208,9 +144,7 @@ pub fn is_due(entry: &ScheduleEntry, now: DateTime<Utc>) -> bool {
 
 /// The parsed due time; `None` (sorted first) when it cannot be read.
 pub fn due_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    crate::time::parse(text)
 }
 
 #[cfg(test)]
@@ -219,19 +153,16 @@ mod tests {
     use chrono::Duration;
 
     fn at(day: i64) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
-            + Duration::days(day)
+        crate::time::parse("2026-03-02T09:00:00Z").unwrap() + Duration::days(day)
     }
 
-    fn due_of(store: &Store, id: &str) -> DateTime<Utc> {
-        let entry = schedule(store)
-            .unwrap()
-            .into_iter()
-            .find(|e| e.id == id)
-            .unwrap();
-        due_time(&entry.due).unwrap()
+    fn entry(id: &str, due: DateTime<Utc>) -> ScheduleEntry {
+        ScheduleEntry {
+            id: id.into(),
+            topic: None,
+            due: crate::time::stamp(due),
+            last_score: None,
+        }
     }
 
     #[test]
@@ -248,68 +179,52 @@ mod tests {
 
     #[test]
     fn a_weak_answer_comes_due_before_a_strong_one() {
-        let store = Store::in_memory().unwrap();
-        record(&store, "strong", 10.0, at(0)).unwrap();
-        record(&store, "weak", 2.0, at(0)).unwrap();
-        let all = schedule(&store).unwrap();
-        let ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(ids, ["weak", "strong"]);
-        assert_eq!(all[0].last_score, Some(2.0));
-        assert!(due_of(&store, "weak") < due_of(&store, "strong"));
+        let strong = next_card(None, 10.0, at(0));
+        let weak = next_card(None, 2.0, at(0));
+        assert!(weak.due < strong.due);
+        let mut entries = vec![entry("strong", strong.due), entry("weak", weak.due)];
+        sort(&mut entries);
+        assert_eq!(entries[0].id, "weak");
         // Nothing is due at once; the weak one is due the next day, the strong one is not.
-        assert!(due(&store, at(0)).unwrap().is_empty());
-        let tomorrow: Vec<String> = due(&store, at(1))
-            .unwrap()
-            .into_iter()
-            .map(|e| e.id)
-            .collect();
-        assert_eq!(tomorrow, ["weak"]);
+        assert!(!entries.iter().any(|e| is_due(e, at(0))));
+        assert!(is_due(&entries[0], at(1)) && !is_due(&entries[1], at(1)));
     }
 
     #[test]
     fn repeated_good_scores_push_the_due_date_further_out() {
-        let store = Store::in_memory().unwrap();
         let mut now = at(0);
+        let mut card = None;
         let mut last_gap = Duration::zero();
         for _ in 0..4 {
-            record(&store, "q", 7.5, now).unwrap();
-            let due = due_of(&store, "q");
-            let gap = due - now;
+            let next = next_card(card.as_ref(), 7.5, now);
+            let gap = next.due - now;
             assert!(gap > last_gap, "gap {gap} after {last_gap}");
             last_gap = gap;
-            now = due;
+            now = next.due;
+            card = Some(next);
         }
         assert!(last_gap >= Duration::days(10), "{last_gap}");
     }
 
     #[test]
     fn a_lapse_brings_a_question_back_soon() {
-        let store = Store::in_memory().unwrap();
-        record(&store, "q", 9.0, at(0)).unwrap();
-        let first = due_of(&store, "q");
-        record(&store, "q", 1.0, first).unwrap();
+        let first = next_card(None, 9.0, at(0));
         // 15 days after an easy answer; a few days after forgetting it.
-        assert_eq!(first - at(0), Duration::days(15));
-        assert!(due_of(&store, "q") - first <= Duration::days(4));
-        let card: String = store
-            .connection()
-            .query_row("SELECT card FROM review", [], |r| r.get(0))
-            .unwrap();
-        let card: StoredCard = serde_json::from_str(&card).unwrap();
-        assert_eq!((card.reps, card.lapses), (2, 1));
+        assert_eq!(first.due - at(0), Duration::days(15));
+        let lapsed = next_card(Some(&first), 1.0, first.due);
+        assert!(lapsed.due - first.due <= Duration::days(4));
+        assert_eq!((lapsed.reps, lapsed.lapses), (2, 1));
     }
 
     #[test]
-    fn a_clock_set_back_or_a_broken_card_does_not_fail() {
-        let store = Store::in_memory().unwrap();
-        record(&store, "q", 7.0, at(5)).unwrap();
-        record(&store, "q", 7.0, at(0)).unwrap();
-        store
-            .connection()
-            .execute("UPDATE review SET card = 'not json'", [])
-            .unwrap();
-        record(&store, "q", 3.0, at(6)).unwrap();
-        assert!(due_of(&store, "q") > at(6));
-        assert!(record(&store, "q", f64::NAN, at(6)).is_err());
+    fn a_clock_set_back_does_not_fail_and_bad_times_count_as_due() {
+        let later = next_card(None, 7.0, at(5));
+        let earlier = next_card(Some(&later), 7.0, at(0));
+        assert!(earlier.due >= at(5));
+        let broken = ScheduleEntry {
+            due: "not a time".into(),
+            ..entry("q", at(0))
+        };
+        assert!(is_due(&broken, at(0)));
     }
 }

@@ -5,8 +5,15 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::bank::{Bank, Question};
-use crate::cli::Order;
 use crate::error::{Error, Result};
+
+/// The order questions are asked in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Random,
+    Weakest,
+    Due,
+}
 
 /// What the store knows about one question, for ordering.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -105,12 +112,6 @@ pub fn question_limit(session_left: Duration, questions_left: usize) -> Duration
     session_left / u32::try_from(questions_left).unwrap_or(u32::MAX)
 }
 
-/// `m:ss` for a clock.
-pub fn clock(d: Duration) -> String {
-    let secs = d.as_secs();
-    format!("{}:{:02}", secs / 60, secs % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +208,5 @@ mod tests {
             Duration::from_secs(150)
         );
         assert_eq!(question_limit(Duration::from_secs(600), 0), Duration::ZERO);
-        assert_eq!(clock(Duration::from_secs(754)), "12:34");
     }
 }

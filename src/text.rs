@@ -29,6 +29,64 @@ pub fn sanitize(text: &str) -> String {
         .collect()
 }
 
+/// Wraps `text` at `width` columns with every line indented by `indent`,
+/// keeping paragraph breaks and hanging list items under their text.
+/// Control characters are sanitised on the way.
+pub fn wrap(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in sanitize(text).lines() {
+        if line.trim().is_empty() {
+            out.push('\n');
+            continue;
+        }
+        let trimmed = line.trim_start();
+        let extra = line.len() - trimmed.len();
+        // Continuation lines of a list item hang under its text.
+        let hang = if trimmed.starts_with("- ") || trimmed.starts_with("* ") {
+            2
+        } else {
+            trimmed
+                .find(". ")
+                .filter(|&i| i <= 3 && trimmed[..i].bytes().all(|b| b.is_ascii_digit()))
+                .map_or(0, |i| i + 2)
+        };
+        let first = format!("{indent}{}", " ".repeat(extra));
+        let rest = format!("{indent}{}", " ".repeat(extra + hang));
+        let opts = textwrap::Options::new(width)
+            .initial_indent(&first)
+            .subsequent_indent(&rest);
+        for wrapped in textwrap::wrap(trimmed, &opts) {
+            out.push_str(&wrapped);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// One line of at most `max` characters: sanitised, newlines as spaces, `…` when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    cut(&sanitize(text).replace(['\n', '\t'], " "), max)
+}
+
+/// Lowercase words with punctuation and white space collapsed to single
+/// spaces, padded with a space on each side for whole-word matching: how
+/// quotes are compared with answers.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(' ');
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+    out
+}
+
 /// At most `max` characters of `text`, with `…` when something was cut.
 pub fn cut(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
@@ -260,6 +318,22 @@ mod tests {
         );
         let plain = "an unknown-field name, timeout_secs, gpt-4o-mini, é";
         assert_eq!(mask_key_shaped(plain), plain);
+    }
+
+    #[test]
+    fn wrap_indents_and_hangs_list_items() {
+        let text = "- one two three four five six\n\nplain";
+        assert_eq!(
+            wrap(text, "  ", 16),
+            "  - one two\n    three four\n    five six\n\n  plain\n"
+        );
+        assert_eq!(wrap("a\u{1b}[2Jb", "", 40), "a\u{fffd}[2Jb\n");
+    }
+
+    #[test]
+    fn truncate_is_one_clean_line() {
+        assert_eq!(truncate("héllo\nworld", 8), "héllo w…");
+        assert_eq!(truncate("short", 10), "short");
     }
 
     #[test]

@@ -1,14 +1,25 @@
-//! `grill config`: the effective settings and where each came from.
+//! `grill config`: the effective settings and where each came from, or
+//! (`--example`) a commented config file to start from.
 
 use std::io::Write;
 
 use serde_json::json;
 
-use crate::config::Settings;
+use crate::cli::ConfigArgs;
+use crate::config::{Settings, EXAMPLE_CONFIG};
+use crate::context::Context;
 use crate::error::Result;
-use crate::ui::render::{self, BOLD, DIM};
+use crate::style::{BOLD, DIM};
+use crate::text::sanitize;
+use crate::ui::render;
 
-pub fn show(settings: &Settings, json: bool) -> Result<()> {
+pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
+    let settings = &ctx.settings;
+    let json = args.json;
+    if args.example {
+        write!(render::stdout(), "{EXAMPLE_CONFIG}")?;
+        return Ok(());
+    }
     let key = match settings.api_key_origin() {
         Some(origin) => format!("set ({origin})"),
         None => "not set".to_string(),
@@ -31,7 +42,20 @@ pub fn show(settings: &Settings, json: bool) -> Result<()> {
         }))?);
     }
     let mut out = render::stdout();
-    let rows: Vec<(&str, String, String)> = vec![
+    for (name, value, origin) in rows(settings, key, judge) {
+        let origin = if origin.is_empty() {
+            String::new()
+        } else {
+            format!("  {DIM}({origin}){DIM:#}")
+        };
+        writeln!(out, "{BOLD}{name:13}{BOLD:#}{}{origin}", sanitize(&value))?;
+    }
+    Ok(())
+}
+
+/// Each setting as (name, value, where it came from).
+fn rows(settings: &Settings, key: String, judge: String) -> Vec<(&'static str, String, String)> {
+    vec![
         (
             "model",
             settings.model.value.clone(),
@@ -91,18 +115,5 @@ pub fn show(settings: &Settings, json: bool) -> Result<()> {
             String::new(),
         ),
         ("judge", judge, String::new()),
-    ];
-    for (name, value, origin) in rows {
-        let origin = if origin.is_empty() {
-            String::new()
-        } else {
-            format!("  {DIM}({origin}){DIM:#}")
-        };
-        writeln!(
-            out,
-            "{BOLD}{name:13}{BOLD:#}{}{origin}",
-            render::clean(&value)
-        )?;
-    }
-    Ok(())
+    ]
 }

@@ -1,10 +1,42 @@
-//! One function per subcommand. Each takes the resolved settings and does its
-//! work through the core modules; none of them parses flags or exits.
+//! One module per command, named like the command line (`bank/` for its
+//! group). Each takes the run context and its own flags; none parses flags
+//! or exits. `flow` is the session loop that practice, review and interview
+//! share.
 
-pub mod browse;
+pub mod bank;
 pub mod config;
+pub mod flow;
 pub mod grade;
 pub mod history;
-pub mod offline;
+pub mod interview;
+pub mod list;
+pub mod practice;
+pub mod regrade;
+pub mod report;
 pub mod review;
-pub mod session;
+pub mod show;
+pub mod stats;
+pub mod topics;
+
+use crate::cli::Command;
+use crate::context::Context;
+use crate::error::Result;
+
+/// Runs one command.
+pub fn run(ctx: &Context, command: &Command) -> Result<()> {
+    match command {
+        Command::Practice(a) => practice::run(ctx, a),
+        Command::Interview(a) => interview::run(ctx, a),
+        Command::Review(a) => review::run(ctx, a),
+        Command::Grade(a) => grade::run(ctx, a),
+        Command::Regrade(a) => regrade::run(ctx, a),
+        Command::Topics(a) => topics::run(ctx, a.json),
+        Command::List(a) => list::run(ctx, a),
+        Command::Show(a) => show::run(ctx, a),
+        Command::History(a) => history::run(ctx, a),
+        Command::Stats(a) => stats::run(ctx, a.json),
+        Command::Report(a) => report::run(ctx, a),
+        Command::Bank(b) => bank::run(ctx, b),
+        Command::Config(a) => config::run(ctx, a),
+    }
+}

@@ -1,7 +1,8 @@
-//! `review`: the spaced-review schedule (`--list`) and the plan of a review
+//! `grill review`: the spaced-review schedule (`--list`) and a review
 //! session: the questions due now, most overdue first, then the weakest.
 //!
-//! The schedule itself lives in `schedule`; this module only chooses and shows.
+//! The schedule itself lives in `schedule` and the store; this module only
+//! chooses and shows.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -9,14 +10,17 @@ use std::io::Write;
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 
-use crate::bank::Bank;
+use crate::bank::{Bank, Question};
 use crate::cli::ReviewArgs;
-use crate::config::Settings;
+use crate::commands::flow::Runner;
+use crate::commands::practice::run_questions;
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::report::score_style;
 use crate::schedule::{self, ScheduleEntry};
-use crate::store::{self, Store};
-use crate::ui::render::{self, BOLD, CYAN, DIM, RED};
+use crate::store::{SessionKind, Store};
+use crate::style::{self, BOLD, CYAN, DIM, RED};
+use crate::text::sanitize;
+use crate::ui::render;
 
 /// The ids a review session asks, at most `count`: every question of the
 /// bank that is due at `now` (most overdue first), then, to fill up, the
@@ -27,7 +31,8 @@ pub fn review_plan(
     count: usize,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    let mut plan: Vec<String> = schedule::due(store, now)?
+    let mut plan: Vec<String> = store
+        .due(now)?
         .into_iter()
         .filter(|e| bank.get(&e.id).is_some())
         .map(|e| e.id)
@@ -37,7 +42,7 @@ pub fn review_plan(
         // Latest graded score per question; attempts come oldest first.
         let mut latest: HashMap<String, f64> = HashMap::new();
         for a in store.all_attempts()? {
-            if let (true, Some(score)) = (a.status == "graded", a.score) {
+            if let Some(score) = a.counted_score() {
                 latest.insert(a.question_id, score);
             }
         }
@@ -65,25 +70,35 @@ struct Row<'a> {
     last_score: Option<f64>,
 }
 
-pub fn review(settings: &Settings, args: &ReviewArgs) -> Result<()> {
+pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
     if args.count == 0 {
         return Err(Error::input("--count must be at least 1"));
     }
-    let bank = Bank::load(&settings.bank_dirs)?;
-    let store = Store::open(&settings.db_path.value)?;
-    let now = store::now_utc();
-    if args.list {
-        return list(&bank, &store, now, args.json);
-    }
-    if args.json {
+    if args.json && !args.list {
         return Err(Error::input("--json goes with --list").with_hint("grill review --list --json"));
     }
-    drop(store);
-    crate::commands::session::review(settings, &bank, args.count)
+    let bank = ctx.bank()?;
+    let store = ctx.store()?;
+    let now = ctx.clock().now();
+    if args.list {
+        return list(bank, store, now, args.json);
+    }
+    let ids = review_plan(store, bank, args.count, now)?;
+    let questions: Vec<&Question> = ids.iter().filter_map(|id| bank.get(id)).collect();
+    if questions.is_empty() {
+        writeln!(
+            render::stdout(),
+            "Nothing to review yet: answer some questions with `grill practice` first."
+        )?;
+        return Ok(());
+    }
+    let mut runner = Runner::start(ctx, SessionKind::Review)?;
+    run_questions(&mut runner, &questions)
 }
 
 fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()> {
-    let entries: Vec<ScheduleEntry> = schedule::schedule(store)?
+    let entries: Vec<ScheduleEntry> = store
+        .schedule()?
         .into_iter()
         .map(|mut e| {
             if let Some(q) = bank.get(&e.id) {
@@ -141,15 +156,15 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
         let last = e.last_score.map_or_else(
             || format!("{DIM}—{DIM:#}"),
             |s| {
-                let style = score_style(s);
+                let style = style::score(s);
                 format!("{style}{s:.1}{style:#}")
             },
         );
         writeln!(
             out,
             "{date:10}  {relative}  {CYAN}{:wide$}{CYAN:#}  {:topic_wide$}  {last}",
-            render::clean(&e.id),
-            render::clean(e.topic.as_deref().unwrap_or("?")),
+            sanitize(&e.id),
+            sanitize(e.topic.as_deref().unwrap_or("?")),
         )?;
     }
     writeln!(out)?;
@@ -169,7 +184,7 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
 /// The due date (local) and how far it is from `now`, in calendar days.
 fn when_due(e: &ScheduleEntry, now: DateTime<Utc>) -> (String, String) {
     let Some(due) = schedule::due_time(&e.due) else {
-        return (render::clean(&e.due), "due now".into());
+        return (sanitize(&e.due), "due now".into());
     };
     let due_day = due.with_timezone(&Local).date_naive();
     let today = now.with_timezone(&Local).date_naive();
@@ -189,14 +204,14 @@ fn when_due(e: &ScheduleEntry, now: DateTime<Utc>) -> (String, String) {
 mod tests {
     use super::*;
     use crate::bank::Source;
-    use crate::store::NewAttempt;
+    use crate::judge::Verdict;
+    use crate::store::{GradedBy, NewAttempt};
+    use crate::time::Clock;
     use std::borrow::Cow;
     use std::fmt::Write as _;
 
     fn at(day: u32) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(&format!("2026-03-{day:02}T09:00:00Z"))
-            .unwrap()
-            .with_timezone(&Utc)
+        crate::time::parse(&format!("2026-03-{day:02}T09:00:00Z")).unwrap()
     }
 
     fn bank(ids: &[&str]) -> Bank {
@@ -216,8 +231,11 @@ mod tests {
         bank
     }
 
+    /// A self-graded answer to `id` scoring `score`, made at `now`: the
+    /// store lives in the clock of its day.
     #[allow(clippy::similar_names)]
-    fn graded(store: &Store, id: &str, score: f64, now: DateTime<Utc>) {
+    fn graded(path: &std::path::Path, id: &str, score: f64, now: DateTime<Utc>) {
+        let store = Store::open(path, Clock::fixed(now)).unwrap();
         let a = store
             .insert_attempt(&NewAttempt {
                 question_id: id,
@@ -226,20 +244,25 @@ mod tests {
                 ..NewAttempt::default()
             })
             .unwrap();
+        let verdict = Verdict {
+            score,
+            ..Verdict::default()
+        };
         store
-            .record_verdict(a, "self", &serde_json::json!({}), score)
+            .record_graded(a, id, &verdict, &GradedBy::SelfCheck)
             .unwrap();
-        schedule::record(store, id, score, now).unwrap();
     }
 
     #[test]
     fn due_questions_come_first_then_the_weakest() {
-        let store = Store::in_memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grill.db");
         let bank = bank(&["weak", "mid", "strong", "fresh", "gone-a"]);
-        graded(&store, "strong", 10.0, at(1));
-        graded(&store, "mid", 6.0, at(1));
-        graded(&store, "weak", 2.0, at(1));
-        graded(&store, "fresh", 5.0, at(3));
+        graded(&path, "strong", 10.0, at(1));
+        graded(&path, "mid", 6.0, at(1));
+        graded(&path, "weak", 2.0, at(1));
+        graded(&path, "fresh", 5.0, at(3));
+        let store = Store::open(&path, Clock::system()).unwrap();
         // The day after: only `weak` is due (Again: one day).
         assert_eq!(review_plan(&store, &bank, 1, at(2)).unwrap(), ["weak"]);
         assert_eq!(
@@ -256,9 +279,11 @@ mod tests {
 
     #[test]
     fn questions_missing_from_the_bank_are_not_planned() {
-        let store = Store::in_memory().unwrap();
-        graded(&store, "gone", 1.0, at(1));
-        graded(&store, "here", 3.0, at(1));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grill.db");
+        graded(&path, "gone", 1.0, at(1));
+        graded(&path, "here", 3.0, at(1));
+        let store = Store::open(&path, Clock::system()).unwrap();
         let plan = review_plan(&store, &bank(&["here"]), 5, at(5)).unwrap();
         assert_eq!(plan, ["here"]);
     }

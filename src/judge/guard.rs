@@ -17,7 +17,7 @@ const MIN_WORDS: usize = 3;
 
 /// Lowercase alphanumeric words, the same notion of a word as the evidence check's.
 fn words(text: &str) -> Vec<String> {
-    super::normalize(text)
+    crate::text::normalize(text)
         .split_whitespace()
         .map(str::to_string)
         .collect()

@@ -2,10 +2,11 @@
 //! a score by the program rather than by the model.
 //!
 //! Everything here is pure. The HTTP call lives in `openai`; the loop that
-//! asks, validates and retries once lives in `grade`.
+//! asks, validates and retries once lives in `ask`.
 
-pub mod grade;
+pub mod ask;
 pub mod guard;
+mod http;
 pub mod openai;
 
 use serde::{Deserialize, Serialize};
@@ -82,7 +83,7 @@ pub struct PointVerdict {
 }
 
 /// The verdict as stored and shown: checked, scored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub score: f64,
     pub key_points: Vec<PointVerdict>,
@@ -105,94 +106,8 @@ impl Verdict {
     }
 }
 
-/// The first balanced JSON object in `text`: servers without JSON modes wrap
-/// the verdict in prose or code fences.
-pub fn extract_json_object(text: &str) -> Option<&str> {
-    json_objects(text).next()
-}
-
-/// Bytes scanned (brace matching and parsing together) per byte of text, at
-/// most, plus a fixed allowance: the search for objects stays linear whatever
-/// the text holds. A reply of 200,000 `{` would otherwise be scanned to its
-/// end once per brace.
-const SCAN_BUDGET_PER_BYTE: usize = 16;
-const SCAN_BUDGET_EXTRA: usize = 64 << 10;
-
-/// Every balanced JSON object in `text`, outermost only, in order. A
-/// candidate that is not valid JSON is skipped and the search goes on inside
-/// it, within a total scanning budget proportional to the text's length.
-fn json_objects(text: &str) -> Objects<'_> {
-    Objects {
-        text,
-        start: 0,
-        budget: SCAN_BUDGET_PER_BYTE * text.len() + SCAN_BUDGET_EXTRA,
-        scanned: 0,
-    }
-}
-
-struct Objects<'a> {
-    text: &'a str,
-    start: usize,
-    budget: usize,
-    /// Bytes looked at so far, parsing included.
-    scanned: usize,
-}
-
-impl Objects<'_> {
-    /// Spends `n` of the budget; false once it is gone.
-    fn spend(&mut self, n: usize) -> bool {
-        self.scanned += n;
-        self.scanned <= self.budget
-    }
-}
-
-impl<'a> Iterator for Objects<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let text = self.text;
-        let bytes = text.as_bytes();
-        while let Some(offset) = text.get(self.start..)?.find('{') {
-            let open = self.start + offset;
-            self.start = open + 1;
-            let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-            for (i, &b) in bytes.iter().enumerate().skip(open) {
-                if !self.spend(1) {
-                    return None;
-                }
-                if in_string {
-                    match b {
-                        _ if escaped => escaped = false,
-                        b'\\' => escaped = true,
-                        b'"' => in_string = false,
-                        _ => {}
-                    }
-                    continue;
-                }
-                match b {
-                    b'"' => in_string = true,
-                    b'{' => depth += 1,
-                    b'}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            let candidate = &text[open..=i];
-                            if !self.spend(candidate.len()) {
-                                return None;
-                            }
-                            if serde_json::from_str::<serde_json::Value>(candidate).is_ok() {
-                                self.start = i + 1;
-                                return Some(candidate);
-                            }
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        None
-    }
-}
+pub use crate::json::first_object as extract_json_object;
+use crate::json::objects as json_objects;
 
 /// Parses and validates the judge's reply for `question`. The error text is
 /// written for the judge: it is appended to the retry request as it is.
@@ -254,23 +169,7 @@ pub fn parse_verdict_for(
     }
 }
 
-/// Lowercase words with punctuation and white space collapsed to single
-/// spaces, padded with a space on each side for whole-word matching.
-pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(' ');
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with(' ') {
-            out.push(' ');
-        }
-    }
-    if !out.ends_with(' ') {
-        out.push(' ');
-    }
-    out
-}
+pub use crate::text::normalize;
 
 /// Does the quoted `evidence` occur in `answer`? Case, white space and
 /// punctuation are ignored; an ellipsis in the quote may stand for omitted
@@ -351,17 +250,9 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
     }
 }
 
-/// Text with control characters (escape sequences, C1 controls, carriage
-/// returns) replaced by U+FFFD, so what is stored and shown, as text or JSON,
-/// can never drive a terminal. Newlines and tabs stay.
+/// Text as stored and shown: control characters replaced (see `text::sanitize`).
 pub fn plain(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '\u{fffd}',
-            c => c,
-        })
-        .collect()
+    crate::text::sanitize(text)
 }
 
 /// The flags the answer earns on its own text (see `guard`).
@@ -563,25 +454,6 @@ mod tests {
         assert!(parse_verdict(r#"{"key_points": 3}"#, &q)
             .unwrap_err()
             .contains("schema"));
-    }
-
-    #[test]
-    fn a_flood_of_open_braces_is_searched_in_linear_time() {
-        // Counting work rather than timing it: a quadratic search would look
-        // at 2·10^10 bytes here.
-        for n in [50_000, 200_000] {
-            let flood = "{".repeat(n);
-            let mut search = json_objects(&flood);
-            assert!(search.next().is_none());
-            assert!(
-                search.scanned <= 17 * n + (64 << 10),
-                "{n}: {}",
-                search.scanned
-            );
-        }
-        // A stray brace before the verdict costs one extra pass, not a failure.
-        let text = r#"Sure { here: {"a": 1}"#;
-        assert_eq!(extract_json_object(text), Some(r#"{"a": 1}"#));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::session::clock;
+use crate::text::clock;
 
 /// What the clock shows; the session updates it between questions.
 #[derive(Debug, Clone)]
@@ -110,7 +110,7 @@ impl Clock {
                                     && q > now
                                 {
                                     warned_question = Some(q);
-                                    eprintln!("1 minute left for this question");
+                                    crate::ui::render::note("1 minute left for this question");
                                 }
                             }
                             if !warned_session
@@ -118,7 +118,7 @@ impl Clock {
                                 && l.session > now
                             {
                                 warned_session = true;
-                                eprintln!("1 minute left in the interview");
+                                crate::ui::render::note("1 minute left in the interview");
                             }
                         }
                     }

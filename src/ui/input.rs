@@ -15,7 +15,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::commands::grade::MAX_ANSWER_CHARS;
+use crate::grading::MAX_ANSWER_CHARS;
 
 /// One read of one line.
 #[derive(Debug, Clone, PartialEq, Eq)]

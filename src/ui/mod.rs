@@ -1,5 +1,8 @@
-//! The terminal edge: colours, layout and (later) answer input.
+//! The terminal edge: answers typed or piped, the interview clock, the
+//! self-grading checklist, spinners, and the output streams.
 
+pub mod checklist;
 pub mod clock;
 pub mod input;
+pub mod progress;
 pub mod render;

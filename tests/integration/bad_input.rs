@@ -73,7 +73,7 @@ fn non_utf8_answers_are_refused_from_a_file_and_from_stdin() {
 }
 
 #[test]
-fn an_empty_answer_is_not_sent_and_scores_zero_plainly() {
+fn an_empty_answer_is_refused_and_nothing_is_stored_or_sent() {
     let t = Judged::new(|_, _| Reply::verdict(&good_verdict()));
     t.env.write("empty.txt", "\n  \n\t\n");
     for (args, stdin) in [
@@ -82,30 +82,37 @@ fn an_empty_answer_is_not_sent_and_scores_zero_plainly() {
             "",
         ),
         (vec!["grade", "--question", "tq"], ""),
-        (vec!["grade", "--question", "tq"], "   \n\n"),
+        (vec!["grade", "--question", "tq", "--json"], "   \n\n"),
+        (vec!["--offline", "grade", "--question", "tq"], ""),
     ] {
         let out = t.grill(&args, stdin, &[]);
-        assert_eq!(out.code, 0, "{out:?}");
-        assert!(out.stdout.contains("Score 0.0/10"), "{out:?}");
-        assert!(
-            out.stdout.contains("The answer was empty"),
-            "said plainly: {out:?}"
-        );
-        let mut json_args = args.clone();
-        json_args.push("--json");
-        let v = t.grill(&json_args, stdin, &[]).json();
-        assert_eq!(v["score"], 0.0);
-        assert!(v["feedback"].as_str().unwrap().contains("empty"), "{v}");
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.contains("the answer is empty"), "{out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
     }
-    // An empty answer in a batch is graded the same way, also without a call.
+    // An empty answer in a batch is a bad line, named and skipped.
     t.env.write(
         "batch.jsonl",
-        &json!({"question": "tq", "answer": "  "}).to_string(),
+        &format!(
+            "{}\n{}\n",
+            json!({"question": "tq", "answer": "  "}),
+            json!({"question": "tq", "answer": "Tests catch regressions"})
+        ),
     );
     let out = t.grill(&["grade", "--batch", "batch.jsonl"], "", &[]);
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json_lines()[0]["score"], 0.0);
-    assert_eq!(t.server.request_count(), 0, "no call for an empty answer");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("batch.jsonl:1: empty answer; skipped"),
+        "{out:?}"
+    );
+    assert_eq!(out.json_lines().len(), 1);
+    assert_eq!(t.server.request_count(), 1, "no call for the empty answer");
+    let stored = t.grill(&["history", "--json"], "", &[]).json();
+    assert_eq!(
+        stored.as_array().unwrap().len(),
+        1,
+        "only the real answer: {stored}"
+    );
 }
 
 #[test]
@@ -313,16 +320,17 @@ fn the_report_functions_clean_judge_text_even_with_colour_on() {
         follow_up: hostile.clone(),
         flags: vec![],
     };
-    let text = grill::report::verdict_text(&q, &format!("llm:{hostile}"), &v);
+    let by = grill::store::GradedBy::Judge(hostile.clone());
+    let text = grill::report::verdict::text(&q, &by, &v, 80);
     let attempt = grill::store::Attempt {
         id: 1,
         session_id: Some(1),
         question_id: q.id.clone(),
         topic: q.topic.clone(),
         answer: hostile.clone(),
-        status: "graded".into(),
-        grader: Some(hostile.clone()),
-        verdict: Some(serde_json::to_value(&v).unwrap()),
+        status: grill::store::Status::Graded,
+        graded_by: Some(by),
+        verdict: Some(v.clone()),
         score: Some(5.0),
         seconds: Some(1.0),
         cut_off: false,
@@ -331,15 +339,14 @@ fn the_report_functions_clean_judge_text_even_with_colour_on() {
         created_at: "2026-01-01T00:00:00Z".into(),
         graded_at: None,
     };
-    let md = grill::report::session_text(
-        1,
-        "practice",
-        "2026-01-01T00:00:00Z",
-        std::slice::from_ref(&attempt),
-        true,
-    );
-    let plain =
-        grill::report::session_text(1, "practice", "2026-01-01T00:00:00Z", &[attempt], false);
+    let session = grill::store::Session {
+        id: 1,
+        kind: grill::store::SessionKind::Practice,
+        started_at: "2026-01-01T00:00:00Z".into(),
+    };
+    let built = grill::report::build(&session, &[attempt]);
+    let md = grill::report::markdown::render(&built);
+    let plain = grill::report::text::render(&built, 80);
     for (name, s) in [
         ("verdict_text", &text),
         ("markdown report", &md),

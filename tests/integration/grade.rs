@@ -319,7 +319,7 @@ fn retry_after_is_honoured() {
 
 /// The ungraded attempts, read through the crate's own store, as a later `grill` run sees them.
 pub fn ungraded(t: &Judged) -> Vec<Value> {
-    let store = grill::store::Store::open(&t.env.db()).unwrap();
+    let store = grill::store::Store::open(&t.env.db(), grill::time::Clock::system()).unwrap();
     store
         .ungraded()
         .unwrap()
@@ -556,6 +556,6 @@ fn without_a_judge_the_answer_is_kept_and_the_setting_named() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("OPENAI_API_KEY"), "{out:?}");
     assert!(out.stderr.contains("your answer is saved"), "{out:?}");
-    let store = grill::store::Store::open(&env.db()).unwrap();
+    let store = grill::store::Store::open(&env.db(), grill::time::Clock::system()).unwrap();
     assert_eq!(store.ungraded().unwrap()[0].answer, "my answer");
 }

@@ -2,15 +2,22 @@
 //! `common::Env`), against a fake OpenAI-compatible server on loopback where a
 //! judge is needed. One test binary, so it links once.
 
+// Tests report what they measured in their own output; only the program's
+// output must never panic on a closed pipe.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 #[path = "../common/mod.rs"]
 mod common;
 
+mod attack;
 mod bad_input;
 mod browse;
 mod cues_eval;
 mod faults;
 mod grade;
+mod grading;
 mod injection;
+mod layout;
 mod progress;
 mod props;
 mod pty;

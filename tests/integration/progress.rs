@@ -217,8 +217,13 @@ fn a_week_of_practice_shows_in_stats_history_and_the_schedule() {
     }
     w.ungraded("q-beta", &at(2, 30));
     let now = at(6, 59);
+    stats_after_the_week(&w, &now);
+    history_after_the_week(&w, &graded, &now);
+    schedule_after_the_week(&w, &now);
+}
 
-    let stats = w.grill(&["stats", "--json"], &now);
+fn stats_after_the_week(w: &Week, now: &str) {
+    let stats = w.grill(&["stats", "--json"], now);
     assert_eq!(stats.code, 0, "{stats:?}");
     let s = stats.json();
     assert_eq!(s["streak_days"], 7, "{s}");
@@ -258,7 +263,7 @@ fn a_week_of_practice_shows_in_stats_history_and_the_schedule() {
         0
     );
 
-    let text = w.grill(&["stats"], &now);
+    let text = w.grill(&["stats"], now);
     assert_eq!(text.code, 0, "{text:?}");
     let line = text
         .stdout
@@ -271,9 +276,11 @@ fn a_week_of_practice_shows_in_stats_history_and_the_schedule() {
     );
     assert!(text.stdout.contains("7 days in a row"), "{text:?}");
     assert!(text.stdout.contains("1 answer is ungraded"), "{text:?}");
+}
 
+fn history_after_the_week(w: &Week, graded: &[Value], now: &str) {
     // history --json: every stored field, newest first.
-    let history = w.grill(&["history", "--json"], &now);
+    let history = w.grill(&["history", "--json"], now);
     assert_eq!(history.code, 0, "{history:?}");
     let rows = history.json();
     let rows = rows.as_array().unwrap();
@@ -326,13 +333,13 @@ fn a_week_of_practice_shows_in_stats_history_and_the_schedule() {
     let limited = w
         .grill(
             &["history", "--json", "--topic", "drills", "--limit", "3"],
-            &now,
+            now,
         )
         .json();
     assert_eq!(limited.as_array().unwrap().len(), 3);
 
     // One question's story: its scores, every answer, the latest feedback.
-    let alpha = w.grill(&["history", "--question", "q-alpha"], &now);
+    let alpha = w.grill(&["history", "--question", "q-alpha"], now);
     assert_eq!(alpha.code, 0, "{alpha:?}");
     assert!(alpha.stdout.contains("Explain q-alpha."), "{alpha:?}");
     assert!(
@@ -344,7 +351,7 @@ fn a_week_of_practice_shows_in_stats_history_and_the_schedule() {
         alpha.stdout.contains("Which fact matters most?"),
         "{alpha:?}"
     );
-    let table = w.grill(&["history"], &now);
+    let table = w.grill(&["history"], now);
     assert!(
         table
             .stdout
@@ -352,9 +359,11 @@ fn a_week_of_practice_shows_in_stats_history_and_the_schedule() {
             .any(|l| l.contains("q-beta") && l.contains("ungraded")),
         "{table:?}"
     );
+}
 
+fn schedule_after_the_week(w: &Week, now: &str) {
     // The schedule: sorted by due time, each with its latest score.
-    let review = w.grill(&["review", "--list", "--json"], &now).json();
+    let review = w.grill(&["review", "--list", "--json"], now).json();
     let entries = review.as_array().unwrap();
     assert_eq!(entries.len(), 4);
     let dues: Vec<_> = entries

@@ -107,7 +107,7 @@ fn ctrl_c_while_the_judge_is_slow_cancels_the_grade_and_keeps_the_answer() {
         .unwrap();
     p.send_line("q").unwrap();
     p.exp_eof().unwrap();
-    let store = grill::store::Store::open(&env.db()).unwrap();
+    let store = grill::store::Store::open(&env.db(), grill::time::Clock::system()).unwrap();
     let pending = store.ungraded().unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].answer, "tests catch regressions");

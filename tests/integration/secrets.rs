@@ -29,6 +29,11 @@ fn assert_clean(what: &str, out: &Output) {
 
 /// Every file under `dir` (the database, its -wal and -shm, anything else).
 fn assert_no_key_in_files(dir: &Path) {
+    assert_not_in_files(dir, &[KEY, "LEAKCHECK"]);
+}
+
+/// None of `needles` in any file under `dir`.
+pub fn assert_not_in_files(dir: &Path, needles: &[&str]) {
     let mut stack = vec![dir.to_path_buf()];
     let mut seen = 0;
     while let Some(d) = stack.pop() {
@@ -40,12 +45,13 @@ fn assert_no_key_in_files(dir: &Path) {
             }
             seen += 1;
             let bytes = std::fs::read(&path).unwrap();
-            assert!(!contains(&bytes, KEY), "key found in {}", path.display());
-            assert!(
-                !contains(&bytes, "LEAKCHECK"),
-                "key found in {}",
-                path.display()
-            );
+            for needle in needles {
+                assert!(
+                    !contains(&bytes, needle),
+                    "`{needle}` found in {}",
+                    path.display()
+                );
+            }
         }
     }
     assert!(seen > 0, "no files under {}", dir.display());

@@ -303,7 +303,7 @@ fn grade_offline_prints_a_labelled_keyword_estimate_and_stores_it() {
         "{human:?}"
     );
     assert!(
-        human.stdout.contains("graded by cues (keyword estimate)"),
+        human.stdout.contains("keyword estimate, not counted"),
         "{human:?}"
     );
 }

@@ -1,122 +1,20 @@
-//! The question bank: TOML files, one per topic, parsed into plain data.
-//!
-//! Parsing is a pure function from text to questions plus diagnostics, so the
-//! checker can report *every* problem in a file, each at its line and column,
-//! instead of stopping at the first one as plain `serde` would. The syntax is
-//! read with `toml`'s spanned document; each question and key point is then
-//! decoded with `serde` on its own, after unknown keys have been reported.
+//! One bank file, parsed: a pure function from text to questions plus
+//! every problem found, so the checker can report *every* problem in a file,
+//! each at its line and column, instead of stopping at the first one as plain
+//! `serde` would. The syntax is read with `toml`'s spanned document; each
+//! question and key point is then decoded with `serde` on its own, after
+//! unknown keys have been reported.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
-use crate::error::{Error, Result};
+use super::model::{is_slug, is_year_month, Diagnostic, Difficulty, KeyPoint, Question, Topic};
 use crate::text::LineIndex;
-
-/// The built-in bank, compiled into the binary so `grill` works from anywhere.
-const BUILTIN: &[(&str, &str)] = &[
-    ("rag.toml", include_str!("../questions/rag.toml")),
-    ("llm-apis.toml", include_str!("../questions/llm-apis.toml")),
-    ("agents.toml", include_str!("../questions/agents.toml")),
-    (
-        "production.toml",
-        include_str!("../questions/production.toml"),
-    ),
-    (
-        "fine-tuning.toml",
-        include_str!("../questions/fine-tuning.toml"),
-    ),
-    (
-        "evaluation.toml",
-        include_str!("../questions/evaluation.toml"),
-    ),
-    ("safety.toml", include_str!("../questions/safety.toml")),
-];
-
-/// Names of the built-in files, for the test that every file in `questions/` is compiled in.
-pub fn builtin_file_names() -> impl Iterator<Item = &'static str> {
-    BUILTIN.iter().map(|(name, _)| *name)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Difficulty {
-    Core,
-    Advanced,
-}
-
-impl fmt::Display for Difficulty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Difficulty::Core => "core",
-            Difficulty::Advanced => "advanced",
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KeyPoint {
-    pub id: String,
-    pub point: String,
-    pub weight: u8,
-    pub cues: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Question {
-    pub id: String,
-    pub topic: String,
-    pub question: String,
-    pub difficulty: Difficulty,
-    pub wants_example: bool,
-    pub minutes: u32,
-    pub model_answer: String,
-    pub key_points: Vec<KeyPoint>,
-    /// Where the facts come from: papers, provider docs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<String>,
-    /// When the facts were last checked, `YYYY-MM`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reviewed: Option<String>,
-}
-
-impl Question {
-    pub fn total_weight(&self) -> u32 {
-        self.key_points.iter().map(|k| u32::from(k.weight)).sum()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Topic {
-    pub slug: String,
-    pub title: String,
-}
-
-/// One problem found in a bank file, printed as `path:line:col: message`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub path: String,
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.path, self.line, self.col, self.message
-        )
-    }
-}
 
 /// What one file yields: its topic and questions, whatever could be read, and
 /// every problem found.
@@ -125,7 +23,7 @@ pub struct Parsed {
     pub topic: Option<Topic>,
     pub questions: Vec<Question>,
     /// Line and column of each question's `id`, parallel to `questions`, for cross-file checks.
-    id_at: Vec<(usize, usize)>,
+    pub(super) id_at: Vec<(usize, usize)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -197,22 +95,6 @@ impl Reporter<'_> {
     }
 }
 
-/// `YYYY-MM` with a month from 01 to 12.
-fn is_year_month(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
-        && matches!(s[5..].parse::<u8>(), Ok(1..=12))
-}
-
-/// Ids and topics: lowercase letters, digits, `-` and `_`.
-pub fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-}
-
 /// Reports keys of `table` not in `known`, and returns a copy holding only the known ones,
 /// so that `serde` can decode the rest and report its own problems.
 fn known_only<'i>(
@@ -277,40 +159,8 @@ pub fn parse(src: &str, path: &str, stem: &str) -> Parsed {
     let root_span = doc.span();
     let top = known_only(root, TOP_FIELDS, "the bank file", &mut rep);
 
-    let topic = match top.get("topic") {
-        Some(v) => match v.get_ref().as_str() {
-            Some(t) if t == stem => Some(t.to_string()),
-            Some(t) => {
-                rep.at(
-                    &v.span(),
-                    format!("topic `{t}` does not match the file name `{stem}.toml`"),
-                );
-                Some(t.to_string())
-            }
-            None => {
-                rep.at(&v.span(), "`topic` must be a string");
-                None
-            }
-        },
-        None => {
-            rep.at(&root_span, "missing field `topic`");
-            None
-        }
-    };
-    let title = match top.get("title").map(|v| (v.get_ref().as_str(), v.span())) {
-        Some((Some(t), _)) => t.to_string(),
-        Some((None, span)) => {
-            rep.at(&span, "`title` must be a string");
-            String::new()
-        }
-        None => topic.clone().unwrap_or_default(),
-    };
-    if let Some(slug) = &topic {
-        parsed.topic = Some(Topic {
-            slug: slug.clone(),
-            title,
-        });
-    }
+    parsed.topic = topic_of(&top, root_span.clone(), stem, &mut rep);
+    let topic = parsed.topic.as_ref().map(|t| t.slug.clone());
 
     let questions: &[Spanned<DeValue<'_>>] = match top.get("questions") {
         Some(v) => match v.get_ref() {
@@ -368,6 +218,44 @@ pub fn parse(src: &str, path: &str, stem: &str) -> Parsed {
     parsed
 }
 
+/// The file's topic and title; a topic that is not its file's name is reported.
+fn topic_of(
+    top: &DeTable<'_>,
+    root_span: Range<usize>,
+    stem: &str,
+    rep: &mut Reporter<'_>,
+) -> Option<Topic> {
+    let topic = match top.get("topic") {
+        Some(v) => match v.get_ref().as_str() {
+            Some(t) if t == stem => Some(t.to_string()),
+            Some(t) => {
+                rep.at(
+                    &v.span(),
+                    format!("topic `{t}` does not match the file name `{stem}.toml`"),
+                );
+                Some(t.to_string())
+            }
+            None => {
+                rep.at(&v.span(), "`topic` must be a string");
+                None
+            }
+        },
+        None => {
+            rep.at(&root_span, "missing field `topic`");
+            None
+        }
+    };
+    let title = match top.get("title").map(|v| (v.get_ref().as_str(), v.span())) {
+        Some((Some(t), _)) => t.to_string(),
+        Some((None, span)) => {
+            rep.at(&span, "`title` must be a string");
+            String::new()
+        }
+        None => topic.clone().unwrap_or_default(),
+    };
+    topic.map(|slug| Topic { slug, title })
+}
+
 fn parse_question(
     table: &DeTable<'_>,
     span: Range<usize>,
@@ -378,13 +266,45 @@ fn parse_question(
     let key_points = fields.remove("key_points");
     let raw: Option<RawQuestion> = decode(fields, span.clone(), rep);
 
+    let at = raw.as_ref().map_or(span, |r| r.id.span());
+    let points = key_points_of(key_points.as_ref(), &at, rep);
+    let raw = raw?;
+    let ok = question_ok(&raw, rep);
+    let points = points.filter(|_| ok)?;
+    let id_span = raw.id.span();
+    Some((
+        Question {
+            id: raw.id.into_inner(),
+            topic: topic.cloned().unwrap_or_default(),
+            question: raw.question.trim().to_string(),
+            difficulty: raw.difficulty,
+            wants_example: raw.wants_example,
+            minutes: u32::try_from(*raw.minutes.get_ref()).unwrap_or(4),
+            model_answer: raw.model_answer.into_inner().trim().to_string(),
+            key_points: points,
+            sources: raw
+                .sources
+                .into_iter()
+                .map(|s| s.into_inner().trim().to_string())
+                .collect(),
+            reviewed: raw.reviewed.map(Spanned::into_inner),
+        },
+        id_span,
+    ))
+}
+
+/// A question's key points; `None` when any has a problem (each reported).
+fn key_points_of(
+    key_points: Option<&Spanned<DeValue<'_>>>,
+    at: &Range<usize>,
+    rep: &mut Reporter<'_>,
+) -> Option<Vec<KeyPoint>> {
     let mut points = Vec::new();
     let mut ok = true;
-    match &key_points {
+    match key_points {
         None => {
-            let at = raw.as_ref().map_or(span.clone(), |r| r.id.span());
             rep.at(
-                &at,
+                at,
                 "question has no key points: add `[[questions.key_points]]` tables",
             );
             ok = false;
@@ -420,8 +340,12 @@ fn parse_question(
             }
         },
     }
+    ok.then_some(points)
+}
 
-    let raw = raw?;
+/// The checks serde cannot make on a question's own fields; each problem is reported.
+fn question_ok(raw: &RawQuestion, rep: &mut Reporter<'_>) -> bool {
+    let mut ok = true;
     if !is_slug(raw.id.get_ref()) {
         rep.at(
             &raw.id.span(),
@@ -462,29 +386,7 @@ fn parse_question(
             ok = false;
         }
     }
-    if !ok {
-        return None;
-    }
-    let id_span = raw.id.span();
-    Some((
-        Question {
-            id: raw.id.into_inner(),
-            topic: topic.cloned().unwrap_or_default(),
-            question: raw.question.trim().to_string(),
-            difficulty: raw.difficulty,
-            wants_example: raw.wants_example,
-            minutes: u32::try_from(minutes).unwrap_or(4),
-            model_answer: raw.model_answer.into_inner().trim().to_string(),
-            key_points: points,
-            sources: raw
-                .sources
-                .into_iter()
-                .map(|s| s.into_inner().trim().to_string())
-                .collect(),
-            reviewed: raw.reviewed.map(Spanned::into_inner),
-        },
-        id_span,
-    ))
+    ok
 }
 
 fn parse_key_point(
@@ -543,169 +445,6 @@ fn parse_key_point(
         },
         id_span,
     ))
-}
-
-/// A source of bank files: their display path, file stem and text.
-pub struct Source {
-    pub path: String,
-    pub stem: String,
-    pub text: Cow<'static, str>,
-}
-
-/// The built-in files.
-pub fn builtin_sources() -> Vec<Source> {
-    BUILTIN
-        .iter()
-        .map(|(name, text)| Source {
-            path: format!("<built-in>/{name}"),
-            stem: name.trim_end_matches(".toml").to_string(),
-            text: Cow::Borrowed(*text),
-        })
-        .collect()
-}
-
-/// The `.toml` files of a user bank directory, sorted by name.
-pub fn dir_sources(dir: &Path) -> Result<Vec<Source>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "read bank directory", &e))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    paths.sort();
-    if paths.is_empty() {
-        return Err(Error::input(format!(
-            "bank directory `{}` has no `.toml` files",
-            dir.display()
-        )));
-    }
-    paths
-        .into_iter()
-        .map(|p| {
-            let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, "read", &e))?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| Error::input(format!("`{}` is not valid UTF-8", p.display())))?;
-            Ok(Source {
-                stem: p
-                    .file_stem()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned(),
-                path: p.display().to_string(),
-                text: Cow::Owned(text),
-            })
-        })
-        .collect()
-}
-
-/// Every question loaded, with its topics, in load order.
-#[derive(Debug, Default)]
-pub struct Bank {
-    pub topics: Vec<Topic>,
-    pub questions: Vec<Question>,
-    /// Index of each question by id.
-    by_id: HashMap<String, usize>,
-}
-
-impl Bank {
-    /// Parses all sources together: ids must be unique across all of them.
-    /// Returns the bank and every diagnostic; a caller that needs a clean bank
-    /// treats any diagnostic as fatal.
-    pub fn from_sources(sources: &[Source]) -> (Bank, Vec<Diagnostic>) {
-        let mut bank = Bank::default();
-        let mut diagnostics = Vec::new();
-        let mut first_seen: HashMap<String, String> = HashMap::new();
-        for source in sources {
-            let parsed = parse(&source.text, &source.path, &source.stem);
-            diagnostics.extend(parsed.diagnostics);
-            if let Some(topic) = parsed.topic {
-                if !bank.topics.iter().any(|t| t.slug == topic.slug) {
-                    bank.topics.push(topic);
-                }
-            }
-            for (q, (line, col)) in parsed.questions.into_iter().zip(parsed.id_at) {
-                if let Some(first) = first_seen.get(&q.id) {
-                    diagnostics.push(Diagnostic {
-                        path: source.path.clone(),
-                        line,
-                        col,
-                        message: format!(
-                            "duplicate question id `{}` (first defined at {first})",
-                            q.id
-                        ),
-                    });
-                    continue;
-                }
-                first_seen.insert(q.id.clone(), format!("{}:{line}:{col}", source.path));
-                bank.by_id.insert(q.id.clone(), bank.questions.len());
-                bank.questions.push(q);
-            }
-        }
-        (bank, diagnostics)
-    }
-
-    /// The built-in bank plus `dirs`, failing with every diagnostic if any file has a problem.
-    pub fn load(dirs: &[PathBuf]) -> Result<Bank> {
-        let mut sources = builtin_sources();
-        for dir in dirs {
-            sources.extend(dir_sources(dir)?);
-        }
-        let (bank, diagnostics) = Bank::from_sources(&sources);
-        if diagnostics.is_empty() {
-            Ok(bank)
-        } else {
-            Err(diagnostics_error(&diagnostics))
-        }
-    }
-
-    pub fn get(&self, id: &str) -> Option<&Question> {
-        self.by_id.get(id).map(|&i| &self.questions[i])
-    }
-
-    /// The question with `id`, or a usage error that suggests the closest id.
-    pub fn require(&self, id: &str) -> Result<&Question> {
-        self.get(id).ok_or_else(|| {
-            let err = Error::input(format!("unknown question `{id}`"));
-            match crate::error::closest(id, self.questions.iter().map(|q| q.id.as_str())) {
-                Some(near) => err.with_hint(format!("did you mean `{near}`?")),
-                None => err.with_hint("`grill list` shows every question id"),
-            }
-        })
-    }
-
-    pub fn topic(&self, slug: &str) -> Option<&Topic> {
-        self.topics.iter().find(|t| t.slug == slug)
-    }
-
-    /// Checks that every slug in `topics` exists, suggesting the closest one if not.
-    pub fn require_topics(&self, topics: &[String]) -> Result<()> {
-        for slug in topics {
-            if self.topic(slug).is_none() {
-                let err = Error::input(format!("unknown topic `{slug}`"));
-                return Err(
-                    match crate::error::closest(slug, self.topics.iter().map(|t| t.slug.as_str())) {
-                        Some(near) => err.with_hint(format!("did you mean `{near}`?")),
-                        None => err.with_hint("`grill topics` lists the topics"),
-                    },
-                );
-            }
-        }
-        Ok(())
-    }
-
-    pub fn in_topic<'a>(&'a self, slug: &'a str) -> impl Iterator<Item = &'a Question> + 'a {
-        self.questions.iter().filter(move |q| q.topic == slug)
-    }
-}
-
-/// The error for a bank with problems: every diagnostic as a detail line.
-pub fn diagnostics_error(diagnostics: &[Diagnostic]) -> Error {
-    let n = diagnostics.len();
-    Error::input(format!(
-        "the question bank has {n} problem{}",
-        if n == 1 { "" } else { "s" }
-    ))
-    .with_details(diagnostics.iter().map(ToString::to_string).collect())
-    .with_hint("`grill bank check DIR` lists them again; fix each at its line")
 }
 
 #[cfg(test)]
@@ -845,29 +584,6 @@ cues = ["index"]
         assert!(
             msgs[0].contains(":6:6: question has no key points"),
             "{msgs:?}"
-        );
-    }
-
-    #[test]
-    fn duplicate_ids_across_files_are_reported_with_the_first_place() {
-        let sources = vec![
-            Source {
-                path: "a/rag.toml".into(),
-                stem: "rag".into(),
-                text: Cow::Borrowed(GOOD),
-            },
-            Source {
-                path: "b/more.toml".into(),
-                stem: "more".into(),
-                text: Cow::Owned(GOOD.replace("topic = \"rag\"", "topic = \"more\"")),
-            },
-        ];
-        let (bank, diags) = Bank::from_sources(&sources);
-        assert_eq!(bank.questions.len(), 1);
-        assert_eq!(diags.len(), 1, "{diags:?}");
-        assert_eq!(
-            diags[0].to_string(),
-            "b/more.toml:6:6: duplicate question id `rag-vs-ft` (first defined at a/rag.toml:6:6)"
         );
     }
 }

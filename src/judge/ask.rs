@@ -1,5 +1,5 @@
-//! One grade: render the prompt, ask the judge, validate, retry once with the
-//! validation error, and hand back a checked verdict.
+//! One ask: render the prompt, ask the judge, validate, ask again once with
+//! the validation error, and hand back the judge's verdict (masked).
 
 use std::future::Future;
 
@@ -71,18 +71,18 @@ fn masked<J: Judge>(judge: &J, raw: RawVerdict) -> RawVerdict {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum GradeError {
+pub enum AskError {
     /// The server could not be used; the answer stays ungraded.
     Call(CallError),
     /// Two replies in a row were not a valid verdict.
     Invalid(String),
 }
 
-impl std::fmt::Display for GradeError {
+impl std::fmt::Display for AskError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            GradeError::Call(e) => e.fmt(f),
-            GradeError::Invalid(e) => write!(f, "the judge's reply was invalid twice: {e}"),
+            AskError::Call(e) => e.fmt(f),
+            AskError::Invalid(e) => write!(f, "the judge's reply was invalid twice: {e}"),
         }
     }
 }
@@ -94,7 +94,7 @@ pub async fn ask<J: Judge>(
     templates: &Templates,
     question: &Question,
     answer: &str,
-) -> Result<RawVerdict, GradeError> {
+) -> Result<RawVerdict, AskError> {
     let nonce = prompts::fresh_nonce(answer);
     let prompt = prompts::render(templates, question, answer, &nonce);
     let schema = verdict_schema(question);
@@ -108,7 +108,7 @@ pub async fn ask<J: Judge>(
             Err(problem) => (first, judge.mask(&problem)),
         },
         Err(CallError::TooLarge) => (String::new(), CallError::TooLarge.to_string()),
-        Err(err) => return Err(GradeError::Call(err)),
+        Err(err) => return Err(AskError::Call(err)),
     };
     let retry = format!(
         "Your reply was not a valid verdict: {problem}. Reply again with only the JSON object, following the rules."
@@ -119,14 +119,12 @@ pub async fn ask<J: Judge>(
     }
     messages.push(("user", retry.as_str()));
     let second = match judge.complete(&messages, &schema).await {
-        Err(CallError::TooLarge) => {
-            return Err(GradeError::Invalid(CallError::TooLarge.to_string()))
-        }
-        other => other.map_err(GradeError::Call)?,
+        Err(CallError::TooLarge) => return Err(AskError::Invalid(CallError::TooLarge.to_string())),
+        other => other.map_err(AskError::Call)?,
     };
     parse_verdict_for(&second, question, answer)
         .map(|raw| masked(judge, raw))
-        .map_err(|problem| GradeError::Invalid(judge.mask(&problem)))
+        .map_err(|problem| AskError::Invalid(judge.mask(&problem)))
 }
 
 /// The cache key: the same model, server, prompt templates, question and
@@ -259,7 +257,7 @@ mod tests {
         };
         let err = block_on(ask(&judge, &Templates::default(), &question(), "x")).unwrap_err();
         assert!(
-            matches!(err, GradeError::Invalid(ref e) if e.contains("zz")),
+            matches!(err, AskError::Invalid(ref e) if e.contains("zz")),
             "{err:?}"
         );
     }

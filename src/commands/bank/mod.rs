@@ -1,0 +1,17 @@
+//! `grill bank check|import|new`: the commands that read and write banks.
+
+pub mod check;
+pub mod import;
+pub mod new;
+
+use crate::cli::BankCommand;
+use crate::context::Context;
+use crate::error::Result;
+
+pub fn run(ctx: &Context, command: &BankCommand) -> Result<()> {
+    match command {
+        BankCommand::Check { dirs } => check::run(ctx, dirs),
+        BankCommand::Import { file, out, topic } => import::run(ctx, file, out, topic.as_deref()),
+        BankCommand::New { topic } => new::run(topic.as_deref()),
+    }
+}

@@ -1,0 +1,194 @@
+//! `grade --batch FILE.jsonl`: many answers, graded `--concurrency` at a
+//! time, one JSON result per line in input order.
+
+use std::path::Path;
+
+use futures::StreamExt;
+use serde_json::{Map, Value};
+
+use super::tally::{check_answer, result_json, Tally};
+use crate::bank::Bank;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::grading::{Grader, Job, NoChecklist};
+use crate::store::{NewAttempt, SessionKind, Store};
+use crate::text::plural;
+use crate::ui::render;
+
+/// One line of a batch file that could be read.
+struct Item {
+    line: usize,
+    question_id: String,
+    answer: String,
+    extra: Map<String, Value>,
+}
+
+/// Parses a JSONL batch; bad lines come back as messages with their line number.
+fn parse(bytes: &[u8], path: &str, bank: &Bank) -> (Vec<Item>, Vec<String>) {
+    let mut items = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let n = i + 1;
+        // A line that is not UTF-8 is one broken line, not a broken file.
+        let line = match std::str::from_utf8(line) {
+            Ok(line) => line,
+            Err(e) => {
+                bad.push(format!(
+                    "{path}:{n}: not UTF-8 text (invalid byte at column {}); skipped",
+                    e.valid_up_to() + 1
+                ));
+                continue;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut obj = match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(obj)) => obj,
+            Ok(_) => {
+                bad.push(format!("{path}:{n}: not a JSON object; skipped"));
+                continue;
+            }
+            Err(e) => {
+                bad.push(format!("{path}:{n}: invalid JSON ({e}); skipped"));
+                continue;
+            }
+        };
+        let question = obj.remove("question").or_else(|| obj.remove("question_id"));
+        let answer = obj.remove("answer");
+        let (Some(Value::String(question_id)), Some(Value::String(answer))) = (question, answer)
+        else {
+            bad.push(format!(
+                "{path}:{n}: needs string fields `question` and `answer`; skipped"
+            ));
+            continue;
+        };
+        if bank.get(&question_id).is_none() {
+            let near =
+                crate::error::closest(&question_id, bank.questions.iter().map(|q| q.id.as_str()))
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default();
+            bad.push(format!(
+                "{path}:{n}: unknown question `{question_id}`{near}; skipped"
+            ));
+            continue;
+        }
+        if answer.trim().is_empty() {
+            bad.push(format!("{path}:{n}: empty answer; skipped"));
+            continue;
+        }
+        if let Err(e) = check_answer(&answer, &format!("{path}:{n}")) {
+            bad.push(format!("{}; skipped", e.message));
+            continue;
+        }
+        items.push(Item {
+            line: n,
+            question_id,
+            answer,
+            extra: obj,
+        });
+    }
+    (items, bad)
+}
+
+/// Stores every answer in one transaction: all of them, or none.
+fn store_all(store: &Store, session: i64, items: &[Item], bank: &Bank) -> Result<Vec<i64>> {
+    let news: Vec<NewAttempt> = items
+        .iter()
+        .map(|item| {
+            let q = bank.get(&item.question_id).expect("checked while parsing");
+            let mut extra = item.extra.clone();
+            extra.insert("line".into(), item.line.into());
+            NewAttempt {
+                session_id: Some(session),
+                question_id: &q.id,
+                topic: &q.topic,
+                answer: &item.answer,
+                extra: Some(Value::Object(extra)),
+                ..NewAttempt::default()
+            }
+        })
+        .collect();
+    store.insert_attempts(&news).map_err(|e| {
+        e.with_hint(format!(
+            "none of the {} answers was saved; free space, then run the same command again",
+            items.len()
+        ))
+    })
+}
+
+pub fn run(ctx: &Context, path: &Path, concurrency: usize) -> Result<()> {
+    if concurrency == 0 {
+        return Err(Error::input("--concurrency must be at least 1"));
+    }
+    let bank = ctx.bank()?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read batch file", &e))?;
+    let shown = path.display().to_string();
+    let (items, bad) = parse(&bytes, &shown, bank);
+    for message in &bad {
+        render::note(message);
+    }
+    let store = ctx.store()?;
+    let session = store.start_session(SessionKind::Batch)?;
+    let ids = store_all(store, session, &items, bank)?;
+    let grader = if ctx.settings.offline {
+        Grader::Estimate
+    } else {
+        let judge = ctx.judge().map_err(|e| {
+            e.with_hint(format!(
+                "the {} are saved; `grill regrade` grades them later, or `grill --offline regrade` estimates them now",
+                plural(ids.len(), "answer", "answers")
+            ))
+        })?;
+        Grader::Judge(std::sync::Arc::clone(judge))
+    };
+    let bar = ctx
+        .activity
+        .bar(items.len() as u64, "{bar:30} {pos}/{len} graded {msg}");
+    let mut tally = Tally::default();
+    let written = ctx.runtime()?.block_on(async {
+        let mut results = futures::stream::iter(items.iter().zip(&ids))
+            .map(|(item, &attempt_id)| {
+                let q = bank.get(&item.question_id).expect("checked while parsing");
+                let grader = &grader;
+                async move {
+                    let job = Job {
+                        attempt_id,
+                        question: q,
+                        answer: &item.answer,
+                    };
+                    let result = grader.grade(store, job, &mut NoChecklist).await;
+                    (item, q, attempt_id, result)
+                }
+            })
+            .buffered(concurrency);
+        let mut out = std::io::stdout().lock();
+        while let Some((item, q, attempt_id, result)) = results.next().await {
+            let mut value = result_json(q, attempt_id, &result);
+            value["line"] = item.line.into();
+            for (k, v) in &item.extra {
+                if value.get(k).is_none() {
+                    value[k] = v.clone();
+                }
+            }
+            tally.add(result);
+            // A reader that went away (`| head`) ends the run; what is not
+            // graded yet stays saved for `regrade`.
+            bar.suspend(|| render::json_line(&mut out, &value))?;
+            bar.inc(1);
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    drop(bar);
+    let _ = store.end_session(session);
+    written?;
+    tally.into_result(ids.len())?;
+    if !bad.is_empty() {
+        return Err(Error::input(format!(
+            "{} of `{shown}` could not be graded and {} skipped",
+            plural(bad.len(), "line", "lines"),
+            if bad.len() == 1 { "was" } else { "were" }
+        )));
+    }
+    Ok(())
+}

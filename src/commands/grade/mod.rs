@@ -1,0 +1,126 @@
+//! `grill grade`: one answer from a file or standard input, or (`batch`) a
+//! batch of them from JSONL, graded without a session. Every answer is
+//! stored before the first request goes out; `--offline` gives the keyword
+//! estimate.
+
+mod batch;
+pub mod tally;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use crate::cli::GradeArgs;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::grading::{GradeError, Grader, Job, NoChecklist, Outcome};
+use crate::report;
+use crate::store::{GradedBy, NewAttempt};
+use crate::style::DIM;
+use crate::ui::render;
+use tally::check_answer;
+
+pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
+    if let Some(file) = &args.batch {
+        return batch::run(ctx, file, args.concurrency);
+    }
+    let question = ctx
+        .bank()?
+        .require(args.question.as_deref().unwrap_or_default())?;
+    let answer = read_answer(args.answer_file.as_deref())?;
+    if answer.trim().is_empty() {
+        return Err(
+            Error::input("the answer is empty: there is nothing to grade")
+                .with_hint("write the answer in a file (--answer-file) or pipe it in"),
+        );
+    }
+    let store = ctx.store()?;
+    let attempt_id = store.insert_attempt(&NewAttempt {
+        question_id: &question.id,
+        topic: &question.topic,
+        answer: &answer,
+        ..NewAttempt::default()
+    })?;
+    let saved =
+        format!("your answer is saved (attempt {attempt_id}); `grill regrade` grades it later");
+    let grader = if ctx.settings.offline {
+        Grader::Estimate
+    } else {
+        let judge = ctx.judge().map_err(|e| {
+            e.with_hint(saved.clone())
+                .with_hint("`--offline` gives a keyword estimate now")
+        })?;
+        Grader::Judge(std::sync::Arc::clone(judge))
+    };
+    let job = Job {
+        attempt_id,
+        question,
+        answer: &answer,
+    };
+    let spinner = match &grader {
+        Grader::Judge(j) => Some(
+            ctx.activity
+                .spinner(&format!("grading with {}…", j.model())),
+        ),
+        _ => None,
+    };
+    let result = ctx
+        .runtime()?
+        .block_on(grader.grade(store, job, &mut NoChecklist));
+    drop(spinner);
+    match result {
+        Ok(Outcome::Graded(verdict, by)) => {
+            let mut out = render::stdout();
+            if args.json {
+                let mut value = report::verdict::json(&question.id, &by, &verdict);
+                value["attempt_id"] = attempt_id.into();
+                writeln!(out, "{}", crate::json::to_text(&value, true))?;
+            } else {
+                if by == GradedBy::Estimate {
+                    writeln!(
+                        out,
+                        "{DIM}Keyword estimate only: no judge read this answer.{DIM:#}"
+                    )?;
+                }
+                let text = report::verdict::text(question, &by, &verdict, render::width());
+                write!(out, "{text}")?;
+            }
+            Ok(())
+        }
+        Ok(Outcome::Abandoned) => Err(Error::failure("grading was abandoned").with_hint(saved)),
+        Err(GradeError::Storage(err)) => Err(err.with_hint(saved)),
+        Err(err) => Err(Error::failure(format!("grading failed: {err}")).with_hint(saved)),
+    }
+}
+
+/// Reads an answer from a file or standard input.
+fn read_answer(file: Option<&Path>) -> Result<String> {
+    let (bytes, origin) = match file {
+        Some(path) => (
+            std::fs::read(path).map_err(|e| Error::io(path, "read answer file", &e))?,
+            format!("`{}`", path.display()),
+        ),
+        None => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                render::note("Type your answer; end it with Ctrl-D on an empty line.");
+            }
+            let mut bytes = Vec::new();
+            stdin.lock().read_to_end(&mut bytes).map_err(|e| {
+                Error::input(format!(
+                    "cannot read standard input: {}",
+                    crate::error::io_reason(&e)
+                ))
+            })?;
+            (bytes, "standard input".to_string())
+        }
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::input(format!(
+            "{origin} is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let text = text.trim_end().to_string();
+    check_answer(&text, &origin)?;
+    Ok(text)
+}

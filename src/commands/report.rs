@@ -1,0 +1,30 @@
+//! `grill report [SESSION] [--format text|md|json]`: a past session's report.
+
+use std::io::Write;
+
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::report;
+use crate::ui::render;
+
+pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
+    let store = ctx.store()?;
+    let id = match args.session {
+        Some(id) => id,
+        None => store
+            .last_session()?
+            .ok_or_else(|| Error::input("no sessions yet: run `grill practice` first"))?,
+    };
+    let session = store.session(id)?.ok_or_else(|| {
+        Error::input(format!("no session {id}")).with_hint("`grill history` shows past attempts")
+    })?;
+    let built = report::build(&session, &store.session_attempts(id)?);
+    let mut out = render::stdout();
+    match args.format {
+        ReportFormat::Json => render::json(&report::json::render(&built))?,
+        ReportFormat::Md => write!(out, "{}", report::markdown::render(&built))?,
+        ReportFormat::Text => write!(out, "{}", report::text::render(&built, render::width()))?,
+    }
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! `grill stats`: how each topic is going, drawn as bars and a 30-day
+//! sparkline. The numbers come from `crate::stats`; this file only draws.
+
+use std::io::Write;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::stats::{compute_stats, local_day, Stats, TopicStats, TREND_DAYS};
+use crate::style::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW};
+use crate::text::{plural, sanitize};
+use crate::ui::render;
+
+const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A bar `cells` wide for a score out of 10, in eighths of a cell.
+pub fn bar(score: f64, cells: usize) -> String {
+    let eighths = ((score.clamp(0.0, 10.0) / 10.0) * (cells * 8) as f64).round() as usize;
+    let mut s = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        s.push(EIGHTHS[eighths % 8 - 1]);
+    }
+    let drawn = s.chars().count();
+    s.push_str(&"░".repeat(cells.saturating_sub(drawn)));
+    s
+}
+
+/// One character per value on an absolute 0–10 scale, `·` where there is none.
+pub fn sparkline(values: &[Option<f64>]) -> String {
+    values
+        .iter()
+        .map(|v| match v {
+            Some(x) => SPARKS[((x.clamp(0.0, 10.0) / 10.0) * 7.0).round() as usize],
+            None => '·',
+        })
+        .collect()
+}
+
+fn signed(x: f64) -> String {
+    if x > 0.0 {
+        format!("+{x:.1}")
+    } else if x < 0.0 {
+        format!("−{:.1}", -x)
+    } else {
+        "±0.0".into()
+    }
+}
+
+pub fn run(ctx: &Context, json: bool) -> Result<()> {
+    let bank = ctx.bank()?;
+    let store = ctx.store()?;
+    let attempts = store.all_attempts()?;
+    let now = ctx.clock().now();
+    let stats = compute_stats(bank, &attempts, local_day(now), &local_day);
+    let due_now = store
+        .due(now)?
+        .iter()
+        .filter(|e| bank.get(&e.id).is_some())
+        .count();
+    if json {
+        let mut value = serde_json::to_value(&stats)
+            .map_err(|e| Error::failure(format!("cannot encode the stats: {e}")))?;
+        value["due_now"] = due_now.into();
+        return Ok(render::json(&value)?);
+    }
+    let mut out = render::stdout();
+    if stats.total_attempts == 0 {
+        writeln!(
+            out,
+            "No answers yet. Start with `grill practice`, or `grill interview` for a timed mock."
+        )?;
+        return Ok(());
+    }
+    let wide = stats
+        .topics
+        .iter()
+        .map(|t| t.topic.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    writeln!(
+        out,
+        "{BOLD}{:wide$}  answers  {:15}  {:TREND_DAYS$}  {:>5}  unseen{BOLD:#}",
+        "topic",
+        "average",
+        format!("last {TREND_DAYS} days"),
+        "trend",
+    )?;
+    for t in &stats.topics {
+        writeln!(out, "{}", topic_row(t, wide))?;
+    }
+    writeln!(out)?;
+    totals(&mut out, &stats, due_now)
+}
+
+/// One topic's line: answers, average bar, 30-day sparkline, trend, unseen.
+fn topic_row(t: &TopicStats, wide: usize) -> String {
+    let average = match t.average {
+        Some(avg) => {
+            let style = style::score(avg);
+            format!("{style}{} {avg:>4.1}{style:#}", bar(avg, 10))
+        }
+        None => format!("{DIM}{:10} {:>4}{DIM:#}", "", "—"),
+    };
+    let trend = match t.trend {
+        Some(x) if x > 0.0 => format!("{GREEN}{:>5}{GREEN:#}", signed(x)),
+        Some(x) if x < 0.0 => format!("{RED}{:>5}{RED:#}", signed(x)),
+        Some(x) => format!("{:>5}", signed(x)),
+        None => format!("{DIM}{:>5}{DIM:#}", "—"),
+    };
+    let unseen = format!("{} of {}", t.unseen, t.questions);
+    let unseen = if t.unseen == 0 {
+        format!("{DIM}{unseen}{DIM:#}")
+    } else {
+        unseen
+    };
+    format!(
+        "{CYAN}{:wide$}{CYAN:#}  {:>7}  {average}  {DIM}{}{DIM:#}  {trend}  {unseen}",
+        sanitize(&t.topic),
+        t.attempts,
+        sparkline(&t.daily),
+    )
+}
+
+/// Streak, totals, what is due and what is ungraded.
+fn totals(out: &mut impl Write, stats: &Stats, due_now: usize) -> Result<()> {
+    let streak = match (stats.streak_days, stats.answered_today) {
+        (0, _) => "no streak: answer a question today to start one".to_string(),
+        (n, true) => format!("{} in a row, today included", plural(n, "day", "days")),
+        (n, false) => format!(
+            "{} in a row; answer one today to keep it",
+            plural(n, "day", "days")
+        ),
+    };
+    writeln!(out, "{BOLD}Streak{BOLD:#}   {streak}")?;
+    let tried: usize = stats
+        .topics
+        .iter()
+        .map(|t| t.questions - t.unseen.min(t.questions))
+        .sum();
+    let questions: usize = stats.topics.iter().map(|t| t.questions).sum();
+    let overall = stats
+        .average
+        .map(|a| format!(", latest scores average {a:.1}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{BOLD}Totals{BOLD:#}   {}, {tried} of {questions} questions tried{overall}",
+        plural(stats.total_attempts, "answer", "answers")
+    )?;
+    if due_now > 0 {
+        writeln!(
+            out,
+            "{BOLD}Review{BOLD:#}   {} due now: `grill review`",
+            plural(due_now, "question", "questions")
+        )?;
+    }
+    if stats.ungraded_attempts > 0 {
+        writeln!(
+            out,
+            "{YELLOW}{} ungraded{YELLOW:#}: `grill regrade` grades {}",
+            plural(stats.ungraded_attempts, "answer is", "answers are"),
+            if stats.ungraded_attempts == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_sparklines_draw_on_a_fixed_scale() {
+        assert_eq!(bar(10.0, 4), "████");
+        assert_eq!(bar(0.0, 4), "░░░░");
+        assert_eq!(bar(5.0, 4), "██░░");
+        assert_eq!(bar(5.5, 2), "█▏");
+        assert_eq!(sparkline(&[Some(0.0), None, Some(10.0), Some(5.0)]), "▁·█▅");
+    }
+}

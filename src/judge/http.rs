@@ -1,0 +1,458 @@
+//! The HTTP path under the judge's client: one request, retried as the
+//! policy says. 429, 5xx, dropped connections and timeouts are retried with
+//! exponential backoff and jitter, `Retry-After` is honoured, and the whole
+//! thing stays inside a total time budget; a refused connection is tried
+//! three times. Bodies are read within a size cap; the server's words are
+//! masked, then cut, before they become an error message.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_openai::error::OpenAIError;
+use async_openai::middleware::HttpRequestFactory;
+use serde_json::Value;
+
+use crate::text::{self, Secret};
+
+/// Largest reply body read, in bytes. A verdict is a few kilobytes; anything
+/// near this is a broken or hostile server, and is treated as an invalid reply.
+pub const MAX_REPLY_BYTES: usize = 1 << 20;
+/// Largest error body read: its message is cut to a line anyway.
+const MAX_ERROR_BYTES: usize = 64 << 10;
+/// Redirects followed before giving up (a loop would otherwise run until the budget).
+pub const MAX_REDIRECTS: usize = 5;
+/// Tries for a connection that is refused or a name that does not resolve:
+/// a server that is not running will not start in the next seconds.
+const CONNECT_TRIES: u32 = 3;
+/// Longest server message kept, in characters.
+const MESSAGE_CHARS: usize = 200;
+
+/// Why a call failed, in terms a user can act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallError {
+    /// 401 or 403.
+    Auth { status: u16, message: String },
+    /// 404: wrong base URL or model.
+    NotFound { message: String },
+    /// Another 4xx, e.g. a request option the server does not support.
+    Rejected { status: u16, message: String },
+    /// Retries ran out within the budget; `last` says what the last try saw.
+    GaveUp { attempts: u32, last: String },
+    /// The connection was refused or the host name did not resolve, try after try.
+    Unreachable { attempts: u32, reason: String },
+    /// More than `MAX_REDIRECTS` redirects.
+    Redirects,
+    /// The server answered 200 with something that is not a chat completion.
+    BadBody { message: String },
+    /// The reply was over `MAX_REPLY_BYTES`; reading stopped there.
+    TooLarge,
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Auth { status, message } => write!(
+                f,
+                "the judge server refused the API key ({status}: {message}); check OPENAI_API_KEY"
+            ),
+            CallError::NotFound { message } => write!(
+                f,
+                "the judge server answered 404 ({message}); check the base URL (OPENAI_BASE_URL, --base-url) and the model (GRILL_MODEL, --model)"
+            ),
+            CallError::Rejected { status, message } => {
+                write!(f, "the judge server rejected the request ({status}: {message})")
+            }
+            CallError::GaveUp { attempts, last } => write!(
+                f,
+                "the judge server did not answer after {attempts} tr{} ({last})",
+                if *attempts == 1 { "y" } else { "ies" }
+            ),
+            CallError::Unreachable { attempts, reason } => write!(
+                f,
+                "cannot reach the judge server ({reason}, {} tr{}); is it running? check the base URL (OPENAI_BASE_URL, --base-url)",
+                attempts,
+                if *attempts == 1 { "y" } else { "ies" }
+            ),
+            CallError::Redirects => write!(
+                f,
+                "the judge server redirected more than {MAX_REDIRECTS} times; check the base URL (OPENAI_BASE_URL, --base-url)"
+            ),
+            CallError::BadBody { message } => write!(f, "the judge server sent an unreadable reply: {message}"),
+            CallError::TooLarge => write!(
+                f,
+                "the judge server's reply was larger than {} MiB; reading stopped there",
+                MAX_REPLY_BYTES >> 20
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+impl CallError {
+    /// The same error with the secrets (and anything key-shaped) masked in
+    /// the server's words: servers echo the key they were sent.
+    pub(super) fn masked(self, secret: &Secret) -> CallError {
+        let m = |text: String| text::mask_key_shaped(&secret.mask(&text));
+        match self {
+            CallError::Auth { status, message } => CallError::Auth {
+                status,
+                message: m(message),
+            },
+            CallError::NotFound { message } => CallError::NotFound {
+                message: m(message),
+            },
+            CallError::Rejected { status, message } => CallError::Rejected {
+                status,
+                message: m(message),
+            },
+            CallError::GaveUp { attempts, last } => CallError::GaveUp {
+                attempts,
+                last: m(last),
+            },
+            CallError::Unreachable { attempts, reason } => CallError::Unreachable {
+                attempts,
+                reason: m(reason),
+            },
+            CallError::BadBody { message } => CallError::BadBody {
+                message: m(message),
+            },
+            other @ (CallError::Redirects | CallError::TooLarge) => other,
+        }
+    }
+}
+
+/// Told what a retry is waiting for, e.g. to show it beside a spinner.
+pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Retry and timeout policy for one judge call.
+#[derive(Clone)]
+pub struct Policy {
+    /// Limit for one HTTP request, connect to last byte.
+    pub request_timeout: Duration,
+    /// Total time for all tries of one call, waits included.
+    pub budget: Duration,
+    /// First backoff; doubles each try, up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Called before each wait between tries, with what is happening.
+    pub notify: Option<Notify>,
+}
+
+impl Policy {
+    pub fn new(request_timeout: Duration, budget: Duration) -> Policy {
+        Policy {
+            request_timeout,
+            budget,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            notify: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_notify(mut self, notify: Notify) -> Policy {
+        self.notify = Some(notify);
+        self
+    }
+
+    /// Backoff before try `attempt + 1`: exponential with "equal jitter".
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base_backoff
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max_backoff);
+        exp / 2 + exp.mul_f64(fastrand::f64() / 2.0)
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare from APIs and is ignored).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    let secs: f64 = text.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+}
+
+/// The server's error message from an OpenAI-style body, or the start of
+/// the body: secrets masked first, then control characters dropped, then cut
+/// to a line, so no cut can leave part of a key behind.
+pub(super) fn error_message(body: &str, secret: &Secret) -> String {
+    let from_json = serde_json::from_str::<Value>(body).ok().and_then(|v| {
+        v.pointer("/error/message")
+            .or_else(|| v.get("error"))
+            .or_else(|| v.get("message"))
+            .or_else(|| v.get("detail"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
+    let text = from_json.unwrap_or_else(|| body.trim().to_string());
+    let text = text::mask_key_shaped(&secret.mask(&text));
+    let text: String = text.chars().filter(|c| !c.is_control()).collect();
+    let text = text::cut(text.trim(), MESSAGE_CHARS);
+    if text.is_empty() {
+        "no message".into()
+    } else {
+        text
+    }
+}
+
+/// What went wrong with a request that got no HTTP answer, in plain words.
+pub(super) fn describe(err: &reqwest::Error) -> String {
+    if err.is_redirect() {
+        return format!("more than {MAX_REDIRECTS} redirects");
+    }
+    if err.is_timeout() {
+        return "request timed out".into();
+    }
+    // The root cause says "Connection refused", "failed to lookup address"...
+    let mut root: &dyn std::error::Error = err;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    let cause = root.to_string().to_lowercase();
+    if cause.contains("refused") {
+        "connection refused".into()
+    } else if cause.contains("lookup") || cause.contains("resolve") || cause.contains("dns") {
+        "the host name did not resolve".into()
+    } else if err.is_connect() {
+        "could not connect".into()
+    } else {
+        "connection closed before a reply".into()
+    }
+}
+
+/// A failure to connect at all, as opposed to a connection that broke.
+fn is_unreachable(err: &reqwest::Error) -> bool {
+    err.is_connect() && !err.is_timeout()
+}
+
+/// Reads a body up to `limit` bytes; `None` when it is longer. Memory stays
+/// bounded whatever the server sends.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+/// What the user sees while a retry waits, e.g. "server busy (429), retrying
+/// in 3 s, try 2".
+fn retry_notice(last: &str, wait: Duration, next_try: u32, of: Option<u32>) -> String {
+    let of = of.map(|n| format!(" of {n}")).unwrap_or_default();
+    format!(
+        "{last}, retrying in {} s, try {next_try}{of}",
+        wait.as_secs_f64().ceil()
+    )
+}
+
+/// Sends one request, retrying as the policy says. Any non-success status
+/// that is not retried ends here as a `CallError`, so `async-openai`'s own
+/// error parsing (which loses the status on non-JSON bodies) never runs. A
+/// success is read here too, within `MAX_REPLY_BYTES`, and handed on rebuilt.
+pub(super) async fn send(
+    client: reqwest::Client,
+    policy: Policy,
+    secret: Secret,
+    factory: HttpRequestFactory,
+) -> Result<reqwest::Response, OpenAIError> {
+    let start = Instant::now();
+    let mut attempt: u32 = 0;
+    let mut unreachable: u32 = 0;
+    loop {
+        let request = factory.build().await?;
+        // (what the try saw, how long the server asked to wait, if it did)
+        let (last, asked) = match client.execute(request).await {
+            Ok(resp) if resp.status().is_success() => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                match read_capped(resp, MAX_REPLY_BYTES).await {
+                    Ok(Some(body)) => {
+                        let mut rebuilt = http::Response::new(body);
+                        *rebuilt.status_mut() = status;
+                        *rebuilt.headers_mut() = headers;
+                        return Ok(reqwest::Response::from(rebuilt));
+                    }
+                    Ok(None) => return Err(boxed(CallError::TooLarge)),
+                    Err(err) => (describe(&err), None),
+                }
+            }
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let asked = retry_after(resp.headers());
+                let body = read_capped(resp, MAX_ERROR_BYTES)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                let message = error_message(&body, &secret);
+                match status {
+                    401 | 403 => return Err(boxed(CallError::Auth { status, message })),
+                    404 => return Err(boxed(CallError::NotFound { message })),
+                    429 => (format!("server busy (429: {message})"), asked),
+                    500..=599 if !names_response_format(&message) => {
+                        (format!("server error ({status}: {message})"), asked)
+                    }
+                    _ => return Err(boxed(CallError::Rejected { status, message })),
+                }
+            }
+            Err(err) if err.is_redirect() => return Err(boxed(CallError::Redirects)),
+            Err(err) if is_unreachable(&err) => {
+                unreachable += 1;
+                if unreachable >= CONNECT_TRIES {
+                    return Err(boxed(CallError::Unreachable {
+                        attempts: unreachable,
+                        reason: describe(&err),
+                    }));
+                }
+                (describe(&err), None)
+            }
+            Err(err) => (describe(&err), None),
+        };
+        attempt += 1;
+        let wait = asked.unwrap_or_else(|| policy.backoff(attempt - 1));
+        let spent = start.elapsed();
+        if spent + wait >= policy.budget {
+            let last = match asked {
+                Some(asked) if asked > policy.budget => format!(
+                    "{last}; the server asked to wait {:.0} s, longer than the retry budget of {:.0} s",
+                    asked.as_secs_f64(),
+                    policy.budget.as_secs_f64()
+                ),
+                _ => format!(
+                    "{last}; retried for {:.0} s, the retry budget",
+                    spent.as_secs_f64()
+                ),
+            };
+            return Err(boxed(CallError::GaveUp {
+                attempts: attempt,
+                last,
+            }));
+        }
+        if let Some(notify) = &policy.notify {
+            let of = (unreachable > 0).then_some(CONNECT_TRIES);
+            notify(&retry_notice(&last, wait, attempt + 1, of));
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Whether a server's complaint is about the response format it was asked
+/// for: some servers (llama-cpp-python) answer an unsupported format with a
+/// 500 that no retry will change.
+pub fn names_response_format(message: &str) -> bool {
+    let m = message.to_lowercase();
+    ["response_format", "json_schema", "schema"]
+        .iter()
+        .any(|w| m.contains(w))
+}
+
+fn boxed(err: CallError) -> OpenAIError {
+    OpenAIError::Boxed(Box::new(err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_capped() {
+        let p = Policy::new(Duration::from_secs(1), Duration::from_secs(10));
+        for attempt in 0..20 {
+            let d = p.backoff(attempt);
+            let exp = (p.base_backoff * 2u32.pow(attempt.min(16))).min(p.max_backoff);
+            assert!(d >= exp / 2 && d <= exp, "attempt {attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn error_messages_come_from_openai_bodies_or_raw_text() {
+        let none = Secret::default();
+        assert_eq!(
+            error_message(r#"{"error":{"message":"bad key"}}"#, &none),
+            "bad key"
+        );
+        assert_eq!(
+            error_message(r#"{"error":"model not found"}"#, &none),
+            "model not found"
+        );
+        assert_eq!(
+            error_message("<html>\x1b[31mBad Gateway</html>", &none),
+            "<html>[31mBad Gateway</html>"
+        );
+        assert_eq!(error_message("", &none), "no message");
+    }
+
+    #[test]
+    fn error_messages_are_masked_before_they_are_cut() {
+        for (key, pad) in [
+            ("sk-test-SECRET123", 160),
+            ("0123456789abcdefghijklmnopqrstuv", 141),
+        ] {
+            let secret = Secret::new(key);
+            let body = format!(
+                r#"{{"error":{{"message":"{}{key} was sent"}}}}"#,
+                "x".repeat(pad)
+            );
+            let message = error_message(&body, &secret);
+            assert!(message.chars().count() <= MESSAGE_CHARS, "{message}");
+            for run in key.as_bytes().windows(4) {
+                let run = std::str::from_utf8(run).unwrap();
+                assert!(
+                    !message.contains(run) || "xxxx".contains(run),
+                    "{run} in {message}"
+                );
+            }
+        }
+        let short = Secret::new("test");
+        assert_eq!(
+            error_message(r#"{"error":"bad key test"}"#, &short),
+            "bad key [redacted]"
+        );
+    }
+
+    #[test]
+    fn only_complaints_about_the_format_step_down() {
+        assert!(names_response_format(
+            "Input should be 'text' or 'json_object' at response_format.type"
+        ));
+        assert!(names_response_format("invalid JSON Schema"));
+        assert!(!names_response_format("CUDA out of memory"));
+    }
+
+    #[test]
+    fn retry_notices_say_what_and_when() {
+        assert_eq!(
+            retry_notice(
+                "server busy (429: slow down)",
+                Duration::from_millis(2500),
+                2,
+                None
+            ),
+            "server busy (429: slow down), retrying in 3 s, try 2"
+        );
+        assert_eq!(
+            retry_notice("connection refused", Duration::from_millis(400), 2, Some(3)),
+            "connection refused, retrying in 1 s, try 2 of 3"
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), None);
+    }
+}

@@ -1,0 +1,241 @@
+//! What people and scripts read about grades: one verdict (`verdict`), and a
+//! session's report, built here as plain data from the stored attempts and
+//! drawn by one renderer per format (`text`, `markdown`, `json`). A new
+//! format is a new renderer. Pure: no terminal, no store, widths passed in.
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+pub mod verdict;
+
+use crate::judge::Coverage;
+use crate::store::{Attempt, GradedBy, Session, SessionKind, Status};
+
+/// How one question of a session ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Scored(f64),
+    /// A keyword estimate: shown, not counted.
+    Estimated(f64),
+    Skipped,
+    /// Not graded (yet); the reason the grade failed, if one is stored.
+    Ungraded(Option<String>),
+}
+
+/// One row of the report: a question asked.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub question_id: String,
+    pub outcome: Outcome,
+    pub seconds: Option<f64>,
+    pub cut_off: bool,
+    /// Ids of the key points missed.
+    pub missed: Vec<String>,
+    pub flags: Vec<String>,
+    pub follow_up: String,
+    pub feedback: String,
+    /// The stored attempt, for the JSON renderer.
+    pub attempt: Attempt,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionReport {
+    pub id: i64,
+    pub kind: SessionKind,
+    pub started_at: String,
+    pub rows: Vec<Row>,
+    /// Mean of the counted scores, and how many there are.
+    pub average: Option<f64>,
+    pub counted: usize,
+    /// The topic with the lowest mean, when more than one topic was graded.
+    pub weakest: Option<(String, f64)>,
+    pub ungraded: usize,
+}
+
+impl SessionReport {
+    pub fn title(&self) -> &'static str {
+        match self.kind {
+            SessionKind::Interview => "Interview report",
+            SessionKind::Practice => "Practice report",
+            SessionKind::Review => "Review report",
+            SessionKind::Batch => "Batch report",
+        }
+    }
+
+    /// The start time as people read it: `2026-03-01 09:00:00`.
+    pub fn when(&self) -> String {
+        self.started_at
+            .replace('T', " ")
+            .trim_end_matches('Z')
+            .to_string()
+    }
+}
+
+/// The report of `session` from its attempts (oldest first).
+pub fn build(session: &Session, attempts: &[Attempt]) -> SessionReport {
+    let rows: Vec<Row> = attempts.iter().map(row).collect();
+    let scores: Vec<f64> = attempts.iter().filter_map(Attempt::counted_score).collect();
+    let average = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
+    let mut topics: Vec<&str> = attempts
+        .iter()
+        .filter(|a| a.counted_score().is_some())
+        .map(|a| a.topic.as_str())
+        .collect();
+    topics.sort_unstable();
+    topics.dedup();
+    SessionReport {
+        id: session.id,
+        kind: session.kind,
+        started_at: session.started_at.clone(),
+        average,
+        counted: scores.len(),
+        // With one topic there is nothing to compare.
+        weakest: weakest_topic(attempts).filter(|_| topics.len() > 1),
+        ungraded: attempts
+            .iter()
+            .filter(|a| a.status == Status::Ungraded)
+            .count(),
+        rows,
+    }
+}
+
+fn row(a: &Attempt) -> Row {
+    let outcome = match (a.status, &a.graded_by, a.score) {
+        (Status::Graded, Some(GradedBy::Estimate), Some(s)) => Outcome::Estimated(s),
+        (Status::Graded, _, Some(s)) => Outcome::Scored(s),
+        (Status::Skipped, _, _) => Outcome::Skipped,
+        _ => Outcome::Ungraded(a.error.clone()),
+    };
+    let verdict = a.verdict.as_ref();
+    Row {
+        question_id: a.question_id.clone(),
+        outcome,
+        seconds: a.seconds,
+        cut_off: a.cut_off,
+        missed: verdict
+            .map(|v| {
+                v.key_points
+                    .iter()
+                    .filter(|p| p.coverage == Coverage::Missing)
+                    .map(|p| p.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        flags: verdict.map(|v| v.flags.clone()).unwrap_or_default(),
+        follow_up: verdict
+            .map(|v| v.follow_up.trim().to_string())
+            .unwrap_or_default(),
+        feedback: verdict
+            .map(|v| v.feedback.trim().to_string())
+            .unwrap_or_default(),
+        attempt: a.clone(),
+    }
+}
+
+/// The weakest topic of a set of attempts: the lowest mean counted score.
+pub fn weakest_topic(attempts: &[Attempt]) -> Option<(String, f64)> {
+    let mut sums: Vec<(String, f64, usize)> = Vec::new();
+    for a in attempts {
+        let Some(score) = a.counted_score() else {
+            continue;
+        };
+        match sums.iter_mut().find(|(t, _, _)| *t == a.topic) {
+            Some(entry) => {
+                entry.1 += score;
+                entry.2 += 1;
+            }
+            None => sums.push((a.topic.clone(), score, 1)),
+        }
+    }
+    sums.into_iter()
+        .map(|(t, sum, n)| (t, sum / n as f64))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// What a flag means, in a sentence for the person who wrote the answer.
+pub fn flag_text(flag: &str) -> Option<&'static str> {
+    match flag {
+        crate::judge::FLAG_PASTED_KEY_POINTS => {
+            Some("This answer repeats the key points' wording without explaining them.")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::judge::{PointVerdict, Verdict};
+
+    pub fn attempt(id: i64, topic: &str, graded: Option<(f64, GradedBy)>) -> Attempt {
+        let verdict = graded.as_ref().map(|(score, _)| Verdict {
+            score: *score,
+            key_points: vec![PointVerdict {
+                id: "kp".into(),
+                coverage: Coverage::Missing,
+                claimed: Coverage::Missing,
+                evidence: String::new(),
+                verified: true,
+                weight: 1,
+            }],
+            follow_up: "Why?".into(),
+            feedback: "Fine.".into(),
+            ..Verdict::default()
+        });
+        Attempt {
+            id,
+            session_id: Some(1),
+            question_id: format!("q{id}"),
+            topic: topic.into(),
+            answer: "a".into(),
+            status: if graded.is_some() {
+                Status::Graded
+            } else {
+                Status::Ungraded
+            },
+            score: graded.as_ref().map(|(s, _)| *s),
+            graded_by: graded.map(|(_, by)| by),
+            verdict,
+            seconds: Some(65.0),
+            cut_off: false,
+            error: None,
+            extra: None,
+            created_at: "2026-03-01T09:00:00Z".into(),
+            graded_at: None,
+        }
+    }
+
+    pub fn report() -> SessionReport {
+        let session = Session {
+            id: 3,
+            kind: SessionKind::Interview,
+            started_at: "2026-03-01T09:00:00Z".into(),
+        };
+        let mut failed = attempt(4, "rag", None);
+        failed.error = Some("server down".into());
+        build(
+            &session,
+            &[
+                attempt(1, "rag", Some((8.0, GradedBy::SelfCheck))),
+                attempt(2, "evals", Some((4.0, GradedBy::SelfCheck))),
+                attempt(3, "rag", Some((10.0, GradedBy::Estimate))),
+                failed,
+            ],
+        )
+    }
+
+    #[test]
+    fn estimates_are_shown_but_not_counted() {
+        let r = report();
+        assert_eq!(r.counted, 2);
+        assert_eq!(r.average, Some(6.0));
+        assert_eq!(r.weakest, Some(("evals".into(), 4.0)));
+        assert_eq!(r.rows[2].outcome, Outcome::Estimated(10.0));
+        assert_eq!(
+            r.rows[3].outcome,
+            Outcome::Ungraded(Some("server down".into()))
+        );
+        assert_eq!(r.ungraded, 1);
+        assert_eq!(r.rows[0].missed, ["kp"]);
+    }
+}

@@ -1,0 +1,383 @@
+//! Attempts: an answer as stored, then graded (or skipped, or left for
+//! `regrade`), read back as typed values.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Serialize, Serializer};
+
+use super::db::Store;
+use crate::error::Result;
+use crate::judge::Verdict;
+
+/// Where an attempt stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Stored, not graded yet (or grading failed): `grill regrade` grades it.
+    Ungraded,
+    Graded,
+    /// The question was passed over with `:skip`.
+    Skipped,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Ungraded => "ungraded",
+            Status::Graded => "graded",
+            Status::Skipped => "skipped",
+        }
+    }
+
+    fn parse(text: &str) -> Status {
+        match text {
+            "graded" => Status::Graded,
+            "skipped" => Status::Skipped,
+            _ => Status::Ungraded,
+        }
+    }
+}
+
+/// Who graded an attempt. Stored as `llm:<model>`, `self`, `cues`, `none`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GradedBy {
+    /// The LLM judge, with its model's name.
+    Judge(String),
+    /// The candidate, against the model answer.
+    SelfCheck,
+    /// The keyword estimate: shown, never counted.
+    Estimate,
+    /// Nothing to grade: an empty answer scores 0 without a judge.
+    Empty,
+}
+
+impl GradedBy {
+    pub fn label(&self) -> String {
+        match self {
+            GradedBy::Judge(model) => format!("llm:{model}"),
+            GradedBy::SelfCheck => "self".into(),
+            GradedBy::Estimate => "cues".into(),
+            GradedBy::Empty => "none".into(),
+        }
+    }
+
+    pub fn parse(text: &str) -> GradedBy {
+        match text {
+            "self" => GradedBy::SelfCheck,
+            "cues" => GradedBy::Estimate,
+            "none" => GradedBy::Empty,
+            other => GradedBy::Judge(other.strip_prefix("llm:").unwrap_or(other).to_string()),
+        }
+    }
+
+    /// Whether a grade by this counts in averages, trends, streaks and the
+    /// review schedule. A keyword estimate does not: it is a guess.
+    pub fn counts(&self) -> bool {
+        !matches!(self, GradedBy::Estimate)
+    }
+
+    /// For people: "estimate" for the keyword guess, the label otherwise.
+    pub fn shown(&self) -> String {
+        match self {
+            GradedBy::Estimate => "estimate".into(),
+            other => other.label(),
+        }
+    }
+}
+
+impl Serialize for GradedBy {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.label())
+    }
+}
+
+/// A stored attempt, as read back. Serialises as `history --json` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attempt {
+    pub id: i64,
+    pub session_id: Option<i64>,
+    pub question_id: String,
+    pub topic: String,
+    pub answer: String,
+    pub status: Status,
+    #[serde(rename = "grader")]
+    pub graded_by: Option<GradedBy>,
+    pub verdict: Option<Verdict>,
+    pub score: Option<f64>,
+    pub seconds: Option<f64>,
+    pub cut_off: bool,
+    pub error: Option<String>,
+    pub extra: Option<serde_json::Value>,
+    pub created_at: String,
+    pub graded_at: Option<String>,
+}
+
+impl Attempt {
+    /// The score, if it is one that counts: graded, and not an estimate.
+    pub fn counted_score(&self) -> Option<f64> {
+        match (&self.status, &self.graded_by) {
+            (Status::Graded, Some(by)) if by.counts() => self.score,
+            _ => None,
+        }
+    }
+
+    /// An answer given whose grade counts, or that is still to be graded:
+    /// skipped questions and keyword estimates are not practice that counts.
+    pub fn counts_as_answer(&self) -> bool {
+        match self.status {
+            Status::Skipped => false,
+            Status::Ungraded => true,
+            Status::Graded => self.graded_by.as_ref().is_none_or(GradedBy::counts),
+        }
+    }
+
+    pub fn is_estimate(&self) -> bool {
+        self.graded_by == Some(GradedBy::Estimate)
+    }
+}
+
+/// What to insert for a new answer.
+#[derive(Debug, Clone, Default)]
+pub struct NewAttempt<'a> {
+    pub session_id: Option<i64>,
+    pub question_id: &'a str,
+    pub topic: &'a str,
+    pub answer: &'a str,
+    pub seconds: Option<f64>,
+    pub cut_off: bool,
+    pub extra: Option<serde_json::Value>,
+}
+
+const COLUMNS: &str = "id, session_id, question_id, topic, answer, status, grader, verdict, score, seconds, cut_off, error, extra, created_at, graded_at";
+
+fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
+    let verdict: Option<String> = r.get(7)?;
+    let extra: Option<String> = r.get(12)?;
+    Ok(Attempt {
+        id: r.get(0)?,
+        session_id: r.get(1)?,
+        question_id: r.get(2)?,
+        topic: r.get(3)?,
+        answer: r.get(4)?,
+        status: Status::parse(&r.get::<_, String>(5)?),
+        graded_by: r.get::<_, Option<String>>(6)?.map(|g| GradedBy::parse(&g)),
+        verdict: verdict.and_then(|t| serde_json::from_str(&t).ok()),
+        score: r.get(8)?,
+        seconds: r.get(9)?,
+        cut_off: r.get(10)?,
+        error: r.get(11)?,
+        extra: extra.and_then(|t| serde_json::from_str(&t).ok()),
+        created_at: r.get(13)?,
+        graded_at: r.get(14)?,
+    })
+}
+
+impl Store {
+    /// Stores an answer as ungraded and returns its id: its own transaction, committed at once.
+    pub fn insert_attempt(&self, a: &NewAttempt<'_>) -> Result<i64> {
+        Ok(self.insert_attempts(std::slice::from_ref(a))?[0])
+    }
+
+    /// Stores several answers in one transaction: all of them or none.
+    pub fn insert_attempts(&self, all: &[NewAttempt<'_>]) -> Result<Vec<i64>> {
+        let now = self.clock.stamp();
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(|e| self.write_error("store the answers", &e))?;
+        let mut ids = Vec::with_capacity(all.len());
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO attempts (session_id, question_id, topic, answer, status, seconds, cut_off, extra, created_at)
+                     VALUES (?1, ?2, ?3, ?4, 'ungraded', ?5, ?6, ?7, ?8)",
+                )
+                .map_err(|e| self.write_error("store the answers", &e))?;
+            for a in all {
+                stmt.execute(params![
+                    a.session_id,
+                    a.question_id,
+                    a.topic,
+                    a.answer,
+                    a.seconds,
+                    a.cut_off,
+                    a.extra.as_ref().map(ToString::to_string),
+                    now
+                ])
+                .map_err(|e| self.write_error("store the answers", &e))?;
+                ids.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()
+            .map_err(|e| self.write_error("store the answers", &e))?;
+        Ok(ids)
+    }
+
+    /// Records a verdict: attempt, score, grader and, when the grade counts,
+    /// the question's review card, in one transaction.
+    pub fn record_graded(
+        &self,
+        id: i64,
+        question_id: &str,
+        verdict: &Verdict,
+        by: &GradedBy,
+    ) -> std::result::Result<(), rusqlite::Error> {
+        let now = self.clock.now();
+        let json = serde_json::to_string(verdict).unwrap_or_else(|_| "null".into());
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE attempts SET status = 'graded', grader = ?2, verdict = ?3, score = ?4, error = NULL, graded_at = ?5
+             WHERE id = ?1",
+            params![id, by.label(), json, verdict.score, crate::time::stamp(now)],
+        )?;
+        if by.counts() {
+            super::review::update_card(&tx, question_id, verdict.score, now)?;
+        }
+        tx.commit()
+    }
+
+    /// Records why grading failed; the attempt stays ungraded for `grill regrade`.
+    pub fn record_failure(&self, id: i64, error: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE attempts SET error = ?2 WHERE id = ?1",
+            params![id, crate::text::sanitize(error)],
+        )?;
+        Ok(())
+    }
+
+    pub fn mark_skipped(&self, id: i64) -> Result<()> {
+        self.conn().execute(
+            &format!(
+                "UPDATE attempts SET status = '{}' WHERE id = ?1",
+                Status::Skipped.as_str()
+            ),
+            params![id],
+        )?;
+        Ok(())
+    }
+
+    pub fn attempt(&self, id: i64) -> Result<Option<Attempt>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM attempts WHERE id = ?1"),
+                [id],
+                read,
+            )
+            .optional()?)
+    }
+
+    pub fn ungraded(&self) -> Result<Vec<Attempt>> {
+        self.query("WHERE status = 'ungraded' ORDER BY id", [])
+    }
+
+    pub fn session_attempts(&self, session_id: i64) -> Result<Vec<Attempt>> {
+        self.query("WHERE session_id = ?1 ORDER BY id", [session_id])
+    }
+
+    /// Every attempt, oldest first.
+    pub fn all_attempts(&self) -> Result<Vec<Attempt>> {
+        self.query("ORDER BY created_at, id", [])
+    }
+
+    fn query(&self, tail: &str, args: impl rusqlite::Params) -> Result<Vec<Attempt>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM attempts {tail}"))?;
+        let rows = stmt.query_map(args, read)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Clock;
+
+    fn verdict(score: f64) -> Verdict {
+        Verdict {
+            score,
+            ..Verdict::default()
+        }
+    }
+
+    #[test]
+    fn an_answer_is_stored_ungraded_then_graded() {
+        let store = Store::in_memory(Clock::system()).unwrap();
+        let id = store
+            .insert_attempt(&NewAttempt {
+                question_id: "q",
+                topic: "t",
+                answer: "my answer",
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(store.ungraded().unwrap().len(), 1);
+        store.record_failure(id, "server \u{1b}[2J down").unwrap();
+        assert_eq!(
+            store.attempt(id).unwrap().unwrap().error.as_deref(),
+            Some("server \u{fffd}[2J down"),
+            "stored errors are sanitised"
+        );
+        store
+            .record_graded(id, "q", &verdict(7.5), &GradedBy::SelfCheck)
+            .unwrap();
+        let a = store.attempt(id).unwrap().unwrap();
+        assert_eq!(
+            (a.status, a.score, a.graded_by.clone()),
+            (Status::Graded, Some(7.5), Some(GradedBy::SelfCheck))
+        );
+        assert_eq!(a.verdict.map(|v| v.score), Some(7.5));
+        assert!(a.error.is_none());
+        assert!(store.ungraded().unwrap().is_empty());
+        assert_eq!(store.schedule().unwrap().len(), 1, "the card moved with it");
+    }
+
+    #[test]
+    fn an_estimate_is_stored_but_neither_counted_nor_scheduled() {
+        let store = Store::in_memory(Clock::system()).unwrap();
+        let id = store
+            .insert_attempt(&NewAttempt {
+                question_id: "q",
+                topic: "t",
+                answer: "keywords",
+                ..Default::default()
+            })
+            .unwrap();
+        store
+            .record_graded(id, "q", &verdict(10.0), &GradedBy::Estimate)
+            .unwrap();
+        let a = store.attempt(id).unwrap().unwrap();
+        assert_eq!(a.score, Some(10.0));
+        assert_eq!(a.counted_score(), None);
+        assert!(!a.counts_as_answer());
+        assert!(store.schedule().unwrap().is_empty());
+    }
+
+    #[test]
+    fn graders_round_trip_through_their_labels() {
+        for by in [
+            GradedBy::Judge("gpt-4o-mini".into()),
+            GradedBy::SelfCheck,
+            GradedBy::Estimate,
+            GradedBy::Empty,
+        ] {
+            assert_eq!(GradedBy::parse(&by.label()), by);
+        }
+        assert_eq!(GradedBy::Estimate.shown(), "estimate");
+    }
+
+    #[test]
+    fn a_batch_of_answers_is_stored_whole() {
+        let store = Store::in_memory(Clock::system()).unwrap();
+        let all: Vec<NewAttempt> = (0..3)
+            .map(|_| NewAttempt {
+                question_id: "q",
+                topic: "t",
+                answer: "a",
+                ..Default::default()
+            })
+            .collect();
+        assert_eq!(store.insert_attempts(&all).unwrap().len(), 3);
+        assert_eq!(store.all_attempts().unwrap().len(), 3);
+    }
+}

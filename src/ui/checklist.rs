@@ -1,0 +1,103 @@
+//! Self-grading at the terminal (or from piped lines): the model answer,
+//! then each key point with the cue matcher's guess, one key per point.
+
+use std::io::Write;
+
+use crate::bank::Question;
+use crate::cues::{self, CueMatch};
+use crate::grading::Checklist;
+use crate::judge::Coverage;
+use crate::style::{BOLD, CYAN, DIM};
+use crate::ui::input::{Line, LineSource};
+use crate::ui::render;
+
+/// The checklist, asked through a line source.
+pub struct Asked<'a> {
+    pub src: &'a mut dyn LineSource,
+}
+
+impl Checklist for Asked<'_> {
+    fn mark(
+        &mut self,
+        question: &Question,
+        _answer: &str,
+        guesses: &[CueMatch],
+    ) -> Option<Vec<Coverage>> {
+        show_model_answer(question);
+        let mut chosen = Vec::with_capacity(guesses.len());
+        let mut rest_guessed = false;
+        for (i, (kp, guess)) in question.key_points.iter().zip(guesses).enumerate() {
+            let mut out = render::stdout();
+            let _ = write!(
+                out,
+                "{CYAN}{}/{}{CYAN:#} {}",
+                i + 1,
+                guesses.len(),
+                render::wrap(&kp.point, "      ").trim_start()
+            );
+            let _ = writeln!(out, "      {DIM}guess: {}{DIM:#}", cues::describe(guess));
+            drop(out);
+            if rest_guessed {
+                chosen.push(guess.coverage);
+                continue;
+            }
+            match self.ask(guess.coverage) {
+                Mark::Chosen(c) => chosen.push(c),
+                // End of input: the guesses stand for the remaining points.
+                Mark::RestGuessed => {
+                    chosen.push(guess.coverage);
+                    rest_guessed = true;
+                }
+                Mark::Abandoned => return None,
+            }
+        }
+        Some(chosen)
+    }
+}
+
+enum Mark {
+    Chosen(Coverage),
+    RestGuessed,
+    Abandoned,
+}
+
+impl Asked<'_> {
+    fn ask(&mut self, guess: Coverage) -> Mark {
+        let prompt = format!("  [{}] › ", letter(guess));
+        loop {
+            match self.src.read_line(&prompt, None) {
+                Line::Text(t) => match t.trim().to_lowercase().as_str() {
+                    "" => return Mark::Chosen(guess),
+                    "y" | "yes" | "c" => return Mark::Chosen(Coverage::Covered),
+                    "p" | "partial" | "h" => return Mark::Chosen(Coverage::Partial),
+                    "n" | "no" | "m" => return Mark::Chosen(Coverage::Missing),
+                    other => render::note(&format!(
+                        "`{other}`: type y, p or n (or Enter for the guess)"
+                    )),
+                },
+                Line::Eof | Line::TimedOut { .. } => return Mark::RestGuessed,
+                Line::Interrupted | Line::Invalid => return Mark::Abandoned,
+            }
+        }
+    }
+}
+
+fn show_model_answer(question: &Question) {
+    let mut out = render::stdout();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{BOLD}Model answer{BOLD:#}");
+    let _ = write!(out, "{}", render::wrap(&question.model_answer, "  "));
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{BOLD}Grade yourself{BOLD:#} {DIM}y covered · p partial · n missing · Enter accepts the guess{DIM:#}"
+    );
+}
+
+fn letter(c: Coverage) -> char {
+    match c {
+        Coverage::Covered => 'y',
+        Coverage::Partial => 'p',
+        Coverage::Missing => 'n',
+    }
+}
