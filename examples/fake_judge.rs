@@ -3,8 +3,13 @@
 //! latency, with a valid verdict for whatever question it is asked.
 //!
 //! ```text
-//! cargo run --release --example fake_judge -- [--port N] [--latency-ms MS] [--exit-after SECS]
+//! cargo run --release --example fake_judge -- [--port N] [--latency-ms MS] [--exit-after SECS] [--reply KIND]
 //! ```
+//!
+//! `--reply` picks a hostile judge for the benchmark of what grill does with
+//! bad replies: `braces:N` answers with N `{` as the message content,
+//! `huge:BYTES` with a content of BYTES bytes; `verdict` (the default) with a
+//! valid verdict.
 //!
 //! The first line on stdout is the base URL (`http://127.0.0.1:PORT/v1`).
 //! Flags win over the environment (`FAKE_JUDGE_PORT`, `FAKE_JUDGE_LATENCY_MS`,
@@ -35,12 +40,35 @@ const USAGE: &str = "usage: fake_judge [--port N] [--latency-ms MS] [--exit-afte
   --port N          listen on 127.0.0.1:N (0, the default: an ephemeral port)   env FAKE_JUDGE_PORT
   --latency-ms MS   answer each request after MS milliseconds (default 0)       env FAKE_JUDGE_LATENCY_MS
   --exit-after SECS stop by itself after SECS seconds (default 0: run until killed) env FAKE_JUDGE_EXIT_AFTER
+  --reply KIND      verdict (default), braces:N (N `{`), huge:BYTES (a BYTES-long content)
 The first line on stdout is the base URL.";
+
+/// What the judge answers with.
+#[derive(Clone, Copy)]
+enum Kind {
+    Verdict,
+    Braces(usize),
+    Huge(usize),
+}
+
+fn parse_kind(text: &str) -> Result<Kind, String> {
+    let number = |n: &str| {
+        n.parse::<usize>()
+            .map_err(|_| format!("--reply {text:?}: {n:?} is not a number"))
+    };
+    match text.split_once(':') {
+        None if text == "verdict" => Ok(Kind::Verdict),
+        Some(("braces", n)) => Ok(Kind::Braces(number(n)?)),
+        Some(("huge", n)) => Ok(Kind::Huge(number(n)?)),
+        _ => Err(format!("--reply {text:?}: use verdict, braces:N or huge:BYTES")),
+    }
+}
 
 struct Options {
     port: u16,
     latency_ms: u64,
     exit_after_secs: u64,
+    kind: Kind,
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
@@ -58,6 +86,7 @@ fn parse_options() -> Result<Options, String> {
         port: env_number("FAKE_JUDGE_PORT", 0)?,
         latency_ms: env_number("FAKE_JUDGE_LATENCY_MS", 0)?,
         exit_after_secs: env_number("FAKE_JUDGE_EXIT_AFTER", 0)?,
+        kind: Kind::Verdict,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -85,6 +114,7 @@ fn parse_options() -> Result<Options, String> {
             }
             "--latency-ms" => options.latency_ms = number()?,
             "--exit-after" => options.exit_after_secs = number()?,
+            "--reply" => options.kind = parse_kind(&value)?,
             _ => return Err(format!("unknown flag {name}\n{USAGE}")),
         }
     }
@@ -198,7 +228,7 @@ fn verdict_for(request: &Request) -> Value {
     })
 }
 
-fn reply(request: &Request, latency: Duration) -> Reply {
+fn reply(request: &Request, latency: Duration, kind: Kind) -> Reply {
     let path = request.path.split('?').next().unwrap_or_default();
     if request.method != "POST" || !path.ends_with("/chat/completions") {
         return Reply::error(
@@ -206,7 +236,12 @@ fn reply(request: &Request, latency: Duration) -> Reply {
             &format!("fake judge: no route {} {path}", request.method),
         );
     }
-    Reply::verdict(&verdict_for(request)).after(latency)
+    match kind {
+        Kind::Verdict => Reply::verdict(&verdict_for(request)),
+        Kind::Braces(n) => Reply::chat(&"{".repeat(n)),
+        Kind::Huge(n) => Reply::chat(&"x".repeat(n)),
+    }
+    .after(latency)
 }
 
 /// Copies bytes one way until either side closes, then closes both.
@@ -246,7 +281,8 @@ fn main() -> ExitCode {
         }
     };
     let latency = Duration::from_millis(options.latency_ms);
-    let server = FakeServer::start(move |request, _| reply(request, latency));
+    let kind = options.kind;
+    let server = FakeServer::start(move |request, _| reply(request, latency, kind));
     let mut url = server.base_url();
     if options.port != 0 {
         let target = url

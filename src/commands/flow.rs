@@ -28,7 +28,6 @@ pub struct Runner<'c> {
     pub src: Box<dyn LineSource>,
     pub grader: Grader,
     pub session_id: i64,
-    pub kind: SessionKind,
     pub interactive: bool,
 }
 
@@ -117,7 +116,6 @@ impl<'c> Runner<'c> {
             src,
             grader,
             session_id,
-            kind,
             interactive,
         })
     }
