@@ -18,10 +18,11 @@
 //! killed, or for `--exit-after` seconds when that is above 0.
 //!
 //! The key-point ids come from the request's JSON schema
-//! (`response_format.json_schema.schema.properties.key_points.items.properties.id.enum`)
+//! (`.../schema/properties/key_points/required`)
 //! or, when there is none, from the prompt's `- <id> (weight N): ...` lines.
-//! Every point is marked covered, with the first three words of the answer
-//! (the text between `<answer-NONCE>` and `</answer-NONCE>`) as its evidence.
+//! Every point is marked covered, each with its own run of four words of the
+//! answer (the text between `<answer-NONCE>` and `</answer-NONCE>`) as its
+//! evidence, in the keyed form of the verdict schema.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a measuring tool: its output is its job
 
 #[path = "../tests/common/fake_server.rs"]
@@ -60,7 +61,9 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
         None if text == "verdict" => Ok(Kind::Verdict),
         Some(("braces", n)) => Ok(Kind::Braces(number(n)?)),
         Some(("huge", n)) => Ok(Kind::Huge(number(n)?)),
-        _ => Err(format!("--reply {text:?}: use verdict, braces:N or huge:BYTES")),
+        _ => Err(format!(
+            "--reply {text:?}: use verdict, braces:N or huge:BYTES"
+        )),
     }
 }
 
@@ -123,17 +126,20 @@ fn parse_options() -> Result<Options, String> {
 
 /// The key-point ids the judge must list: from the JSON schema, else from the prompt.
 fn key_point_ids(body: &Value, prompt: &str) -> Vec<String> {
-    let from_schema = body
-        .pointer(
-            "/response_format/json_schema/schema/properties/key_points/items/properties/id/enum",
-        )
-        .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        });
+    let from_schema = [
+        "/response_format/json_schema/schema",
+        "/response_format/schema",
+    ]
+    .iter()
+    .find_map(|p| body.pointer(p))
+    .and_then(|schema| schema.pointer("/properties/key_points/required"))
+    .and_then(Value::as_array)
+    .map(|ids| {
+        ids.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    });
     if let Some(ids) = from_schema.filter(|ids| !ids.is_empty()) {
         return ids;
     }
@@ -207,21 +213,27 @@ fn verdict_for(request: &Request) -> Value {
     let texts = message_texts(&body);
     let ids = key_point_ids(&body, &texts.join("\n"));
     let answer = texts.iter().find_map(|t| answer_text(t)).unwrap_or("");
-    let evidence = answer
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let coverage = if evidence.is_empty() {
-        "missing"
-    } else {
-        "covered"
+    // A different run of four words for each point: one quote credits one point.
+    let words: Vec<&str> = answer.split_whitespace().collect();
+    let quote = |i: usize| {
+        let start = (i * 4).min(words.len().saturating_sub(4));
+        words[start..(start + 4).min(words.len())].join(" ")
     };
+    let mut points = serde_json::Map::new();
+    for (i, id) in ids.iter().enumerate() {
+        let evidence = quote(i);
+        let coverage = if evidence.is_empty() {
+            "missing"
+        } else {
+            "covered"
+        };
+        points.insert(
+            id.clone(),
+            json!({"evidence": evidence, "coverage": coverage}),
+        );
+    }
     json!({
-        "key_points": ids
-            .iter()
-            .map(|id| json!({"id": id, "coverage": coverage, "evidence": evidence}))
-            .collect::<Vec<_>>(),
+        "key_points": points,
         "mistakes": [],
         "feedback": "Fake judge: every key point is marked covered with the answer's first words.",
         "follow_up": "What would you measure first?"

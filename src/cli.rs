@@ -40,6 +40,10 @@ pub struct GlobalArgs {
     /// Seconds to wait for one judge request [default: 60]
     #[arg(long, value_name = "SECS", global = true)]
     pub timeout: Option<f64>,
+    /// Try the judge's response formats again from the strictest, instead of
+    /// the one remembered for this server (remembered for 7 days)
+    #[arg(long, global = true)]
+    pub probe: bool,
 }
 
 #[derive(Debug, Subcommand)]

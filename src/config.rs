@@ -88,6 +88,8 @@ pub struct Settings {
     pub db_path: Setting<PathBuf>,
     pub config_path: PathBuf,
     pub offline: bool,
+    /// `--probe`: forget the response format remembered for the judge server.
+    pub probe: bool,
     /// `GRILL_NOW`: a fixed time, for tests that simulate days of use.
     pub clock: crate::time::Clock,
     /// `GRILL_SEED`: a fixed seed for the question order, for tests.
@@ -188,6 +190,7 @@ impl Settings {
             db_path,
             config_path,
             offline: args.offline,
+            probe: args.probe,
             clock,
             seed,
         })

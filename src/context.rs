@@ -112,11 +112,11 @@ impl Context {
             )
             .map_err(Error::input)?;
             let templates = Templates::load(s.prompts_dir.as_deref())?;
-            Ok(Arc::new(JudgeGrader::new(
-                judge,
-                templates,
-                &s.base_url.value,
-            )))
+            let grader = JudgeGrader::new(judge, templates, &s.base_url_shown());
+            if !s.probe {
+                grader.recall_format(self.store()?);
+            }
+            Ok(Arc::new(grader))
         })
     }
 }

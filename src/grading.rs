@@ -18,8 +18,8 @@ use crate::bank::Question;
 use crate::cues::{self, CueMatch};
 use crate::error::Error;
 use crate::judge::ask::{ask, cache_key, empty_answer_verdict, AskError};
-use crate::judge::openai::OpenAiJudge;
-use crate::judge::{finalize, score, Coverage, PointVerdict, RawVerdict, Verdict};
+use crate::judge::openai::{Format, OpenAiJudge};
+use crate::judge::{finalize, score, Coverage, PointVerdict, RawVerdict, Usage, Verdict};
 use crate::prompts::Templates;
 use crate::store::{GradedBy, Store};
 
@@ -150,7 +150,15 @@ impl Checklist for NoChecklist {
     }
 }
 
-type Shared = Arc<tokio::sync::OnceCell<Result<RawVerdict, AskError>>>;
+/// One request shared by identical answers in flight: its outcome, and its
+/// token usage, which only the first reader takes (one request, counted once).
+#[derive(Default)]
+struct InFlight {
+    outcome: tokio::sync::OnceCell<Result<RawVerdict, AskError>>,
+    usage: Mutex<Option<Usage>>,
+}
+
+type Shared = Arc<InFlight>;
 
 /// The judge with what a run of grades shares: prompts, the cache key's
 /// parts, the answers in flight, and whether storage has failed.
@@ -160,9 +168,18 @@ pub struct JudgeGrader {
     base_url: String,
     in_flight: Mutex<HashMap<String, Shared>>,
     stopped: AtomicBool,
+    /// The format rung the store remembers for this server; stored again
+    /// when the judge settles on another.
+    settled: Mutex<Option<Format>>,
 }
 
+/// How long a server's format rung is trusted before the ladder is tried
+/// again from the top.
+pub const FORMAT_MEMORY_DAYS: i64 = 7;
+
 impl JudgeGrader {
+    /// `base_url` is the URL as shown (user-info masked): it names the server
+    /// in the cache key and in the store, never with its password.
     pub fn new(judge: OpenAiJudge, templates: Templates, base_url: &str) -> JudgeGrader {
         JudgeGrader {
             judge,
@@ -170,7 +187,41 @@ impl JudgeGrader {
             base_url: base_url.to_string(),
             in_flight: Mutex::default(),
             stopped: AtomicBool::new(false),
+            settled: Mutex::default(),
         }
+    }
+
+    /// Starts at the rung the store remembers for this server and model, if
+    /// it was settled in the last `FORMAT_MEMORY_DAYS` days.
+    pub fn recall_format(&self, store: &Store) {
+        let since = store.clock().now() - chrono::Duration::days(FORMAT_MEMORY_DAYS);
+        let remembered = store
+            .remembered_format(&self.base_url, self.model(), since)
+            .ok()
+            .flatten()
+            .and_then(|f| Format::parse(&f));
+        if let Some(format) = remembered {
+            self.judge.set_format(format);
+            *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Some(format);
+        }
+    }
+
+    /// Stores the rung the judge answered on, when it is not the one stored.
+    fn settle_format(&self, store: &Store) {
+        let now = self.judge.format();
+        let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
+        if *settled != Some(now)
+            && store
+                .remember_format(&self.base_url, self.model(), now.as_str())
+                .is_ok()
+        {
+            *settled = Some(now);
+        }
+    }
+
+    /// The rung of the format ladder the judge is on.
+    pub fn format(&self) -> Format {
+        self.judge.format()
     }
 
     pub fn model(&self) -> &str {
@@ -219,16 +270,17 @@ impl JudgeGrader {
             .ok()
             .flatten()
             .and_then(|v| serde_json::from_value::<RawVerdict>(v).ok());
-        let raw = match cached {
-            Some(raw) => raw,
+        let (raw, usage) = match cached {
+            Some(raw) => (raw, None),
             None => match self.ask_once(&key, job).await {
-                Ok(raw) => {
+                Ok((raw, usage)) => {
+                    self.settle_format(store);
                     let value = serde_json::to_value(&raw).unwrap_or_default();
                     store.cache_verdict(&key, &value).map_err(|e| {
                         self.stop();
                         GradeError::Storage(store.write_error("store the verdict", &e))
                     })?;
-                    raw
+                    (raw, usage)
                 }
                 Err(err) => {
                     let _ = store.record_failure(job.attempt_id, &err.to_string());
@@ -238,11 +290,17 @@ impl JudgeGrader {
         };
         // Quotes are compared with the answer as the judge's text was masked.
         let answer = self.judge.mask(job.answer);
-        Ok(finalize(raw, job.question, &answer))
+        let mut verdict = finalize(raw, job.question, &answer);
+        verdict.usage = usage;
+        Ok(verdict)
     }
 
     /// Asks the judge, sharing one request among identical answers in flight.
-    async fn ask_once(&self, key: &str, job: Job<'_>) -> Result<RawVerdict, AskError> {
+    async fn ask_once(
+        &self,
+        key: &str,
+        job: Job<'_>,
+    ) -> Result<(RawVerdict, Option<Usage>), AskError> {
         let shared: Shared = Arc::clone(
             self.in_flight
                 .lock()
@@ -251,15 +309,26 @@ impl JudgeGrader {
                 .or_default(),
         );
         let result = shared
-            .get_or_init(|| ask(&self.judge, &self.templates, job.question, job.answer))
+            .outcome
+            .get_or_init(|| async {
+                let (raw, usage) =
+                    ask(&self.judge, &self.templates, job.question, job.answer).await?;
+                *shared.usage.lock().unwrap_or_else(PoisonError::into_inner) = Some(usage);
+                Ok(raw)
+            })
             .await
             .clone();
+        let usage = shared
+            .usage
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         // Once answered, later identical answers find the cache instead.
         self.in_flight
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(key);
-        result
+        result.map(|raw| (raw, usage))
     }
 }
 
@@ -297,6 +366,7 @@ fn verdict_from(question: &Question, marks: &[Coverage]) -> Verdict {
             evidence: String::new(),
             verified: true,
             weight: k.weight,
+            check: None,
         })
         .collect();
     let first_missed = question

@@ -76,7 +76,7 @@ impl<'a> Iterator for Objects<'a> {
                             if !self.spend(candidate.len()) {
                                 return None;
                             }
-                            if serde_json::from_str::<serde_json::Value>(candidate).is_ok() {
+                            if parse_lenient(candidate).is_some() {
                                 self.start = i + 1;
                                 return Some(candidate);
                             }
@@ -89,6 +89,45 @@ impl<'a> Iterator for Objects<'a> {
         }
         None
     }
+}
+
+/// Parses JSON, forgiving one mistake small models make under a grammar: a
+/// raw newline, tab or other control character inside a string, which JSON
+/// requires escaped. Nothing else is repaired.
+pub fn parse_lenient(text: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(text)
+        .ok()
+        .or_else(|| serde_json::from_str(&escape_controls_in_strings(text)?).ok())
+}
+
+/// `text` with control characters inside JSON strings escaped; `None` when
+/// there were none.
+fn escape_controls_in_strings(text: &str) -> Option<String> {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len() + 16);
+    let (mut in_string, mut escaped, mut changed) = (false, false, false);
+    for c in text.chars() {
+        if in_string && !escaped && c.is_control() {
+            changed = true;
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c => {
+                    let _ = write!(out, "\\u{:04x}", u32::from(c));
+                }
+            }
+            continue;
+        }
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            _ => {}
+        }
+        out.push(c);
+    }
+    changed.then_some(out)
 }
 
 /// JSON text that is safe on a terminal. serde_json escapes only the C0
@@ -119,6 +158,19 @@ pub fn to_text(value: &impl serde::Serialize, pretty: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_raw_newline_inside_a_string_is_forgiven_and_nothing_else() {
+        let text = "{\"feedback\": \"line one\nline two\", \"n\": 1}";
+        assert!(serde_json::from_str::<serde_json::Value>(text).is_err());
+        let v = parse_lenient(text).unwrap();
+        assert_eq!(v["feedback"], "line one\nline two");
+        assert_eq!(first_object(&format!("Sure: {text} ok")), Some(text));
+        // Outside strings, white space was always fine; broken JSON stays broken.
+        assert!(parse_lenient("{\n\"a\": 1\n}").is_some());
+        assert!(parse_lenient("{\"a\": \"x\\\"\n}").is_none());
+        assert!(parse_lenient("{\"a\": }").is_none());
+    }
 
     #[test]
     fn a_flood_of_open_braces_is_searched_in_linear_time() {

@@ -30,6 +30,41 @@ impl Default for Templates {
 }
 
 impl Templates {
+    /// The order that lets providers cache the prompt: nothing that changes
+    /// per answer in the system prompt, and in the user prompt the nonce and
+    /// the answer after everything that depends only on the question.
+    fn check(&self) -> std::result::Result<(), String> {
+        if !self.user.contains("{{answer}}") {
+            return Err(format!(
+                "{USER_FILE}: must contain the `{{{{answer}}}}` placeholder"
+            ));
+        }
+        if ["{{answer}}", "{{nonce}}"]
+            .iter()
+            .any(|p| self.system.contains(p))
+        {
+            return Err(format!(
+                "{SYSTEM_FILE}: must not contain `{{{{answer}}}}` or `{{{{nonce}}}}`: the system prompt is the same for every answer, so providers can cache it"
+            ));
+        }
+        let first_varying = ["{{answer}}", "{{nonce}}"]
+            .iter()
+            .filter_map(|p| self.user.find(p))
+            .min()
+            .unwrap_or(0);
+        let last_fixed = ["{{question}}", "{{model_answer}}", "{{key_points}}"]
+            .iter()
+            .filter_map(|p| self.user.rfind(p))
+            .max()
+            .unwrap_or(0);
+        if last_fixed > first_varying {
+            return Err(format!(
+                "{USER_FILE}: `{{{{nonce}}}}` and `{{{{answer}}}}` must come after `{{{{question}}}}`, `{{{{model_answer}}}}` and `{{{{key_points}}}}`, so answers to one question share a cacheable prefix"
+            ));
+        }
+        Ok(())
+    }
+
     /// The built-in templates, with any file present in `dir` taking the place of its twin.
     pub fn load(dir: Option<&Path>) -> Result<Templates> {
         let mut templates = Templates::default();
@@ -45,12 +80,9 @@ impl Templates {
                 Err(e) => return Err(Error::io(&path, "read prompt", &e)),
             }
         }
-        if !templates.user.contains("{{answer}}") {
-            return Err(Error::input(format!(
-                "`{}` must contain the `{{{{answer}}}}` placeholder",
-                dir.join(USER_FILE).display()
-            )));
-        }
+        templates
+            .check()
+            .map_err(|problem| Error::input(format!("`{}` {problem}", dir.display())))?;
         Ok(templates)
     }
 }
@@ -164,7 +196,43 @@ mod tests {
         assert!(p.user.contains("- k (weight 2): P"));
         // The question's own text is substituted once, not re-expanded.
         assert!(p.user.contains("What is {{answer}}?"));
-        assert!(p.system.contains(&format!("<answer-{nonce}>")));
+        assert!(
+            !p.system.contains(&nonce),
+            "the system prompt is the same for every answer"
+        );
+    }
+
+    #[test]
+    fn two_answers_to_one_question_share_everything_before_the_nonce() {
+        let t = Templates::default();
+        assert!(t.check().is_ok());
+        let a = render(&t, &question(), "first answer", "AAAAAAAAAAAAAAAA");
+        let b = render(
+            &t,
+            &question(),
+            "another, longer answer",
+            "BBBBBBBBBBBBBBBB",
+        );
+        assert_eq!(a.system, b.system);
+        let prefix = a.user.find("AAAA").unwrap();
+        assert_eq!(a.user[..prefix], b.user[..prefix]);
+        assert!(a.user[..prefix].contains("## Key points"));
+    }
+
+    #[test]
+    fn templates_that_break_the_cacheable_order_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("judge-system.md"), "tag {{nonce}}").unwrap();
+        let err = Templates::load(Some(dir.path())).unwrap_err();
+        assert!(err.message.contains("judge-system.md"), "{}", err.message);
+        std::fs::remove_file(dir.path().join("judge-system.md")).unwrap();
+        std::fs::write(
+            dir.path().join("judge-user.md"),
+            "{{answer}} then {{question}}",
+        )
+        .unwrap();
+        let err = Templates::load(Some(dir.path())).unwrap_err();
+        assert!(err.message.contains("must come after"), "{}", err.message);
     }
 
     #[test]

@@ -226,6 +226,7 @@ mod tests {
             extra: None,
             created_at: format!("2026-03-{day:02}T10:00:00Z"),
             graded_at: None,
+            usage: None,
         }
     }
 

@@ -5,19 +5,23 @@ use std::future::Future;
 
 use sha2::{Digest, Sha256};
 
+pub use super::openai::Reply;
 use super::openai::{CallError, OpenAiJudge};
-use super::{finalize, parse_verdict_for, verdict_schema, RawVerdict, Verdict};
+use super::schema::verdict_schema;
+use super::score::{finalize, Usage, Verdict};
+use super::verdict::{parse_verdict_for, RawMistake, RawPoint, RawVerdict};
 use crate::bank::Question;
 use crate::prompts::{self, Templates};
 
 /// Anything that can answer a chat completion: the real client, or a scripted
-/// one in tests of the session loop.
+/// one in tests of the session loop. `schema` is the bounded verdict schema;
+/// a client drops the bounds for a server that rejects them.
 pub trait Judge: Sync {
     fn complete(
         &self,
         messages: &[(&str, &str)],
         schema: &serde_json::Value,
-    ) -> impl Future<Output = Result<String, CallError>> + Send;
+    ) -> impl Future<Output = Result<Reply, CallError>> + Send;
 
     /// Masks secrets in text decoded from a reply (a key spelt with JSON
     /// escapes only appears once the verdict's strings are decoded).
@@ -31,7 +35,7 @@ impl Judge for OpenAiJudge {
         &self,
         messages: &[(&str, &str)],
         schema: &serde_json::Value,
-    ) -> impl Future<Output = Result<String, CallError>> + Send {
+    ) -> impl Future<Output = Result<Reply, CallError>> + Send {
         OpenAiJudge::complete(self, messages, schema)
     }
 
@@ -51,7 +55,7 @@ fn masked<J: Judge>(judge: &J, raw: RawVerdict) -> RawVerdict {
         key_points: raw
             .key_points
             .into_iter()
-            .map(|p| super::RawPoint {
+            .map(|p| RawPoint {
                 id: m(p.id),
                 coverage: p.coverage,
                 evidence: m(p.evidence),
@@ -60,8 +64,8 @@ fn masked<J: Judge>(judge: &J, raw: RawVerdict) -> RawVerdict {
         mistakes: raw
             .mistakes
             .into_iter()
-            .map(|x| super::Mistake {
-                claim: m(x.claim),
+            .map(|x| RawMistake {
+                quote: m(x.quote),
                 correction: m(x.correction),
             })
             .collect(),
@@ -87,26 +91,31 @@ impl std::fmt::Display for AskError {
     }
 }
 
-/// Asks for a verdict; a reply that fails validation is retried once with
-/// the problem appended, as DESIGN.md prescribes.
+/// Asks for a verdict; a reply that fails validation is asked again once
+/// with the problem appended (and a bounded excerpt of the bad reply). The
+/// tokens of both calls are added up.
 pub async fn ask<J: Judge>(
     judge: &J,
     templates: &Templates,
     question: &Question,
     answer: &str,
-) -> Result<RawVerdict, AskError> {
+) -> Result<(RawVerdict, Usage), AskError> {
     let nonce = prompts::fresh_nonce(answer);
     let prompt = prompts::render(templates, question, answer, &nonce);
-    let schema = verdict_schema(question);
+    let schema = verdict_schema(question, true);
     let mut messages = vec![
         ("system", prompt.system.as_str()),
         ("user", prompt.user.as_str()),
     ];
+    let mut usage = Usage::default();
     let (first, problem) = match judge.complete(&messages, &schema).await {
-        Ok(first) => match parse_verdict_for(&first, question, answer) {
-            Ok(raw) => return Ok(masked(judge, raw)),
-            Err(problem) => (first, judge.mask(&problem)),
-        },
+        Ok(first) => {
+            usage = usage + first.usage.unwrap_or_default();
+            match parse_verdict_for(&first.text, question, answer) {
+                Ok(raw) => return Ok((masked(judge, raw), usage)),
+                Err(problem) => (first.text, judge.mask(&problem)),
+            }
+        }
         Err(CallError::TooLarge) => (String::new(), CallError::TooLarge.to_string()),
         Err(err) => return Err(AskError::Call(err)),
     };
@@ -122,8 +131,9 @@ pub async fn ask<J: Judge>(
         Err(CallError::TooLarge) => return Err(AskError::Invalid(CallError::TooLarge.to_string())),
         other => other.map_err(AskError::Call)?,
     };
-    parse_verdict_for(&second, question, answer)
-        .map(|raw| masked(judge, raw))
+    usage = usage + second.usage.unwrap_or_default();
+    parse_verdict_for(&second.text, question, answer)
+        .map(|raw| (masked(judge, raw), usage))
         .map_err(|problem| AskError::Invalid(judge.mask(&problem)))
 }
 
@@ -178,7 +188,7 @@ mod tests {
 
     /// Replies from a script, recording what it was sent.
     struct Scripted {
-        replies: Mutex<Vec<Result<String, CallError>>>,
+        replies: Mutex<Vec<Result<&'static str, CallError>>>,
         seen: Mutex<Vec<Vec<(String, String)>>>,
     }
 
@@ -187,14 +197,21 @@ mod tests {
             &self,
             messages: &[(&str, &str)],
             _schema: &serde_json::Value,
-        ) -> impl Future<Output = Result<String, CallError>> + Send {
+        ) -> impl Future<Output = Result<Reply, CallError>> + Send {
             self.seen.lock().unwrap().push(
                 messages
                     .iter()
                     .map(|(r, c)| ((*r).to_string(), (*c).to_string()))
                     .collect(),
             );
-            let reply = self.replies.lock().unwrap().remove(0);
+            let reply = self.replies.lock().unwrap().remove(0).map(|text| Reply {
+                text: text.to_string(),
+                usage: Some(Usage {
+                    prompt: 100,
+                    cached: 60,
+                    completion: 20,
+                }),
+            });
             async move { reply }
         }
     }
@@ -232,11 +249,20 @@ mod tests {
     #[test]
     fn an_invalid_verdict_is_retried_once_with_the_problem() {
         let judge = Scripted {
-            replies: Mutex::new(vec![Ok(BAD.into()), Ok(GOOD.into())]),
+            replies: Mutex::new(vec![Ok(BAD), Ok(GOOD)]),
             seen: Mutex::default(),
         };
-        let raw = block_on(ask(&judge, &Templates::default(), &question(), "x")).unwrap();
+        let (raw, usage) = block_on(ask(&judge, &Templates::default(), &question(), "x")).unwrap();
         assert_eq!(raw.key_points[0].id, "k");
+        assert_eq!(
+            usage,
+            Usage {
+                prompt: 200,
+                cached: 120,
+                completion: 40
+            },
+            "both calls are counted"
+        );
         let seen = judge.seen.lock().unwrap();
         assert_eq!(seen.len(), 2);
         let retry = &seen[1];
@@ -252,7 +278,7 @@ mod tests {
     #[test]
     fn two_invalid_verdicts_leave_the_answer_ungraded() {
         let judge = Scripted {
-            replies: Mutex::new(vec![Ok("nope".into()), Ok(BAD.into())]),
+            replies: Mutex::new(vec![Ok("nope"), Ok(BAD)]),
             seen: Mutex::default(),
         };
         let err = block_on(ask(&judge, &Templates::default(), &question(), "x")).unwrap_err();

@@ -8,6 +8,18 @@
 
 use crate::bank::Question;
 
+/// The flag set when an answer is the key points' wording with little else.
+pub const FLAG_PASTED_KEY_POINTS: &str = "pasted_key_points";
+
+/// The flags the answer earns on its own text.
+pub fn answer_flags(question: &Question, answer: &str) -> Vec<String> {
+    if pasted_key_points(question, answer) {
+        vec![FLAG_PASTED_KEY_POINTS.to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Words in a row that must match a key point's wording to count as copied.
 const RUN: usize = 3;
 /// Share of the answer's words that must be copied for the answer to be flagged.

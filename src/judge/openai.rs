@@ -16,32 +16,88 @@ use serde_json::{json, Value};
 
 use super::http::{describe, error_message, send};
 pub use super::http::{CallError, Notify, Policy, MAX_REDIRECTS, MAX_REPLY_BYTES};
+use super::score::Usage;
 use crate::text::Secret;
 
-/// How the verdict's JSON shape is asked for; servers that reject one get the next.
+/// What a chat completion answered: the assistant's text, and the tokens it
+/// cost when the server says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub text: String,
+    pub usage: Option<Usage>,
+}
+
+/// How the verdict's JSON shape is asked for, strictest first: a server
+/// that rejects one rung gets the next (the format ladder).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Format {
+    /// `{"type": "json_schema", "json_schema": {"strict": true, ...}}` (OpenAI, vLLM, Ollama).
     JsonSchema = 0,
-    JsonObject = 1,
-    Text = 2,
+    /// `{"type": "json_object", "schema": ...}`: llama-cpp-python's grammar-constrained form.
+    JsonObjectSchema = 1,
+    /// `{"type": "json_object"}`: valid JSON, shape asked for in the prompt.
+    JsonObject = 2,
+    /// No `response_format`: the JSON object is picked out of the text.
+    Text = 3,
 }
 
 impl Format {
+    pub const ALL: [Format; 4] = [
+        Format::JsonSchema,
+        Format::JsonObjectSchema,
+        Format::JsonObject,
+        Format::Text,
+    ];
+
     fn from_u8(v: u8) -> Format {
-        match v {
-            0 => Format::JsonSchema,
-            1 => Format::JsonObject,
-            _ => Format::Text,
-        }
+        Format::ALL[usize::from(v).min(3)]
     }
 
     fn next(self) -> Option<Format> {
+        Format::ALL.get(self as usize + 1).copied()
+    }
+
+    /// The name stored and shown: `json_schema`, `json_object+schema`, `json_object`, `text`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Format::JsonSchema => Some(Format::JsonObject),
-            Format::JsonObject => Some(Format::Text),
+            Format::JsonSchema => "json_schema",
+            Format::JsonObjectSchema => "json_object+schema",
+            Format::JsonObject => "json_object",
+            Format::Text => "text",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+
+    /// The request's `response_format` for `schema` (the bounded verdict schema).
+    fn response_format(self, schema: &Value) -> Option<Value> {
+        match self {
+            Format::JsonSchema => Some(json!({
+                "type": "json_schema",
+                "json_schema": {"name": "verdict", "strict": true, "schema": without_bounds(schema)}
+            })),
+            Format::JsonObjectSchema => Some(json!({"type": "json_object", "schema": schema})),
+            Format::JsonObject => Some(json!({"type": "json_object"})),
             Format::Text => None,
         }
+    }
+}
+
+/// The schema without `maxLength` and `maxItems`, which OpenAI's strict mode
+/// rejects; grill enforces its own limits on what comes back.
+fn without_bounds(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "maxLength" | "maxItems"))
+                .map(|(k, v)| (k.clone(), without_bounds(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_bounds).collect()),
+        other => other.clone(),
     }
 }
 
@@ -49,10 +105,48 @@ impl Format {
 pub struct OpenAiJudge {
     client: async_openai::Client<OpenAIConfig>,
     pub model: String,
-    /// The response format that worked last; starts at JSON schema.
+    /// The rung of the format ladder in use; starts at the top, or where the
+    /// store remembers this server settled.
     format: Arc<AtomicU8>,
+    /// Request options this server refused and that are sent differently or
+    /// left out from then on (`Fallback` bits).
+    fallbacks: AtomicU8,
     /// The key and any password, only to mask them in what the server sends back.
     secret: Secret,
+}
+
+/// The longest reply asked for, in tokens: a verdict at the schema's bounds
+/// for seven key points fits, and a small model cannot ramble on for ever.
+pub const MAX_REPLY_TOKENS: u32 = 1500;
+
+/// Options a server may refuse, each with what to do instead. Reasoning
+/// models reject `max_tokens` (they take `max_completion_tokens`) and any
+/// `temperature` but the default; such a refusal is not about the format.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Fallback {
+    MaxCompletionTokens = 1,
+    NoTokenCap = 2,
+    NoTemperature = 4,
+}
+
+impl Fallback {
+    /// The next fallback for a refusal whose message names an option.
+    fn for_message(message: &str, current: u8) -> Option<Fallback> {
+        let m = message.to_lowercase();
+        if m.contains("max_completion_tokens") && current & Fallback::MaxCompletionTokens as u8 != 0
+        {
+            Some(Fallback::NoTokenCap).filter(|f| current & *f as u8 == 0)
+        } else if m.contains("max_tokens") {
+            [Fallback::MaxCompletionTokens, Fallback::NoTokenCap]
+                .into_iter()
+                .find(|f| current & *f as u8 == 0)
+        } else if m.contains("temperature") {
+            Some(Fallback::NoTemperature).filter(|f| current & *f as u8 == 0)
+        } else {
+            None
+        }
+    }
 }
 
 impl OpenAiJudge {
@@ -100,6 +194,7 @@ impl OpenAiJudge {
             client,
             model: model.to_string(),
             format: Arc::new(AtomicU8::new(0)),
+            fallbacks: AtomicU8::new(0),
             secret,
         })
     }
@@ -114,10 +209,13 @@ impl OpenAiJudge {
         &self,
         messages: &[(&str, &str)],
         schema: &Value,
-    ) -> Result<String, CallError> {
+    ) -> Result<Reply, CallError> {
         match self.complete_unmasked(messages, schema).await {
             // Only the secrets themselves: a key-shaped token may be a quote from the answer.
-            Ok(text) => Ok(self.secret.mask(&text)),
+            Ok(reply) => Ok(Reply {
+                text: self.secret.mask(&reply.text),
+                usage: reply.usage,
+            }),
             Err(err) => Err(err.masked(&self.secret)),
         }
     }
@@ -131,33 +229,53 @@ impl OpenAiJudge {
         &self,
         messages: &[(&str, &str)],
         schema: &Value,
-    ) -> Result<String, CallError> {
+    ) -> Result<Reply, CallError> {
         loop {
             let format = Format::from_u8(self.format.load(Ordering::Relaxed));
+            let fallbacks = self.fallbacks.load(Ordering::Relaxed);
             let mut request = json!({
                 "model": self.model,
-                "temperature": 0,
                 "stream": false,
                 "messages": messages
                     .iter()
                     .map(|(role, content)| json!({"role": role, "content": content}))
                     .collect::<Vec<_>>(),
             });
-            match format {
-                Format::JsonSchema => {
-                    request["response_format"] = json!({
-                        "type": "json_schema",
-                        "json_schema": {"name": "verdict", "strict": true, "schema": schema}
-                    });
-                }
-                Format::JsonObject => request["response_format"] = json!({"type": "json_object"}),
-                Format::Text => {}
+            if fallbacks & Fallback::NoTemperature as u8 == 0 {
+                request["temperature"] = 0.into();
+            }
+            if fallbacks & Fallback::NoTokenCap as u8 == 0 {
+                let field = if fallbacks & Fallback::MaxCompletionTokens as u8 == 0 {
+                    "max_tokens"
+                } else {
+                    "max_completion_tokens"
+                };
+                request[field] = MAX_REPLY_TOKENS.into();
+            }
+            if let Some(response_format) = format.response_format(schema) {
+                request["response_format"] = response_format;
             }
             let result: Result<Value, OpenAIError> = self.client.chat().create_byot(request).await;
             match result {
-                Ok(body) => return content_of(&body),
+                Ok(body) => {
+                    return Ok(Reply {
+                        text: content_of(&body)?,
+                        usage: usage_of(&body),
+                    })
+                }
                 Err(OpenAIError::Boxed(err)) => match err.downcast::<CallError>() {
                     Ok(call) => match (*call, format.next()) {
+                        (
+                            CallError::Rejected {
+                                status: 400..=499,
+                                message,
+                            },
+                            _,
+                        ) if Fallback::for_message(&message, fallbacks).is_some() => {
+                            if let Some(f) = Fallback::for_message(&message, fallbacks) {
+                                self.fallbacks.fetch_or(f as u8, Ordering::Relaxed);
+                            }
+                        }
                         (CallError::Rejected { .. }, Some(next)) => {
                             // Only step down if no other call already did.
                             let _ = self.format.compare_exchange(
@@ -198,6 +316,23 @@ impl OpenAiJudge {
     pub fn format(&self) -> Format {
         Format::from_u8(self.format.load(Ordering::Relaxed))
     }
+
+    /// Starts at `format`, e.g. the rung the store remembers for this server.
+    pub fn set_format(&self, format: Format) {
+        self.format.store(format as u8, Ordering::Relaxed);
+    }
+}
+
+/// `usage` of a chat completion: prompt, cached (OpenAI's
+/// `prompt_tokens_details.cached_tokens`) and completion tokens.
+fn usage_of(body: &Value) -> Option<Usage> {
+    let usage = body.get("usage")?;
+    let n = |path: &str| usage.pointer(path).and_then(Value::as_u64);
+    Some(Usage {
+        prompt: n("/prompt_tokens")?,
+        cached: n("/prompt_tokens_details/cached_tokens").unwrap_or(0),
+        completion: n("/completion_tokens").unwrap_or(0),
+    })
 }
 
 /// `choices[0].message.content` of a chat completion.

@@ -177,6 +177,7 @@ pub(crate) mod tests {
                 evidence: String::new(),
                 verified: true,
                 weight: 1,
+                check: None,
             }],
             follow_up: "Why?".into(),
             feedback: "Fine.".into(),
@@ -202,6 +203,7 @@ pub(crate) mod tests {
             extra: None,
             created_at: "2026-03-01T09:00:00Z".into(),
             graded_at: None,
+            usage: None,
         }
     }
 

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::flag_text;
 use crate::bank::Question;
-use crate::judge::{Coverage, Verdict};
+use crate::judge::{headline, Check, Coverage, PointVerdict, Verdict, MIN_QUOTE_WORDS};
 use crate::store::GradedBy;
 use crate::style::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW};
 use crate::text::sanitize as clean;
@@ -16,23 +16,47 @@ pub fn json(question_id: &str, by: &GradedBy, verdict: &Verdict) -> Value {
     json!({
         "question_id": question_id,
         "score": verdict.score,
+        "headline": headline(verdict.score),
         "grader": by,
         "counted": by.counts(),
         "key_points": verdict.key_points.iter().map(|p| json!({
             "id": p.id,
             "coverage": p.coverage,
+            "claimed": p.claimed,
             "evidence": p.evidence,
             "verified": p.verified,
+            "check": p.check,
         })).collect::<Vec<_>>(),
         "mistakes": verdict.mistakes,
         "feedback": verdict.feedback,
         "follow_up": verdict.follow_up,
         "flags": verdict.flags,
+        "usage": verdict.usage,
     })
 }
 
-/// The human view of one verdict: score, each key point with its evidence,
-/// mistakes, feedback and the follow-up question.
+/// Why a point earned less than the judge claimed, for the candidate.
+fn check_text(p: &PointVerdict) -> Option<(bool, String)> {
+    let quote = clean(p.evidence.trim());
+    let text = match p.check? {
+        Check::NotInAnswer => {
+            format!("not credited: the judge quoted “{quote}”, which is not in your answer")
+        }
+        Check::ReusedQuote => format!(
+            "not credited: “{quote}” was already credited to another point"
+        ),
+        Check::ShortQuote => format!(
+            "half credit at most: “{quote}” is too short to show the point (fewer than {MIN_QUOTE_WORDS} words)"
+        ),
+        Check::QuestionWords => format!(
+            "half credit at most: “{quote}” only repeats the question's words"
+        ),
+    };
+    Some((p.coverage == Coverage::Missing, text))
+}
+
+/// The human view of one verdict: score and grill's headline, each key point
+/// with its evidence, mistakes, the judge's notes and the follow-up question.
 pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize) -> String {
     use std::fmt::Write;
     let wrap = |text: &str, indent: &str| crate::text::wrap(text, indent, width);
@@ -44,8 +68,9 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
     };
     let _ = writeln!(
         s,
-        "{BOLD}{style}Score {:.1}/10{style:#}{BOLD:#}  {DIM}{} · {}{DIM:#}",
+        "{BOLD}{style}Score {:.1}/10 · {} answer{style:#}{BOLD:#}  {DIM}{} · {}{DIM:#}",
         verdict.score,
+        headline(verdict.score),
         clean(&question.id),
         clean(&grader)
     );
@@ -72,20 +97,17 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
             p.coverage.mark(),
             body.trim_start()
         );
-        if !p.verified {
+        if let Some((missing, note)) = check_text(p) {
+            let (label, rest) = note.split_once(':').unwrap_or((&note, ""));
+            let tone = if missing { RED } else { YELLOW };
+            let wrapped = wrap(&format!("{label}:{rest}"), "      ");
             let _ = write!(
                 s,
                 "{}",
-                wrap(
-                    &format!(
-                        "not credited: the judge quoted “{}”, which is not in your answer",
-                        clean(&p.evidence)
-                    ),
-                    "      "
-                )
-                .replace(
-                    "      not credited",
-                    &format!("      {RED}not credited{RED:#}")
+                wrapped.replacen(
+                    &format!("      {label}"),
+                    &format!("      {tone}{label}{tone:#}"),
+                    1
                 )
             );
         } else if p.coverage != Coverage::Missing && !p.evidence.trim().is_empty() {
@@ -98,15 +120,29 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
     }
     if !verdict.mistakes.is_empty() {
         let _ = writeln!(s);
-        let _ = writeln!(s, "{BOLD}Mistakes{BOLD:#} {DIM}(−1 each){DIM:#}");
+        let _ = writeln!(
+            s,
+            "{BOLD}Mistakes{BOLD:#} {DIM}(−1 each when quoted from your answer){DIM:#}"
+        );
         for m in &verdict.mistakes {
-            let _ = write!(s, "  {RED}✗{RED:#} {}", wrap(&m.claim, "    ").trim_start());
+            let _ = write!(
+                s,
+                "  {RED}✗{RED:#} {}",
+                wrap(&format!("“{}”", m.quote), "    ").trim_start()
+            );
             let _ = write!(s, "    → {}", wrap(&m.correction, "      ").trim_start());
+            if !m.verified {
+                let _ = write!(
+                    s,
+                    "{DIM}{}{DIM:#}",
+                    wrap("not counted: these words are not in your answer", "      ")
+                );
+            }
         }
     }
     if !verdict.feedback.is_empty() {
         let _ = writeln!(s);
-        let _ = writeln!(s, "{BOLD}Feedback{BOLD:#}");
+        let _ = writeln!(s, "{BOLD}Judge's notes{BOLD:#}");
         let _ = write!(s, "{}", wrap(&verdict.feedback, "  "));
     }
     if !verdict.follow_up.is_empty() {
@@ -121,7 +157,7 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
 mod tests {
     use super::*;
     use crate::bank::{Difficulty, KeyPoint};
-    use crate::judge::{Mistake, PointVerdict};
+    use crate::judge::Mistake;
 
     #[test]
     fn the_verdict_text_quotes_evidence_and_says_what_was_not_credited() {
@@ -141,34 +177,67 @@ mod tests {
             model_answer: "m".into(),
             sources: vec![],
             reviewed: None,
-            key_points: vec![kp("a"), kp("b")],
+            key_points: vec![kp("a"), kp("b"), kp("c")],
         };
-        let pv = |id: &str, coverage, verified, evidence: &str| PointVerdict {
+        let pv = |id: &str, coverage, check, evidence: &str| PointVerdict {
             id: id.into(),
             coverage,
             claimed: Coverage::Covered,
             evidence: evidence.into(),
-            verified,
+            verified: check != Some(Check::NotInAnswer),
             weight: 1,
+            check,
         };
         let v = Verdict {
             score: 4.0,
             key_points: vec![
-                pv("a", Coverage::Covered, true, "my words"),
-                pv("b", Coverage::Missing, false, "not mine"),
+                pv("a", Coverage::Covered, None, "my own words here"),
+                pv("b", Coverage::Missing, Some(Check::NotInAnswer), "not mine"),
+                pv("c", Coverage::Partial, Some(Check::ShortQuote), "mine"),
             ],
-            mistakes: vec![Mistake {
-                claim: "RAG retrains".into(),
-                correction: "It does not".into(),
-            }],
-            feedback: "Fine.".into(),
+            mistakes: vec![
+                Mistake {
+                    quote: "RAG retrains".into(),
+                    correction: "It does not".into(),
+                    verified: true,
+                },
+                Mistake {
+                    quote: "invented".into(),
+                    correction: "x".into(),
+                    verified: false,
+                },
+            ],
+            feedback: "Excellent, complete answer.".into(),
             follow_up: "Why?".into(),
             flags: vec![],
+            usage: None,
         };
         let text = anstream::adapter::strip_str(&text(&q, &GradedBy::Judge("m".into()), &v, 80))
             .to_string();
-        assert!(text.contains("✓ Point a\n      “my words”\n"), "{text}");
+        assert!(
+            text.starts_with("Score 4.0/10 · weak answer"),
+            "grill's words, not the judge's: {text}"
+        );
+        assert!(
+            text.contains("Judge's notes\n  Excellent, complete answer."),
+            "{text}"
+        );
+        assert!(
+            text.contains("✓ Point a\n      “my own words here”\n"),
+            "{text}"
+        );
         assert!(text.contains("✗ Point b\n      not credited: the judge quoted “not mine”, which is not in your answer"), "{text}");
-        assert!(text.contains("✗ RAG retrains\n    → It does not"), "{text}");
+        assert!(
+            text.contains("½ Point c\n      half credit at most: “mine” is too short"),
+            "{text}"
+        );
+        assert!(
+            text.contains("✗ “RAG retrains”\n    → It does not"),
+            "{text}"
+        );
+        assert!(
+            text.contains("not counted: these words are not in your answer"),
+            "{text}"
+        );
     }
 }

@@ -6,7 +6,7 @@ use serde::{Serialize, Serializer};
 
 use super::db::Store;
 use crate::error::Result;
-use crate::judge::Verdict;
+use crate::judge::{Usage, Verdict};
 
 /// Where an attempt stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -109,6 +109,8 @@ pub struct Attempt {
     pub extra: Option<serde_json::Value>,
     pub created_at: String,
     pub graded_at: Option<String>,
+    /// Tokens the judge's calls for this grade cost, when it reported them.
+    pub usage: Option<Usage>,
 }
 
 impl Attempt {
@@ -147,7 +149,7 @@ pub struct NewAttempt<'a> {
     pub extra: Option<serde_json::Value>,
 }
 
-const COLUMNS: &str = "id, session_id, question_id, topic, answer, status, grader, verdict, score, seconds, cut_off, error, extra, created_at, graded_at";
+const COLUMNS: &str = "id, session_id, question_id, topic, answer, status, grader, verdict, score, seconds, cut_off, error, extra, created_at, graded_at, prompt_tokens, cached_tokens, completion_tokens";
 
 fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
     let verdict: Option<String> = r.get(7)?;
@@ -168,6 +170,13 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
         extra: extra.and_then(|t| serde_json::from_str(&t).ok()),
         created_at: r.get(13)?,
         graded_at: r.get(14)?,
+        usage: r.get::<_, Option<i64>>(15)?.map(|prompt| Usage {
+            prompt: u64::try_from(prompt).unwrap_or(0),
+            cached: u64::try_from(r.get::<_, Option<i64>>(16).ok().flatten().unwrap_or(0))
+                .unwrap_or(0),
+            completion: u64::try_from(r.get::<_, Option<i64>>(17).ok().flatten().unwrap_or(0))
+                .unwrap_or(0),
+        }),
     })
 }
 
@@ -212,8 +221,8 @@ impl Store {
         Ok(ids)
     }
 
-    /// Records a verdict: attempt, score, grader and, when the grade counts,
-    /// the question's review card, in one transaction.
+    /// Records a verdict: attempt, score, grader, the tokens it cost and,
+    /// when the grade counts, the question's review card, in one transaction.
     pub fn record_graded(
         &self,
         id: i64,
@@ -225,10 +234,26 @@ impl Store {
         let json = serde_json::to_string(verdict).unwrap_or_else(|_| "null".into());
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let tokens = |f: fn(&Usage) -> u64| {
+            verdict
+                .usage
+                .as_ref()
+                .map(|u| i64::try_from(f(u)).unwrap_or(i64::MAX))
+        };
         tx.execute(
-            "UPDATE attempts SET status = 'graded', grader = ?2, verdict = ?3, score = ?4, error = NULL, graded_at = ?5
+            "UPDATE attempts SET status = 'graded', grader = ?2, verdict = ?3, score = ?4, error = NULL, graded_at = ?5,
+                prompt_tokens = ?6, cached_tokens = ?7, completion_tokens = ?8
              WHERE id = ?1",
-            params![id, by.label(), json, verdict.score, crate::time::stamp(now)],
+            params![
+                id,
+                by.label(),
+                json,
+                verdict.score,
+                crate::time::stamp(now),
+                tokens(|u| u.prompt),
+                tokens(|u| u.cached),
+                tokens(|u| u.completion)
+            ],
         )?;
         if by.counts() {
             super::review::update_card(&tx, question_id, verdict.score, now)?;
@@ -318,10 +343,17 @@ mod tests {
             Some("server \u{fffd}[2J down"),
             "stored errors are sanitised"
         );
+        let mut judged = verdict(7.5);
+        judged.usage = Some(Usage {
+            prompt: 1200,
+            cached: 1024,
+            completion: 180,
+        });
         store
-            .record_graded(id, "q", &verdict(7.5), &GradedBy::SelfCheck)
+            .record_graded(id, "q", &judged, &GradedBy::SelfCheck)
             .unwrap();
         let a = store.attempt(id).unwrap().unwrap();
+        assert_eq!(a.usage, judged.usage, "usage is stored with the grade");
         assert_eq!(
             (a.status, a.score, a.graded_by.clone()),
             (Status::Graded, Some(7.5), Some(GradedBy::SelfCheck))

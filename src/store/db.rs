@@ -51,6 +51,18 @@ const MIGRATIONS: &[&str] = &[
         last_score   REAL,
         updated_at   TEXT NOT NULL
     );",
+    // 2: token usage per grade, and the rung of the format ladder each judge
+    // server settled on (base URL as shown, user-info masked).
+    "ALTER TABLE attempts ADD COLUMN prompt_tokens INTEGER;
+    ALTER TABLE attempts ADD COLUMN cached_tokens INTEGER;
+    ALTER TABLE attempts ADD COLUMN completion_tokens INTEGER;
+    CREATE TABLE judge_formats (
+        base_url    TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        format      TEXT NOT NULL,
+        checked_at  TEXT NOT NULL,
+        PRIMARY KEY (base_url, model)
+    );",
 ];
 
 /// What a session was.
@@ -234,6 +246,37 @@ impl Store {
         Ok(())
     }
 
+    /// The format-ladder rung remembered for a server and model, if it was
+    /// settled after `since`.
+    pub fn remembered_format(
+        &self,
+        base_url: &str,
+        model: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<String>> {
+        let row: Option<(String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT format, checked_at FROM judge_formats WHERE base_url = ?1 AND model = ?2",
+                params![base_url, model],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row
+            .filter(|(_, at)| crate::time::parse(at).is_some_and(|t| t >= since))
+            .map(|(format, _)| format))
+    }
+
+    /// Remembers the rung a server and model settled on.
+    pub fn remember_format(&self, base_url: &str, model: &str, format: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO judge_formats (base_url, model, format, checked_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(base_url, model) DO UPDATE SET format = excluded.format, checked_at = excluded.checked_at",
+            params![base_url, model, format, self.clock.stamp()],
+        )?;
+        Ok(())
+    }
+
     #[cfg(test)]
     fn user_version(&self) -> i64 {
         self.conn()
@@ -358,6 +401,35 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+
+    #[test]
+    fn a_settled_format_is_remembered_for_a_while() {
+        let at = crate::time::parse("2026-03-10T00:00:00Z").unwrap();
+        let store = Store::in_memory(Clock::fixed(at)).unwrap();
+        store
+            .remember_format("http://x/v1", "m", "json_object")
+            .unwrap();
+        let week_ago = at - chrono::Duration::days(7);
+        assert_eq!(
+            store
+                .remembered_format("http://x/v1", "m", week_ago)
+                .unwrap()
+                .as_deref(),
+            Some("json_object")
+        );
+        assert_eq!(
+            store
+                .remembered_format("http://x/v1", "other", week_ago)
+                .unwrap(),
+            None
+        );
+        let later = at + chrono::Duration::days(1);
+        assert_eq!(
+            store.remembered_format("http://x/v1", "m", later).unwrap(),
+            None,
+            "too old"
+        );
     }
 
     #[test]

@@ -310,15 +310,18 @@ fn the_report_functions_clean_judge_text_even_with_colour_on() {
                 evidence: hostile.clone(),
                 verified: k.id == "docs",
                 weight: k.weight,
+                check: (k.id != "docs").then_some(grill::judge::Check::NotInAnswer),
             })
             .collect(),
         mistakes: vec![Mistake {
-            claim: hostile.clone(),
+            quote: hostile.clone(),
             correction: hostile.clone(),
+            verified: true,
         }],
         feedback: hostile.clone(),
         follow_up: hostile.clone(),
         flags: vec![],
+        usage: None,
     };
     let by = grill::store::GradedBy::Judge(hostile.clone());
     let text = grill::report::verdict::text(&q, &by, &v, 80);
@@ -338,6 +341,7 @@ fn the_report_functions_clean_judge_text_even_with_colour_on() {
         extra: None,
         created_at: "2026-01-01T00:00:00Z".into(),
         graded_at: None,
+        usage: None,
     };
     let session = grill::store::Session {
         id: 1,

@@ -40,10 +40,19 @@ pub const ANSWER: &str =
 
 pub const KEY: &str = "sk-test-SECRET-0123456789";
 
+/// A verdict in the keyed form of the schema; each mistake quotes the
+/// answer's second line, so it counts.
 pub fn verdict(points: &[(&str, &str, &str)], mistakes: usize) -> Value {
+    let mut keyed = serde_json::Map::new();
+    for (id, coverage, evidence) in points {
+        keyed.insert(
+            (*id).to_string(),
+            json!({"evidence": evidence, "coverage": coverage}),
+        );
+    }
     json!({
-        "key_points": points.iter().map(|(id, c, e)| json!({"id": id, "coverage": c, "evidence": e})).collect::<Vec<_>>(),
-        "mistakes": (0..mistakes).map(|i| json!({"claim": format!("wrong {i}"), "correction": "right"})).collect::<Vec<_>>(),
+        "key_points": keyed,
+        "mistakes": (0..mistakes).map(|_| json!({"quote": "They also document how the code behaves", "correction": "right"})).collect::<Vec<_>>(),
         "feedback": "Good on regressions; say more about refactoring.",
         "follow_up": "How do tests make refactoring safer?"
     })
@@ -52,7 +61,11 @@ pub fn verdict(points: &[(&str, &str, &str)], mistakes: usize) -> Value {
 pub fn good_verdict() -> Value {
     verdict(
         &[
-            ("regressions", "covered", "Tests catch regressions"),
+            (
+                "regressions",
+                "covered",
+                "Tests catch regressions before users",
+            ),
             ("docs", "covered", "document how the code behaves"),
             ("refactor", "missing", ""),
         ],
@@ -60,17 +73,26 @@ pub fn good_verdict() -> Value {
     )
 }
 
+/// The key point ids of the request's verdict schema, in order (any rung
+/// that carries a schema).
+pub fn schema_ids(body: &Value) -> Vec<Value> {
+    [
+        "/response_format/json_schema/schema",
+        "/response_format/schema",
+    ]
+    .iter()
+    .find_map(|p| body.pointer(p))
+    .and_then(|schema| schema.pointer("/properties/key_points/required"))
+    .and_then(Value::as_array)
+    .cloned()
+    .unwrap_or_default()
+}
+
 /// A judge for any question: every key point named in the request's schema
-/// is covered, quoting the first words of the answer.
+/// is covered, each quoting a different run of four words of the answer.
 pub fn echo_verdict(req: &Request) -> Reply {
     let body = req.json();
-    let ids = body
-        .pointer(
-            "/response_format/json_schema/schema/properties/key_points/items/properties/id/enum",
-        )
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let ids = schema_ids(&body);
     let user = body["messages"][1]["content"]
         .as_str()
         .unwrap_or_default()
@@ -80,13 +102,13 @@ pub fn echo_verdict(req: &Request) -> Reply {
         .and_then(|at| user[at..].find(">\n").map(|end| at + end + 2))
         .map(|start| user[start..].lines().next().unwrap_or_default().to_string())
         .unwrap_or_default();
-    let quote: String = answer
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let words: Vec<&str> = answer.split_whitespace().collect();
+    let quote = |i: usize| {
+        let start = (i * 4).min(words.len().saturating_sub(4));
+        words[start..(start + 4).min(words.len())].join(" ")
+    };
     Reply::verdict(&json!({
-        "key_points": ids.iter().map(|id| json!({"id": id, "coverage": "covered", "evidence": quote})).collect::<Vec<_>>(),
+        "key_points": ids.iter().enumerate().map(|(i, id)| json!({"id": id, "coverage": "covered", "evidence": quote(i)})).collect::<Vec<_>>(),
         "mistakes": [],
         "feedback": "Clear.",
         "follow_up": "And then?"
@@ -158,8 +180,9 @@ fn a_good_verdict_is_scored_by_the_program_and_printed_as_json() {
     assert_eq!(v["question_id"], "tq");
     assert_eq!(
         v["key_points"][0],
-        json!({"id": "regressions", "coverage": "covered", "evidence": "Tests catch regressions", "verified": true})
+        json!({"id": "regressions", "coverage": "covered", "claimed": "covered", "evidence": "Tests catch regressions before users", "verified": true, "check": null})
     );
+    assert_eq!(v["headline"], "partial");
     assert_eq!(v["follow_up"], "How do tests make refactoring safer?");
 
     let reqs = t.server.requests();
@@ -181,23 +204,22 @@ fn a_good_verdict_is_scored_by_the_program_and_printed_as_json() {
         user.contains(&format!("<answer-{nonce}>\n{ANSWER}\n</answer-{nonce}>")),
         "{user}"
     );
-    assert!(body["messages"][0]["content"]
-        .as_str()
-        .unwrap()
-        .contains(nonce));
+    assert!(
+        !body["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains(nonce),
+        "the system prompt is the same for every answer"
+    );
 }
 
 #[test]
 fn all_key_points_with_real_quotes_score_ten_and_a_mistake_costs_one() {
     let all = verdict(
         &[
-            ("regressions", "covered", "catch regressions"),
+            ("regressions", "covered", "catch regressions before users"),
             ("docs", "covered", "document how the code behaves"),
-            (
-                "refactor",
-                "covered",
-                "Tests catch regressions before users do",
-            ),
+            ("refactor", "covered", "They also document how"),
         ],
         0,
     );
@@ -206,7 +228,7 @@ fn all_key_points_with_real_quotes_score_ten_and_a_mistake_costs_one() {
 
     let with_mistake = verdict(
         &[
-            ("regressions", "covered", "catch regressions"),
+            ("regressions", "covered", "catch regressions before users"),
             ("docs", "missing", ""),
             ("refactor", "missing", ""),
         ],
@@ -215,14 +237,22 @@ fn all_key_points_with_real_quotes_score_ten_and_a_mistake_costs_one() {
     let t = Judged::new(move |_, _| Reply::verdict(&with_mistake));
     let v = t.grade_json(&[]).json();
     assert_eq!(v["score"], 4.0, "5.0 minus one mistake");
-    assert_eq!(v["mistakes"][0]["claim"], "wrong 0");
+    assert_eq!(
+        v["mistakes"][0]["quote"],
+        "They also document how the code behaves"
+    );
+    assert_eq!(v["mistakes"][0]["verified"], true);
 }
 
 #[test]
 fn a_quote_the_candidate_never_wrote_is_not_credited() {
     let lying = verdict(
         &[
-            ("regressions", "covered", "Tests catch regressions"),
+            (
+                "regressions",
+                "covered",
+                "Tests catch regressions before users",
+            ),
             ("docs", "covered", "tests are living documentation"),
             ("refactor", "partial", "refactoring becomes safe"),
         ],
@@ -240,7 +270,11 @@ fn a_quote_the_candidate_never_wrote_is_not_credited() {
         move |_, _| {
             Reply::verdict(&verdict(
                 &[
-                    ("regressions", "covered", "Tests catch regressions"),
+                    (
+                        "regressions",
+                        "covered",
+                        "Tests catch regressions before users",
+                    ),
                     ("docs", "covered", "living documentation"),
                     ("refactor", "missing", ""),
                 ],
@@ -385,15 +419,24 @@ fn a_server_without_json_schema_gets_json_object_then_plain_text() {
     let out = t.grade_json(&[]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["score"], 7.5);
-    let kinds: Vec<Value> = t
+    let kinds: Vec<(Value, bool)> = t
         .server
         .requests()
         .iter()
-        .map(|r| r.json()["response_format"]["type"].clone())
+        .map(|r| {
+            let format = &r.json()["response_format"];
+            (format["type"].clone(), format.get("schema").is_some())
+        })
         .collect();
     assert_eq!(
         kinds,
-        [json!("json_schema"), json!("json_object"), Value::Null]
+        [
+            (json!("json_schema"), false),
+            (json!("json_object"), true),
+            (json!("json_object"), false),
+            (Value::Null, false)
+        ],
+        "the ladder: json_schema, json_object with schema, json_object, text"
     );
 }
 

@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 
 use crate::common::fake_server::{Reply, Request};
 use crate::grade::{verdict, Judged, BANK};
-use grill::judge::{evidence_in, normalize};
+use grill::judge::evidence_in;
+use grill::text::normalize;
 
 struct Injection {
     name: String,
@@ -92,12 +93,16 @@ fn the_request_is_the_templates_with_the_answer_in_its_slot_only() {
         let body = reqs[0].json();
         let system = body["messages"][0]["content"].as_str().unwrap();
         let user = body["messages"][1]["content"].as_str().unwrap();
-        // The nonce, from the system prompt, which holds no candidate text.
-        let at = system
-            .find("<answer-")
-            .expect("marker named in the system prompt")
-            + 8;
-        let nonce = &system[at..at + 16];
+        // The nonce, from the sentence that names it before the answer.
+        let at = user
+            .find("whose TAG is ")
+            .expect("the tag is named before the answer")
+            + "whose TAG is ".len();
+        let nonce = &user[at..at + 16];
+        assert!(
+            !system.contains(nonce),
+            "the system prompt is the same for every answer"
+        );
         assert!(nonce.chars().all(|c| c.is_ascii_alphanumeric()), "{nonce}");
         let stored = inj.answer.trim_end();
         assert!(!stored.contains(nonce), "{}: the nonce is fresh", inj.name);
@@ -132,7 +137,7 @@ fn the_request_is_the_templates_with_the_answer_in_its_slot_only() {
         assert_eq!(section("## Model answer\n"), q.model_answer.trim_end());
         assert_eq!(section("## Question\n"), q.question);
         let ids = &body["response_format"]["json_schema"]["schema"]["properties"]["key_points"]
-            ["items"]["properties"]["id"]["enum"];
+            ["required"];
         assert_eq!(
             ids,
             &json!(["regressions", "docs", "refactor"]),
@@ -232,7 +237,10 @@ fn pasted_key_points_are_flagged_in_every_report_but_the_score_is_the_judges() {
             ],
             0,
         );
-        let expected = if inj.name.contains("list") { 10.0 } else { 5.0 };
+        // What the judge's verdict scores under grill's rules, flag or no flag.
+        let raw = grill::judge::parse_verdict(&v.to_string(), &question()).unwrap();
+        let expected = grill::judge::finalize(raw, &question(), inj.answer.trim_end()).score;
+        assert!(expected > 0.0, "{}: the judge credits something", inj.name);
         let (t, out) = grade_with(&inj.answer, move |_, _| Reply::verdict(&v));
         assert_eq!(out.code, 0, "{}: {out:?}", inj.name);
         let json = out.json();

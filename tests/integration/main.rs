@@ -17,6 +17,7 @@ mod faults;
 mod grade;
 mod grading;
 mod injection;
+mod judge;
 mod layout;
 mod progress;
 mod props;

@@ -51,7 +51,9 @@ fn judge(req: &Request, _n: usize) -> Reply {
         .map(|k| {
             let word = format!("kw{k}x");
             if answer.contains(&word) {
-                json!({"id": format!("k{k}"), "coverage": "covered", "evidence": word})
+                // A quote of four words: the fact, said in full.
+                let evidence = format!("fact {word} holds here");
+                json!({"id": format!("k{k}"), "coverage": "covered", "evidence": evidence})
             } else {
                 json!({"id": format!("k{k}"), "coverage": "missing", "evidence": ""})
             }
@@ -107,8 +109,10 @@ impl Week {
 
     /// Grades `question` with an answer covering `covered` of its five key points.
     fn answer(&self, question: &str, covered: usize, now: &str) -> Output {
-        let words: Vec<String> = (1..=covered).map(|k| format!("kw{k}x")).collect();
-        let text = format!("My answer: {}.", words.join(" "));
+        let facts: Vec<String> = (1..=covered)
+            .map(|k| format!("fact kw{k}x holds here."))
+            .collect();
+        let text = format!("My answer: {}", facts.join(" "));
         self.env.write("answer.txt", &text);
         let out = self.grill(
             &[
@@ -309,8 +313,14 @@ fn history_after_the_week(w: &Week, graded: &[Value], now: &str) {
             "session_id",
             "status",
             "topic",
+            "usage",
             "verdict"
         ]
+    );
+    assert_eq!(
+        rows[0]["usage"],
+        json!({"prompt": 42, "cached": 0, "completion": rows[0]["usage"]["completion"]}),
+        "the tokens the fake server reported are stored with the grade"
     );
     assert_eq!(rows[0]["question_id"], "q-gamma");
     assert_eq!(rows[0]["created_at"], at(6, 9));

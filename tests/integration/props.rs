@@ -7,8 +7,9 @@ use proptest::prelude::*;
 
 use grill::bank::{Difficulty, KeyPoint, Question};
 use grill::judge::{
-    evidence_in, finalize, guard, normalize, parse_verdict, Coverage, RawPoint, RawVerdict,
+    evidence_in, finalize, guard, parse_verdict, Coverage, RawMistake, RawPoint, RawVerdict,
 };
+use grill::text::normalize;
 
 fn question() -> Question {
     let kp = |id: &str, point: &str, weight| KeyPoint {
@@ -130,7 +131,7 @@ proptest! {
     #[test]
     fn the_verdict_parser_never_panics_on_any_text(text in "\\PC{0,300}") {
         let _ = parse_verdict(&text, &question());
-        let _ = grill::judge::extract_json_object(&text);
+        let _ = grill::json::first_object(&text);
     }
 
     #[test]
@@ -187,29 +188,31 @@ proptest! {
                 };
                 RawPoint { id: k.id.clone(), coverage: *c, evidence }
             }).collect(),
-            mistakes: (0..mistakes).map(|i| grill::judge::Mistake { claim: format!("{i}"), correction: String::new() }).collect(),
+            mistakes: (0..mistakes).map(|i| RawMistake { quote: format!("{i}"), correction: String::new() }).collect(),
             feedback: String::new(),
             follow_up: String::new(),
         };
         let v = finalize(raw.clone(), &q, &answer);
         prop_assert!((0.0..=10.0).contains(&v.score), "score {}", v.score);
-        prop_assert_eq!(v.score, grill::judge::score(&v.key_points, mistakes));
+        let verified = v.mistakes.iter().filter(|m| m.verified).count();
+        prop_assert_eq!(v.score, grill::judge::score(&v.key_points, verified));
         let normalized = normalize(&answer);
+        for m in &v.mistakes {
+            prop_assert_eq!(m.verified, evidence_in(&m.quote, &normalized));
+        }
         for (p, r) in v.key_points.iter().zip(&raw.key_points) {
             prop_assert_eq!(p.claimed, r.coverage);
+            // Never more than the judge claimed; lowered only with a reason.
+            prop_assert!(p.coverage.credit() <= p.claimed.credit());
+            prop_assert_eq!(p.coverage == p.claimed, p.check.is_none() || p.claimed == Coverage::Missing);
             if p.coverage != Coverage::Missing {
                 prop_assert!(evidence_in(&p.evidence, &normalized), "credited {:?} not in {:?}", p.evidence, answer);
-                prop_assert_eq!(p.coverage, r.coverage);
-            }
-            // Quoted from the answer: the claim stands as made.
-            if evidence_in(&r.evidence, &normalized) {
-                prop_assert_eq!(p.coverage, r.coverage);
             }
         }
         // Never more than the judge claimed.
         let claimed = grill::judge::score(
             &v.key_points.iter().cloned().map(|mut p| { p.coverage = p.claimed; p }).collect::<Vec<_>>(),
-            mistakes,
+            verified,
         );
         prop_assert!(v.score <= claimed);
     }
@@ -245,7 +248,7 @@ proptest! {
         mistakes in 0usize..40,
     ) {
         let points: Vec<grill::judge::PointVerdict> = points.iter().enumerate().map(|(i, (c, w))| grill::judge::PointVerdict {
-            id: i.to_string(), coverage: *c, claimed: *c, evidence: String::new(), verified: true, weight: *w,
+            id: i.to_string(), coverage: *c, claimed: *c, evidence: String::new(), verified: true, weight: *w, check: None,
         }).collect();
         let s = grill::judge::score(&points, mistakes);
         prop_assert!((0.0..=10.0).contains(&s), "{s}");

@@ -142,8 +142,7 @@ fn quit_and_skip_end_or_pass_questions() {
 fn a_judged_interview_grades_every_answer_and_reports() {
     let t = Judged::new(|req, _| echo_verdict(req));
     t.env.write("bank/testing.toml", &two_question_bank());
-    let input =
-        "Tests catch regressions.\nThey document how the code behaves.\n\nReviews catch bugs.\n\n";
+    let input = "Tests catch regressions before users do. They document how the code behaves.\nAnd they make every refactoring safe.\n\nReviews catch bugs early and spread knowledge across the team. They keep the style consistent.\n\n";
     let out = t.grill(
         &[
             "interview",
@@ -177,8 +176,8 @@ fn a_judged_interview_grades_every_answer_and_reports() {
     assert_eq!(
         answers,
         [
-            "Reviews catch bugs.",
-            "Tests catch regressions.\nThey document how the code behaves."
+            "Reviews catch bugs early and spread knowledge across the team. They keep the style consistent.",
+            "Tests catch regressions before users do. They document how the code behaves.\nAnd they make every refactoring safe."
         ]
     );
     assert_eq!(t.server.request_count(), 2);

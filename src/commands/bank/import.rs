@@ -240,7 +240,7 @@ fn draft_all(
                 let reply = rt.block_on(judge_ctx.judge().complete(&messages, &draft_schema()));
                 match reply
                     .map_err(|e| e.to_string())
-                    .and_then(|r| parse_drafted(&r))
+                    .and_then(|r| parse_drafted(&r.text))
                 {
                     Ok(points) => by_judge = Some((points, format!("llm:{}", judge_ctx.model()))),
                     Err(why) => {

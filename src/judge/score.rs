@@ -1,0 +1,283 @@
+//! The checked verdict: what the judge said, held against the answer, and
+//! scored by the program, so the same verdict always gives the same number.
+//!
+//! The rules (README, "How a grade is computed"):
+//! - a covered or partial point whose quote is not in the answer is missing;
+//! - a quote already credited to an earlier point credits only that one;
+//! - a quote shorter than `MIN_QUOTE_WORDS` (or than the whole answer, if
+//!   that is shorter) earns at most partial, and so does one that only
+//!   repeats the question's own words;
+//! - a mistake counts (−1) only if its quote is in the answer;
+//! - score = round(10 × earned / total weight, 1) − verified mistakes, ≥ 0.
+
+use serde::{Deserialize, Serialize};
+
+use super::verdict::{Coverage, RawVerdict};
+use crate::bank::slug::is_stopword;
+use crate::bank::Question;
+use crate::text::{normalize, sanitize};
+
+/// The fewest words a quote must have to earn full credit.
+pub const MIN_QUOTE_WORDS: usize = 4;
+
+/// Why the program gave a point less than the judge claimed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The quote is not in the answer: missing.
+    NotInAnswer,
+    /// The quote was already credited to an earlier point: missing.
+    ReusedQuote,
+    /// Too few words to show the point: at most partial.
+    ShortQuote,
+    /// Only the question's own words: at most partial.
+    QuestionWords,
+}
+
+/// A key point after the checks: `coverage` is what counts, `claimed` is
+/// what the judge said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointVerdict {
+    pub id: String,
+    pub coverage: Coverage,
+    pub claimed: Coverage,
+    pub evidence: String,
+    /// False when the judge credited words that are not in the answer.
+    pub verified: bool,
+    pub weight: u8,
+    /// Why the credit was lowered, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
+}
+
+/// A wrong claim as kept: counted only when its quote is in the answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mistake {
+    #[serde(alias = "claim")]
+    pub quote: String,
+    pub correction: String,
+    #[serde(default = "yes")]
+    pub verified: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Tokens a grade spent, as the server reported them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt: u64,
+    /// The part of `prompt` served from the provider's prompt cache.
+    pub cached: u64,
+    pub completion: u64,
+}
+
+impl std::ops::Add for Usage {
+    type Output = Usage;
+    fn add(self, o: Usage) -> Usage {
+        Usage {
+            prompt: self.prompt + o.prompt,
+            cached: self.cached + o.cached,
+            completion: self.completion + o.completion,
+        }
+    }
+}
+
+/// The verdict as stored and shown: checked, scored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub score: f64,
+    pub key_points: Vec<PointVerdict>,
+    pub mistakes: Vec<Mistake>,
+    /// The judge's notes for the candidate.
+    pub feedback: String,
+    pub follow_up: String,
+    /// Things the program noticed about the answer itself, whatever the judge
+    /// said: `pasted_key_points` (see `guard`). A report, never a penalty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    /// What the judge's calls cost; none for a cached verdict or no judge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+impl Verdict {
+    /// Points the judge credited that the checks took back or lowered.
+    pub fn downgraded(&self) -> impl Iterator<Item = &PointVerdict> {
+        self.key_points.iter().filter(|p| p.check.is_some())
+    }
+}
+
+/// grill's own words for a score, shown beside it: the judge's are its notes.
+pub fn headline(score: f64) -> &'static str {
+    if score >= 8.0 {
+        "strong"
+    } else if score >= 5.0 {
+        "partial"
+    } else {
+        "weak"
+    }
+}
+
+/// The parts of a quote, normalised; an ellipsis stands for omitted words.
+fn quote_parts(quote: &str) -> Vec<String> {
+    quote
+        .split("...")
+        .flat_map(|p| p.split('…'))
+        .map(normalize)
+        .filter(|p| !p.trim().is_empty())
+        .collect()
+}
+
+/// A quote as compared with other quotes: its words, normalised, in order.
+fn quote_key(quote: &str) -> String {
+    quote_parts(quote)
+        .iter()
+        .flat_map(|p| p.split_whitespace())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Does the quote occur in the answer? Case, white space and punctuation are
+/// ignored; an ellipsis in the quote may stand for omitted words, the parts
+/// must then appear in order.
+pub fn evidence_in(evidence: &str, answer_normalized: &str) -> bool {
+    let parts = quote_parts(evidence);
+    if parts.is_empty() {
+        return false;
+    }
+    let mut from = 0;
+    for part in &parts {
+        match answer_normalized[from..].find(part.as_str()) {
+            // Keep the trailing space so the next part starts on a word boundary.
+            Some(at) => from += at + part.len() - 1,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The score formula: weights times credit, out of 10, one decimal, minus
+/// one per mistake, never below zero.
+pub fn score(points: &[PointVerdict], mistakes: usize) -> f64 {
+    let total: f64 = points.iter().map(|p| f64::from(p.weight)).sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let earned: f64 = points
+        .iter()
+        .map(|p| f64::from(p.weight) * p.coverage.credit())
+        .sum();
+    let raw = (100.0 * earned / total).round() / 10.0;
+    (raw - mistakes as f64).max(0.0)
+}
+
+/// The same word, give or take an ending: `retrieve` and `retrieves`.
+fn same_word(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short == long || (short.chars().count() >= 4 && long.starts_with(short))
+}
+
+/// What the answer and the question give the checks, computed once.
+struct Context {
+    answer: String,
+    answer_words: usize,
+    question_words: Vec<String>,
+}
+
+impl Context {
+    /// Why a quote earns less than `claimed`, and the coverage it keeps.
+    fn check(
+        &self,
+        quote: &str,
+        claimed: Coverage,
+        credited: &[String],
+    ) -> (Coverage, Option<Check>) {
+        if claimed == Coverage::Missing {
+            return (Coverage::Missing, None);
+        }
+        if !evidence_in(quote, &self.answer) {
+            return (Coverage::Missing, Some(Check::NotInAnswer));
+        }
+        let key = quote_key(quote);
+        if credited.contains(&key) {
+            return (Coverage::Missing, Some(Check::ReusedQuote));
+        }
+        let capped = |check| match claimed {
+            Coverage::Covered => (Coverage::Partial, Some(check)),
+            other => (other, None),
+        };
+        let words: Vec<&str> = key.split_whitespace().collect();
+        if words.len() < MIN_QUOTE_WORDS.min(self.answer_words) {
+            return capped(Check::ShortQuote);
+        }
+        let own = words
+            .iter()
+            .filter(|w| !is_stopword(w) && !self.question_words.iter().any(|q| same_word(q, w)))
+            .count();
+        if own == 0 {
+            return capped(Check::QuestionWords);
+        }
+        (claimed, None)
+    }
+}
+
+/// Holds each point and mistake of the judge's verdict against the answer
+/// and scores the result. `answer` is as the judge saw it, secrets masked.
+pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
+    let ctx = Context {
+        answer: normalize(answer),
+        answer_words: answer.split_whitespace().count(),
+        question_words: normalize(&question.question)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+    };
+    let mut credited: Vec<String> = Vec::new();
+    let key_points: Vec<PointVerdict> = question
+        .key_points
+        .iter()
+        .map(|k| {
+            let judged = raw.key_points.iter().find(|p| p.id == k.id);
+            let (claimed, evidence) = judged.map_or((Coverage::Missing, String::new()), |p| {
+                (p.coverage, sanitize(p.evidence.trim()))
+            });
+            let (coverage, check) = ctx.check(&evidence, claimed, &credited);
+            if coverage != Coverage::Missing {
+                credited.push(quote_key(&evidence));
+            }
+            PointVerdict {
+                id: k.id.clone(),
+                coverage,
+                claimed,
+                evidence,
+                verified: check != Some(Check::NotInAnswer),
+                weight: k.weight,
+                check,
+            }
+        })
+        .collect();
+    let mistakes: Vec<Mistake> = raw
+        .mistakes
+        .into_iter()
+        .map(|m| {
+            let quote = sanitize(m.quote.trim());
+            Mistake {
+                verified: evidence_in(&quote, &ctx.answer),
+                quote,
+                correction: sanitize(m.correction.trim()),
+            }
+        })
+        .collect();
+    let counted = mistakes.iter().filter(|m| m.verified).count();
+    Verdict {
+        score: score(&key_points, counted),
+        key_points,
+        mistakes,
+        feedback: sanitize(raw.feedback.trim()),
+        follow_up: sanitize(raw.follow_up.trim()),
+        flags: super::guard::answer_flags(question, answer),
+        usage: None,
+    }
+}
