@@ -90,6 +90,11 @@ pub enum Command {
     /// Check, import or create question banks
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Check the judge server: reachable, model listed, a structured call, usage
+    #[command(
+        after_help = "Examples:\n  grill doctor\n  OPENAI_BASE_URL=http://localhost:11434/v1 GRILL_MODEL=llama3.1 grill doctor"
+    )]
+    Doctor(JsonArg),
     /// Print the effective settings and where each came from
     #[command(
         after_help = "Examples:\n  grill config\n  grill config --example > ~/.config/grill/config.toml"

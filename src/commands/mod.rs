@@ -5,6 +5,7 @@
 
 pub mod bank;
 pub mod config;
+pub mod doctor;
 pub mod flow;
 pub mod grade;
 pub mod history;
@@ -38,5 +39,6 @@ pub fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Report(a) => report::run(ctx, a),
         Command::Bank(b) => bank::run(ctx, b),
         Command::Config(a) => config::run(ctx, a),
+        Command::Doctor(a) => doctor::run(ctx, a),
     }
 }

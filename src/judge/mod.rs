@@ -243,6 +243,10 @@ mod tests {
         assert_eq!(v.score, 4.0);
         let quotes = ["It's cheaper than fine-tuning"; 9];
         let v = finalize(raw(&points, &quotes), &question(), ANSWER);
+        assert_eq!(v.mistakes.len(), MAX_MISTAKES, "at most three are kept");
+        assert_eq!(v.score, 2.0);
+        let none = [("a", Coverage::Missing, "")];
+        let v = finalize(raw(&none, &quotes), &question(), ANSWER);
         assert_eq!(v.score, 0.0, "never below zero");
     }
 
@@ -271,10 +275,10 @@ mod tests {
             .collect();
         assert_eq!(fields, ["evidence", "coverage"]);
         assert_eq!(points["additionalProperties"], false);
-        assert_eq!(s["properties"]["mistakes"]["maxItems"], 5);
+        assert_eq!(s["properties"]["mistakes"]["maxItems"], 3);
         assert_eq!(
             points["properties"]["a"]["properties"]["evidence"]["maxLength"],
-            300
+            200
         );
         let strict = verdict_schema(&question(), false);
         assert!(!strict.to_string().contains("maxLength"));

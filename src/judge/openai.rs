@@ -117,7 +117,7 @@ pub struct OpenAiJudge {
 
 /// The longest reply asked for, in tokens: a verdict at the schema's bounds
 /// for seven key points fits, and a small model cannot ramble on for ever.
-pub const MAX_REPLY_TOKENS: u32 = 1500;
+pub const MAX_REPLY_TOKENS: u32 = 1200;
 
 /// Options a server may refuse, each with what to do instead. Reasoning
 /// models reject `max_tokens` (they take `max_completion_tokens`) and any
@@ -263,58 +263,74 @@ impl OpenAiJudge {
                         usage: usage_of(&body),
                     })
                 }
-                Err(OpenAIError::Boxed(err)) => match err.downcast::<CallError>() {
-                    Ok(call) => match (*call, format.next()) {
-                        (
-                            CallError::Rejected {
-                                status: 400..=499,
-                                message,
-                            },
-                            _,
-                        ) if Fallback::for_message(&message, fallbacks).is_some() => {
-                            if let Some(f) = Fallback::for_message(&message, fallbacks) {
-                                self.fallbacks.fetch_or(f as u8, Ordering::Relaxed);
-                            }
+                Err(err) => match (self.call_error(err), format.next()) {
+                    (
+                        CallError::Rejected {
+                            status: 400..=499,
+                            message,
+                        },
+                        _,
+                    ) if Fallback::for_message(&message, fallbacks).is_some() => {
+                        if let Some(f) = Fallback::for_message(&message, fallbacks) {
+                            self.fallbacks.fetch_or(f as u8, Ordering::Relaxed);
                         }
-                        (CallError::Rejected { .. }, Some(next)) => {
-                            // Only step down if no other call already did.
-                            let _ = self.format.compare_exchange(
-                                format as u8,
-                                next as u8,
-                                Ordering::Relaxed,
-                                Ordering::Relaxed,
-                            );
-                        }
-                        (call, _) => return Err(call),
-                    },
-                    Err(other) => {
-                        return Err(CallError::BadBody {
-                            message: other.to_string(),
-                        })
                     }
+                    (CallError::Rejected { .. }, Some(next)) => {
+                        // Only step down if no other call already did.
+                        let _ = self.format.compare_exchange(
+                            format as u8,
+                            next as u8,
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                        );
+                    }
+                    (call, _) => return Err(call),
                 },
-                Err(OpenAIError::JSONDeserialize(_, content)) => {
-                    return Err(CallError::BadBody {
-                        message: format!("not JSON: {}", error_message(&content, &self.secret)),
-                    })
-                }
-                Err(OpenAIError::Reqwest(err)) => {
-                    return Err(CallError::GaveUp {
-                        attempts: 1,
-                        last: describe(&err),
-                    })
-                }
-                Err(other) => {
-                    return Err(CallError::BadBody {
-                        message: other.to_string(),
-                    })
-                }
             }
         }
     }
 
     pub fn format(&self) -> Format {
         Format::from_u8(self.format.load(Ordering::Relaxed))
+    }
+
+    /// The ids of the models the server lists (`GET /models`).
+    pub async fn list_models(&self) -> Result<Vec<String>, CallError> {
+        let result: Result<Value, OpenAIError> = self.client.models().list_byot().await;
+        let body = result.map_err(|e| self.call_error(e).masked(&self.secret))?;
+        Ok(body
+            .get("data")
+            .and_then(Value::as_array)
+            .map(|models| {
+                models
+                    .iter()
+                    .filter_map(|m| m.get("id").and_then(Value::as_str))
+                    .map(|id| self.secret.mask(&crate::text::sanitize(id)))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Any error of the client as a `CallError`.
+    fn call_error(&self, err: OpenAIError) -> CallError {
+        match err {
+            OpenAIError::Boxed(err) => match err.downcast::<CallError>() {
+                Ok(call) => *call,
+                Err(other) => CallError::BadBody {
+                    message: other.to_string(),
+                },
+            },
+            OpenAIError::JSONDeserialize(_, content) => CallError::BadBody {
+                message: format!("not JSON: {}", error_message(&content, &self.secret)),
+            },
+            OpenAIError::Reqwest(err) => CallError::GaveUp {
+                attempts: 1,
+                last: describe(&err),
+            },
+            other => CallError::BadBody {
+                message: other.to_string(),
+            },
+        }
     }
 
     /// Starts at `format`, e.g. the rung the store remembers for this server.

@@ -14,10 +14,10 @@ use serde_json::{json, Map, Value};
 use crate::bank::Question;
 
 /// The longest quote, correction or follow-up asked for, in characters.
-pub const MAX_QUOTE_CHARS: usize = 300;
-pub const MAX_FEEDBACK_CHARS: usize = 600;
+pub const MAX_QUOTE_CHARS: usize = 200;
+pub const MAX_FEEDBACK_CHARS: usize = 400;
 /// At most this many mistakes are kept.
-pub const MAX_MISTAKES: usize = 5;
+pub const MAX_MISTAKES: usize = 3;
 
 fn string(bounded: bool, max: usize) -> Value {
     if bounded {

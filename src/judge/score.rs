@@ -7,7 +7,8 @@
 //! - a quote shorter than `MIN_QUOTE_WORDS` (or than the whole answer, if
 //!   that is shorter) earns at most partial, and so does one that only
 //!   repeats the question's own words;
-//! - a mistake counts (−1) only if its quote is in the answer;
+//! - a mistake counts (−1) only if its quote is in the answer, and at most
+//!   `MAX_MISTAKES` are kept;
 //! - score = round(10 × earned / total weight, 1) − verified mistakes, ≥ 0.
 
 use serde::{Deserialize, Serialize};
@@ -261,6 +262,7 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
     let mistakes: Vec<Mistake> = raw
         .mistakes
         .into_iter()
+        .take(super::schema::MAX_MISTAKES)
         .map(|m| {
             let quote = sanitize(m.quote.trim());
             Mistake {

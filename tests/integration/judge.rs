@@ -54,7 +54,7 @@ fn a_500_naming_response_format_steps_down_without_a_retry() {
     // The grammar-constrained rung carries the bounded schema.
     let body = t.server.requests()[1].json();
     let schema = &body["response_format"]["schema"];
-    assert_eq!(schema["properties"]["mistakes"]["maxItems"], 5);
+    assert_eq!(schema["properties"]["mistakes"]["maxItems"], 3);
     assert!(body["max_tokens"].as_u64().is_some_and(|n| n > 0), "{body}");
 
     // A 500 that says nothing of the format is a server error: retried.
@@ -326,4 +326,108 @@ fn a_raw_newline_inside_a_string_from_a_small_model_is_read() {
     let out = t.grade_json(&[]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(t.server.request_count(), 1, "no re-ask for it");
+}
+
+/// A server that lists `models` and grades like `llama_like`.
+fn listing(models: &'static [&'static str]) -> impl Fn(&Request, usize) -> Reply {
+    move |req, _| {
+        if req.path.ends_with("/models") {
+            let data: Vec<Value> = models
+                .iter()
+                .map(|m| json!({"id": m, "object": "model"}))
+                .collect();
+            return Reply::Status {
+                status: 200,
+                body: json!({"object": "list", "data": data}).to_string(),
+                headers: vec![("content-type".into(), "application/json".into())],
+                delay: std::time::Duration::ZERO,
+            };
+        }
+        match rung(req).as_str() {
+            "json_schema" => llama_500(),
+            _ => crate::grade::echo_verdict(req),
+        }
+    }
+}
+
+#[test]
+fn the_doctor_checks_what_a_new_user_needs_and_never_prints_the_key() {
+    let t = Judged::new(listing(&["test-model", "other-model"]));
+    let out = t.grill(&["doctor"], "", &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    for line in [
+        "✓ reachable",
+        "✓ model",
+        "✓ structured call",
+        "`json_object+schema` rung",
+        "✓ usage",
+    ] {
+        assert!(out.stdout.contains(line), "{line}: {out:?}");
+    }
+    assert!(!out.stdout.contains(crate::grade::KEY) && !out.stderr.contains(crate::grade::KEY));
+    assert!(
+        out.stdout.contains("key set (env OPENAI_API_KEY)"),
+        "{out:?}"
+    );
+    // The rung it settled on is remembered: the next grade starts there.
+    assert_eq!(t.grade_json(&[]).code, 0);
+    let rungs: Vec<String> = t
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(rung)
+        .collect();
+    assert_eq!(
+        rungs,
+        ["json_schema", "json_object+schema", "json_object+schema"]
+    );
+
+    let json = t.grill(&["doctor", "--json"], "", &[]).json();
+    assert_eq!(json["format"], "json_object+schema");
+    assert_eq!(json["usage"]["prompt"], 42);
+}
+
+#[test]
+fn the_doctor_names_what_is_wrong_and_exits_1() {
+    let t = Judged::new(listing(&["llama3.1:8b", "qwen2.5:7b"]));
+    let out = t.grill(&["doctor"], "", &[("GRILL_MODEL", "llama3.1")]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("✗ model"), "{out:?}");
+    assert!(
+        out.stdout.contains("did you mean `llama3.1:8b`?"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("the judge is not ready: model"),
+        "{out:?}"
+    );
+    assert_eq!(
+        t.server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count(),
+        0,
+        "no call with a model the server does not have"
+    );
+
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let out = t.grill(
+        &["doctor"],
+        "",
+        &[("OPENAI_BASE_URL", &format!("http://127.0.0.1:{port}/v1"))],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("✗ reachable"), "{out:?}");
+    assert!(out.stdout.contains("connection refused"), "{out:?}");
+
+    let env = crate::common::Env::new();
+    let out = env.run(&["doctor"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("✗ configured"), "{out:?}");
+    assert!(out.stderr.contains("OPENAI_API_KEY"), "{out:?}");
 }

@@ -22,5 +22,6 @@ mod layout;
 mod progress;
 mod props;
 mod pty;
+mod real_judge;
 mod secrets;
 mod session;

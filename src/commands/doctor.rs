@@ -1,0 +1,264 @@
+//! `grill doctor`: checks the configured judge server as a new user needs:
+//! reachable, the model listed, one tiny structured call (and the format
+//! rung it settles on, remembered for later grades), its latency, and
+//! whether token usage is reported. Exit 1 with a plain message when
+//! something fails. The key is never printed: only where it came from.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::bank::{Difficulty, KeyPoint, Question};
+use crate::cli::JsonArg;
+use crate::context::Context;
+use crate::error::{closest, Error, Result};
+use crate::grading::JudgeGrader;
+use crate::judge::ask::ask;
+use crate::judge::openai::{CallError, Format};
+use crate::judge::{finalize, Usage};
+use crate::prompts::Templates;
+use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
+use crate::text::sanitize;
+use crate::ui::render;
+
+/// One check's outcome.
+#[derive(Debug, Clone, Serialize)]
+struct Check {
+    name: &'static str,
+    /// `ok`, `warn` (works, with a caveat) or `fail`.
+    status: &'static str,
+    detail: String,
+}
+
+impl Check {
+    fn ok(name: &'static str, detail: String) -> Check {
+        Check {
+            name,
+            status: "ok",
+            detail,
+        }
+    }
+    fn warn(name: &'static str, detail: String) -> Check {
+        Check {
+            name,
+            status: "warn",
+            detail,
+        }
+    }
+    fn fail(name: &'static str, detail: String) -> Check {
+        Check {
+            name,
+            status: "fail",
+            detail,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    base_url: String,
+    model: String,
+    api_key: String,
+    checks: Vec<Check>,
+    format: Option<&'static str>,
+    latency_ms: Option<u64>,
+    usage: Option<Usage>,
+}
+
+/// A question small enough for any model, with two key points.
+fn tiny_question() -> Question {
+    let kp = |id: &str, point: &str| KeyPoint {
+        id: id.into(),
+        point: point.into(),
+        weight: 1,
+        cues: vec![],
+    };
+    Question {
+        id: "doctor".into(),
+        topic: "doctor".into(),
+        question: "What does a cache do?".into(),
+        difficulty: Difficulty::Core,
+        wants_example: false,
+        minutes: 1,
+        model_answer: "A cache keeps results it has already computed, so repeated requests are served faster without computing them again.".into(),
+        key_points: vec![
+            kp("reuse", "It keeps earlier results instead of computing them again"),
+            kp("speed", "Repeated requests are served faster"),
+        ],
+        sources: vec![],
+        reviewed: None,
+    }
+}
+
+const TINY_ANSWER: &str =
+    "A cache stores results it already computed, so the same request later comes back much faster.";
+
+pub fn run(ctx: &Context, args: &JsonArg) -> Result<()> {
+    let s = &ctx.settings;
+    if s.offline {
+        return Err(Error::input(
+            "`grill doctor` checks the judge server; drop --offline",
+        ));
+    }
+    let mut report = Report {
+        base_url: s.base_url_shown(),
+        model: s.model.value.clone(),
+        api_key: s
+            .api_key_origin()
+            .map_or_else(|| "not set".into(), |o| format!("set ({o})")),
+        checks: Vec::new(),
+        format: None,
+        latency_ms: None,
+        usage: None,
+    };
+    match ctx.judge_unavailable() {
+        Some(why) => report.checks.push(Check::fail("configured", why)),
+        None => {
+            let judge = Arc::clone(ctx.judge()?);
+            // A check settles the rung afresh, whatever was remembered.
+            judge.judge().set_format(Format::JsonSchema);
+            ctx.runtime()?.block_on(checks(ctx, &judge, &mut report))?;
+        }
+    }
+    show(&report, args.json)?;
+    match report.checks.iter().find(|c| c.status == "fail") {
+        None => Ok(()),
+        Some(failed) => Err(Error::failure(format!(
+            "the judge is not ready: {} ({})",
+            failed.name, failed.detail
+        ))
+        .with_hint("`grill config` shows each setting and where it came from")),
+    }
+}
+
+async fn checks(ctx: &Context, judge: &JudgeGrader, report: &mut Report) -> Result<()> {
+    let model = &report.model;
+    let _spinner = ctx.activity.spinner("asking the judge server…");
+    let started = Instant::now();
+    match judge.judge().list_models().await {
+        Ok(models) => {
+            report.checks.push(Check::ok(
+                "reachable",
+                format!(
+                    "GET /models answered in {} ms",
+                    started.elapsed().as_millis()
+                ),
+            ));
+            report.checks.push(model_check(model, &models));
+        }
+        // Some servers serve completions without listing models.
+        Err(CallError::NotFound { .. }) => report.checks.push(Check::warn(
+            "reachable",
+            "the server has no /models list (404); the model cannot be checked by name".into(),
+        )),
+        Err(err) => {
+            report
+                .checks
+                .push(Check::fail("reachable", sanitize(&err.to_string())));
+            return Ok(());
+        }
+    }
+    if report.checks.iter().any(|c| c.status == "fail") {
+        return Ok(());
+    }
+    let question = tiny_question();
+    let started = Instant::now();
+    let templates = Templates::default();
+    match ask(judge.judge(), &templates, &question, TINY_ANSWER).await {
+        Ok((raw, usage)) => {
+            let elapsed = started.elapsed();
+            let verdict = finalize(raw, &question, TINY_ANSWER);
+            let format = judge.format();
+            report.format = Some(format.as_str());
+            report.latency_ms = Some(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
+            report.checks.push(Check::ok(
+                "structured call",
+                format!(
+                    "a valid verdict in {:.1} s on the `{}` rung (scored {:.1}/10)",
+                    elapsed.as_secs_f64(),
+                    format.as_str(),
+                    verdict.score
+                ),
+            ));
+            let store = ctx.store()?;
+            let _ = store.remember_format(&report.base_url, model, format.as_str());
+            report.checks.push(usage_check(usage));
+            report.usage = Some(usage).filter(|u| u.prompt > 0);
+        }
+        Err(err) => report
+            .checks
+            .push(Check::fail("structured call", sanitize(&err.to_string()))),
+    }
+    Ok(())
+}
+
+fn model_check(model: &str, models: &[String]) -> Check {
+    if models.is_empty() {
+        return Check::warn(
+            "model",
+            format!("the server lists no models; `{model}` is assumed"),
+        );
+    }
+    if models.iter().any(|m| m == model) {
+        return Check::ok("model", format!("`{model}` is listed"));
+    }
+    let near = closest(model, models.iter().map(String::as_str))
+        .map(|c| format!("did you mean `{c}`? "))
+        .unwrap_or_default();
+    let listed: Vec<&str> = models.iter().take(5).map(String::as_str).collect();
+    Check::fail(
+        "model",
+        format!(
+            "`{model}` is not listed by the server; {near}it lists {}{} (set GRILL_MODEL or --model)",
+            listed.join(", "),
+            if models.len() > 5 { ", …" } else { "" }
+        ),
+    )
+}
+
+fn usage_check(usage: Usage) -> Check {
+    if usage.prompt == 0 && usage.completion == 0 {
+        Check::warn(
+            "usage",
+            "the server reports no token usage; grades will have no token figures".into(),
+        )
+    } else {
+        Check::ok(
+            "usage",
+            format!(
+                "{} prompt tokens ({} from the prompt cache), {} completion tokens",
+                usage.prompt, usage.cached, usage.completion
+            ),
+        )
+    }
+}
+
+fn show(report: &Report, json: bool) -> Result<()> {
+    if json {
+        return Ok(render::json(report)?);
+    }
+    let mut out = render::stdout();
+    writeln!(
+        out,
+        "{BOLD}judge{BOLD:#}  {} · model {} · key {}",
+        sanitize(&report.base_url),
+        sanitize(&report.model),
+        report.api_key
+    )?;
+    for c in &report.checks {
+        let (mark, style) = match c.status {
+            "ok" => ("✓", GREEN),
+            "warn" => ("!", YELLOW),
+            _ => ("✗", RED),
+        };
+        writeln!(
+            out,
+            "  {style}{mark}{style:#} {:16}{DIM}{}{DIM:#}",
+            c.name,
+            sanitize(&c.detail)
+        )?;
+    }
+    Ok(())
+}
