@@ -5,6 +5,10 @@
 //! The labels are a human's reading of each key point's wording, not of its
 //! cues. `cargo test cues_eval -- --nocapture` prints the table.
 //!
+//! Since bank v2 some cues carry synonyms first seen in these paraphrases
+//! ("doubling the wait", "top choice"), so the paraphrase rows flatter the
+//! matcher on wording it has never met; treat them as an upper bound.
+//!
 //! The floors below sit a few points under what the matcher measures today, so
 //! a regression in the matcher or in a cue fails here.
 
@@ -19,14 +23,16 @@ use grill::judge::Coverage;
 
 const FIXTURE: &str = include_str!("../fixtures/cues.json");
 
-// Floors for the whole set, a few points under today's measurement
-// (covered: precision 0.98, recall 0.62; covered-or-partial: 0.90, 0.84).
+// Floors for the whole set, under today's measurement (bank v2: covered:
+// precision 0.98, recall 0.86; covered-or-partial: 0.93, 0.95; before it,
+// 0.98, 0.62 and 0.90, 0.84). Not raised with v2: part of its gain is cue
+// synonyms taken from this set's paraphrases (see above).
 const COVERED_PRECISION_FLOOR: f64 = 0.93;
 const COVERED_RECALL_FLOOR: f64 = 0.55;
 const ANY_PRECISION_FLOOR: f64 = 0.85;
 const ANY_RECALL_FLOOR: f64 = 0.78;
 /// Strong answers use the bank's own vocabulary: their points should look
-/// covered (today 0.98).
+/// covered (today 1.00).
 const STRONG_COVERED_RECALL_FLOOR: f64 = 0.90;
 /// Weak or wrong answers: points wrongly guessed covered (today none).
 const WEAK_COVERED_FALSE_POSITIVES_CEILING: u32 = 1;
