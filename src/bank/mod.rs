@@ -43,6 +43,15 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../questions/evaluation.toml"),
     ),
     ("safety.toml", include_str!("../../questions/safety.toml")),
+    ("serving.toml", include_str!("../../questions/serving.toml")),
+    (
+        "embeddings.toml",
+        include_str!("../../questions/embeddings.toml"),
+    ),
+    (
+        "agent-security.toml",
+        include_str!("../../questions/agent-security.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
