@@ -11,6 +11,7 @@ mod common;
 
 mod attack;
 mod bad_input;
+mod bank_quality;
 mod browse;
 mod cues_eval;
 mod faults;
