@@ -113,6 +113,10 @@ pub async fn ask<J: Judge>(
             usage = usage + first.usage.unwrap_or_default();
             match parse_verdict_for(&first.text, question, answer) {
                 Ok(raw) => return Ok((masked(judge, raw), usage)),
+                Err(_) if first.truncated => (
+                    first.text,
+                    "the reply was cut off at the token limit; keep evidence to a few words and feedback to 2 sentences".to_string(),
+                ),
                 Err(problem) => (first.text, judge.mask(&problem)),
             }
         }
@@ -211,6 +215,7 @@ mod tests {
                     cached: 60,
                     completion: 20,
                 }),
+                truncated: false,
             });
             async move { reply }
         }

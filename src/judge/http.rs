@@ -46,6 +46,8 @@ pub enum CallError {
     BadBody { message: String },
     /// The reply was over `MAX_REPLY_BYTES`; reading stopped there.
     TooLarge,
+    /// The prompt does not fit the model's context window.
+    TooLong { status: u16, message: String },
 }
 
 impl std::fmt::Display for CallError {
@@ -83,6 +85,10 @@ impl std::fmt::Display for CallError {
                 "the judge server's reply was larger than {} MiB; reading stopped there",
                 MAX_REPLY_BYTES >> 20
             ),
+            CallError::TooLong { status, message } => write!(
+                f,
+                "the prompt does not fit the judge model's context ({status}: {message}); use a model with a longer context, or a shorter answer"
+            ),
         }
     }
 }
@@ -115,6 +121,10 @@ impl CallError {
                 reason: m(reason),
             },
             CallError::BadBody { message } => CallError::BadBody {
+                message: m(message),
+            },
+            CallError::TooLong { status, message } => CallError::TooLong {
+                status,
                 message: m(message),
             },
             other @ (CallError::Redirects | CallError::TooLarge) => other,
@@ -297,7 +307,7 @@ pub(super) async fn send(
                     401 | 403 => return Err(boxed(CallError::Auth { status, message })),
                     404 => return Err(boxed(CallError::NotFound { message })),
                     429 => (format!("server busy (429: {message})"), asked),
-                    500..=599 if !names_response_format(&message) => {
+                    500..=599 if !is_refusal(&message) => {
                         (format!("server error ({status}: {message})"), asked)
                     }
                     _ => return Err(boxed(CallError::Rejected { status, message })),
@@ -344,14 +354,27 @@ pub(super) async fn send(
     }
 }
 
-/// Whether a server's complaint is about the response format it was asked
-/// for: some servers (llama-cpp-python) answer an unsupported format with a
-/// 500 that no retry will change.
-pub fn names_response_format(message: &str) -> bool {
+/// Whether a 5xx is really the server refusing the request, which no retry
+/// will change: a complaint about the response format, or a request
+/// validation error (llama-cpp-python answers every one of those with a 500,
+/// e.g. "1 validation error ... 'loc': ('body', 'response_format', 'type')").
+pub fn is_refusal(message: &str) -> bool {
     let m = message.to_lowercase();
-    ["response_format", "json_schema", "schema"]
-        .iter()
-        .any(|w| m.contains(w))
+    [
+        "response_format",
+        "json_schema",
+        "schema",
+        "validation error",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
+}
+
+/// Whether a refusal says the prompt is longer than the model's context:
+/// not the format's fault, and no rung will change it.
+pub fn is_context_overflow(message: &str) -> bool {
+    let m = message.to_lowercase();
+    m.contains("context_length") || m.contains("context length") || m.contains("context window")
 }
 
 fn boxed(err: CallError) -> OpenAIError {
@@ -420,11 +443,17 @@ mod tests {
 
     #[test]
     fn only_complaints_about_the_format_step_down() {
-        assert!(names_response_format(
+        assert!(is_refusal(
             "Input should be 'text' or 'json_object' at response_format.type"
         ));
-        assert!(names_response_format("invalid JSON Schema"));
-        assert!(!names_response_format("CUDA out of memory"));
+        assert!(is_refusal("invalid JSON Schema"));
+        assert!(is_refusal(
+            "1 validation error: {'type': 'float_parsing', 'loc': ('body', 'temperature')}"
+        ));
+        assert!(!is_refusal("CUDA out of memory"));
+        assert!(is_context_overflow(
+            "This model's maximum context length is 4096 tokens. However, you requested 5031 tokens"
+        ));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use async_openai::error::OpenAIError;
 use async_openai::middleware::HttpRequestFactory;
 use serde_json::{json, Value};
 
-use super::http::{describe, error_message, send};
+use super::http::{describe, error_message, is_context_overflow, send};
 pub use super::http::{CallError, Notify, Policy, MAX_REDIRECTS, MAX_REPLY_BYTES};
 use super::score::Usage;
 use crate::text::Secret;
@@ -25,6 +25,9 @@ use crate::text::Secret;
 pub struct Reply {
     pub text: String,
     pub usage: Option<Usage>,
+    /// The server stopped at the token cap (`finish_reason: "length"`): the
+    /// text is a fragment.
+    pub truncated: bool,
 }
 
 /// How the verdict's JSON shape is asked for, strictest first: a server
@@ -214,7 +217,7 @@ impl OpenAiJudge {
             // Only the secrets themselves: a key-shaped token may be a quote from the answer.
             Ok(reply) => Ok(Reply {
                 text: self.secret.mask(&reply.text),
-                usage: reply.usage,
+                ..reply
             }),
             Err(err) => Err(err.masked(&self.secret)),
         }
@@ -261,16 +264,19 @@ impl OpenAiJudge {
                     return Ok(Reply {
                         text: content_of(&body)?,
                         usage: usage_of(&body),
+                        truncated: body.pointer("/choices/0/finish_reason")
+                            == Some(&Value::from("length")),
                     })
                 }
                 Err(err) => match (self.call_error(err), format.next()) {
-                    (
-                        CallError::Rejected {
-                            status: 400..=499,
-                            message,
-                        },
-                        _,
-                    ) if Fallback::for_message(&message, fallbacks).is_some() => {
+                    (CallError::Rejected { status, message }, _)
+                        if is_context_overflow(&message) =>
+                    {
+                        return Err(CallError::TooLong { status, message })
+                    }
+                    (CallError::Rejected { message, .. }, _)
+                        if Fallback::for_message(&message, fallbacks).is_some() =>
+                    {
                         if let Some(f) = Fallback::for_message(&message, fallbacks) {
                             self.fallbacks.fetch_or(f as u8, Ordering::Relaxed);
                         }

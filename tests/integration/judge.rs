@@ -431,3 +431,72 @@ fn the_doctor_names_what_is_wrong_and_exits_1() {
     assert!(out.stdout.contains("✗ configured"), "{out:?}");
     assert!(out.stderr.contains("OPENAI_API_KEY"), "{out:?}");
 }
+
+#[test]
+fn refusals_that_are_not_about_the_format_do_not_step_down() {
+    // A prompt longer than the model's context: no rung will change that.
+    let t = Judged::new(|_, _| {
+        Reply::Status {
+            status: 400,
+            body: json!({"error": {"message": "This model's maximum context length is 4096 tokens. However, you requested 5031 tokens", "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}).to_string(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            delay: std::time::Duration::ZERO,
+        }
+    });
+    let out = t.grade_json(&[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("does not fit the judge model's context"),
+        "{out:?}"
+    );
+    assert_eq!(t.server.request_count(), 1);
+
+    // llama-cpp-python's 500 for any request field it rejects: not retried.
+    let t = Judged::new(|req, _| {
+        if req.json().get("temperature").is_some() {
+            Reply::error(
+                500,
+                "1 validation error:\n  {'type': 'float_parsing', 'loc': ('body', 'temperature')}",
+            )
+        } else {
+            Reply::verdict(&good_verdict())
+        }
+    });
+    let out = t.grade_json(&[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let rungs: Vec<String> = t.server.requests().iter().map(rung).collect();
+    assert_eq!(
+        rungs,
+        ["json_schema", "json_schema"],
+        "no backoff, no step down"
+    );
+}
+
+#[test]
+fn a_reply_cut_at_the_token_limit_is_asked_again_shorter() {
+    let t = Judged::new(|_, n| {
+        if n == 0 {
+            let cut = &good_verdict().to_string()[..60];
+            let body = json!({
+                "id": "c", "object": "chat.completion", "created": 1, "model": "m",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": cut}, "finish_reason": "length"}],
+                "usage": {"prompt_tokens": 900, "completion_tokens": 1200, "total_tokens": 2100}
+            });
+            Reply::Status {
+                status: 200,
+                body: body.to_string(),
+                headers: vec![("content-type".into(), "application/json".into())],
+                delay: std::time::Duration::ZERO,
+            }
+        } else {
+            Reply::verdict(&good_verdict())
+        }
+    });
+    let out = t.grade_json(&[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let reask = t.server.requests()[1].prompt_text();
+    assert!(reask.contains("cut off at the token limit"), "{reask}");
+    // Both calls' tokens are counted.
+    assert_eq!(out.json()["usage"]["prompt"], 942);
+}
