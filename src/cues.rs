@@ -88,6 +88,17 @@ fn coverage(matched: usize, total: usize) -> Coverage {
     }
 }
 
+/// Whether one cue (alternatives split by `|`) matches the words.
+pub fn cue_matches(words: &Words, cue: &str) -> bool {
+    cue.split('|')
+        .any(|alt| words.find(&split_alternative(alt)).is_some())
+}
+
+/// The words of one cue alternative, as the matcher reads them.
+pub fn alternative_words(alternative: &str) -> Vec<String> {
+    split_alternative(alternative)
+}
+
 /// Matches one key point's cues against an answer.
 pub fn match_point(words: &Words, point: &KeyPoint) -> CueMatch {
     let mut matched = Vec::new();

@@ -73,19 +73,36 @@ pub enum Outcome {
     Graded(Verdict, GradedBy),
     /// The person left the checklist (Ctrl-C): the answer stays ungraded.
     Abandoned,
+    /// No keyword estimate for a question that asks for a story from the
+    /// candidate's own work: keywords cannot tell one. The answer stays
+    /// ungraded, for self-grading.
+    NoEstimate,
+}
+
+/// Why a question that asks for an example has no keyword estimate.
+pub const NO_ESTIMATE: &str = "no keyword estimate: this question asks for an example from your own work, which keywords cannot judge; grade it yourself with `grill --offline regrade` in a terminal";
+
+/// What the candidate marked: each key point, and for a question that asks
+/// for an example, whether a concrete story with a measurable outcome was told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marks {
+    pub points: Vec<Coverage>,
+    pub story: Option<bool>,
 }
 
 /// The candidate's own marks, asked by the terminal.
 pub trait Checklist {
     /// Marks each key point, with the cue matcher's guesses to accept or
     /// change; `None` when the person abandons the checklist.
-    fn mark(
-        &mut self,
-        question: &Question,
-        answer: &str,
-        guesses: &[CueMatch],
-    ) -> Option<Vec<Coverage>>;
+    fn mark(&mut self, question: &Question, answer: &str, guesses: &[CueMatch]) -> Option<Marks>;
 }
+
+/// The highest self-grade for an answer to a question that asks for an
+/// example from the candidate's own work when no such story was told.
+pub const NO_STORY_CAP: f64 = 5.0;
+
+/// The flag on a verdict capped for a missing story.
+pub const FLAG_NO_STORY: &str = "no_story";
 
 impl Grader {
     pub fn graded_by(&self) -> GradedBy {
@@ -119,6 +136,10 @@ impl Grader {
                     None => return Ok(Outcome::Abandoned),
                 }
             }
+            Grader::Estimate if job.question.wants_example => {
+                let _ = store.record_failure(job.attempt_id, NO_ESTIMATE);
+                return Ok(Outcome::NoEstimate);
+            }
             Grader::Estimate => estimate(job.question, job.answer),
         };
         let by = self.graded_by();
@@ -145,7 +166,7 @@ fn record(store: &Store, job: Job<'_>, verdict: &Verdict, by: &GradedBy) -> Resu
 pub struct NoChecklist;
 
 impl Checklist for NoChecklist {
-    fn mark(&mut self, _: &Question, _: &str, _: &[CueMatch]) -> Option<Vec<Coverage>> {
+    fn mark(&mut self, _: &Question, _: &str, _: &[CueMatch]) -> Option<Marks> {
         None
     }
 }
@@ -332,10 +353,15 @@ impl JudgeGrader {
     }
 }
 
-/// A verdict from the candidate's own marks, scored by the same formula.
-pub fn self_verdict(question: &Question, marks: &[Coverage]) -> Verdict {
-    let mut verdict = verdict_from(question, marks);
+/// A verdict from the candidate's own marks, scored by the same formula;
+/// capped at `NO_STORY_CAP` when an example was asked for and not given.
+pub fn self_verdict(question: &Question, marks: &Marks) -> Verdict {
+    let mut verdict = verdict_from(question, &marks.points);
     verdict.feedback = "Self-graded against the model answer.".into();
+    if question.wants_example && marks.story == Some(false) {
+        verdict.score = verdict.score.min(NO_STORY_CAP);
+        verdict.flags.push(FLAG_NO_STORY.into());
+    }
     verdict
 }
 
@@ -412,12 +438,56 @@ mod tests {
 
     #[test]
     fn self_grades_use_the_same_formula_and_suggest_the_first_miss() {
-        let v = self_verdict(
-            &question(),
-            &[Coverage::Covered, Coverage::Partial, Coverage::Missing],
-        );
+        let marks = Marks {
+            points: vec![Coverage::Covered, Coverage::Partial, Coverage::Missing],
+            story: None,
+        };
+        let v = self_verdict(&question(), &marks);
         assert_eq!(v.score, 6.3);
         assert_eq!(v.follow_up, "Next time, make this point: say c");
+    }
+
+    #[test]
+    fn an_example_asked_for_and_not_told_caps_a_self_grade_and_gets_no_estimate() {
+        let mut q = question();
+        q.wants_example = true;
+        let all = vec![Coverage::Covered; 3];
+        let told = self_verdict(
+            &q,
+            &Marks {
+                points: all.clone(),
+                story: Some(true),
+            },
+        );
+        assert_eq!(told.score, 10.0);
+        let untold = self_verdict(
+            &q,
+            &Marks {
+                points: all,
+                story: Some(false),
+            },
+        );
+        assert_eq!(untold.score, NO_STORY_CAP);
+        assert_eq!(untold.flags, [FLAG_NO_STORY]);
+
+        let store = Store::in_memory(crate::time::Clock::system()).unwrap();
+        let id = store
+            .insert_attempt(&crate::store::NewAttempt {
+                question_id: "q",
+                topic: "t",
+                answer: "alpha beta gamma",
+                ..Default::default()
+            })
+            .unwrap();
+        let job = Job {
+            attempt_id: id,
+            question: &q,
+            answer: "alpha beta gamma",
+        };
+        let out = block_on(Grader::Estimate.grade(&store, job, &mut NoChecklist)).unwrap();
+        assert!(matches!(out, Outcome::NoEstimate));
+        let a = store.attempt(id).unwrap().unwrap();
+        assert_eq!((a.score, a.error.as_deref()), (None, Some(NO_ESTIMATE)));
     }
 
     #[test]
@@ -428,12 +498,15 @@ mod tests {
         assert!(v.feedback.contains("No judge read it"));
     }
 
-    struct Marks(Option<Vec<Coverage>>);
+    struct Given(Option<Vec<Coverage>>);
 
-    impl Checklist for Marks {
-        fn mark(&mut self, _: &Question, _: &str, g: &[CueMatch]) -> Option<Vec<Coverage>> {
+    impl Checklist for Given {
+        fn mark(&mut self, _: &Question, _: &str, g: &[CueMatch]) -> Option<Marks> {
             assert_eq!(g.len(), 3, "the guesses come with the checklist");
-            self.0.take()
+            self.0.take().map(|points| Marks {
+                points,
+                story: None,
+            })
         }
     }
 
@@ -465,7 +538,7 @@ mod tests {
             answer: "alpha",
         };
         let all = Some(vec![Coverage::Covered; 3]);
-        let out = block_on(Grader::SelfCheck.grade(&store, job, &mut Marks(all))).unwrap();
+        let out = block_on(Grader::SelfCheck.grade(&store, job, &mut Given(all))).unwrap();
         assert!(matches!(out, Outcome::Graded(ref v, GradedBy::SelfCheck) if v.score == 10.0));
         assert_eq!(
             store.attempt(id).unwrap().unwrap().counted_score(),
@@ -477,7 +550,7 @@ mod tests {
             attempt_id: id,
             ..job
         };
-        let out = block_on(Grader::SelfCheck.grade(&store, job, &mut Marks(None))).unwrap();
+        let out = block_on(Grader::SelfCheck.grade(&store, job, &mut Given(None))).unwrap();
         assert!(matches!(out, Outcome::Abandoned));
         assert_eq!(store.attempt(id).unwrap().unwrap().score, None);
 

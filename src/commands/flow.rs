@@ -262,6 +262,7 @@ fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> Resul
         Ok(Outcome::Abandoned) => {
             render::note("Self-grading abandoned: the answer is saved ungraded.");
         }
+        Ok(Outcome::NoEstimate) => render::note(crate::grading::NO_ESTIMATE),
         Err(GradeError::Storage(err)) => return Err(err.with_hint(
             "your answer is saved ungraded; free space or fix the database, then `grill regrade`",
         )),

@@ -97,6 +97,7 @@ pub fn run(ctx: &Context, args: &RegradeArgs) -> Result<()> {
         }
     }
     let total = pending.len() - skipped;
+    tally.note_unestimated();
     tally.into_result(total)?;
     if skipped > 0 {
         return Err(Error::failure(format!(
@@ -153,6 +154,11 @@ fn show(
         Ok(Outcome::Abandoned) => {
             render::note("Self-grading abandoned: the answer stays ungraded.");
         }
+        Ok(Outcome::NoEstimate) if json => {
+            let value = serde_json::json!({"attempt_id": attempt_id, "question_id": question.id, "score": null, "note": crate::grading::NO_ESTIMATE});
+            render::json_line(&mut out, &value)?;
+        }
+        Ok(Outcome::NoEstimate) => writeln!(out, "{}\n", crate::grading::NO_ESTIMATE)?,
         Err(err) if json => {
             let value = serde_json::json!({"attempt_id": attempt_id, "question_id": question.id, "score": null, "error": err.to_string()});
             render::json_line(&mut out, &value)?;

@@ -54,5 +54,17 @@ pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
             )?;
         }
     }
+    if !q.sources.is_empty() || q.reviewed.is_some() {
+        writeln!(out)?;
+        let reviewed = q
+            .reviewed
+            .as_deref()
+            .map(|r| format!(" {DIM}(facts checked {}){DIM:#}", sanitize(r)))
+            .unwrap_or_default();
+        writeln!(out, "{BOLD}Sources{BOLD:#}{reviewed}")?;
+        for source in &q.sources {
+            write!(out, "{}", render::wrap(&format!("- {source}"), "  "))?;
+        }
+    }
     Ok(())
 }

@@ -158,6 +158,9 @@ pub fn flag_text(flag: &str) -> Option<&'static str> {
         crate::judge::FLAG_PASTED_KEY_POINTS => {
             Some("This answer repeats the key points' wording without explaining them.")
         }
+        crate::grading::FLAG_NO_STORY => Some(
+            "The question asks for an example from your own work and none was told: the score is capped at 5.0.",
+        ),
         _ => None,
     }
 }

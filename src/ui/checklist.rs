@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::bank::Question;
 use crate::cues::{self, CueMatch};
-use crate::grading::Checklist;
+use crate::grading::{Checklist, Marks, NO_STORY_CAP};
 use crate::judge::Coverage;
 use crate::style::{BOLD, CYAN, DIM};
 use crate::ui::input::{Line, LineSource};
@@ -17,12 +17,7 @@ pub struct Asked<'a> {
 }
 
 impl Checklist for Asked<'_> {
-    fn mark(
-        &mut self,
-        question: &Question,
-        _answer: &str,
-        guesses: &[CueMatch],
-    ) -> Option<Vec<Coverage>> {
+    fn mark(&mut self, question: &Question, _answer: &str, guesses: &[CueMatch]) -> Option<Marks> {
         show_model_answer(question);
         let mut chosen = Vec::with_capacity(guesses.len());
         let mut rest_guessed = false;
@@ -51,7 +46,15 @@ impl Checklist for Asked<'_> {
                 Mark::Abandoned => return None,
             }
         }
-        Some(chosen)
+        let story = if question.wants_example {
+            Some(self.ask_story()?)
+        } else {
+            None
+        };
+        Some(Marks {
+            points: chosen,
+            story,
+        })
     }
 }
 
@@ -62,6 +65,27 @@ enum Mark {
 }
 
 impl Asked<'_> {
+    /// Whether the answer told a concrete story from the candidate's own
+    /// work with a measurable outcome; `None` when abandoned. End of input
+    /// counts as no: keywords cannot tell, and a guess must not inflate.
+    fn ask_story(&mut self) -> Option<bool> {
+        let _ = writeln!(
+            render::stdout(),
+            "{CYAN}+{CYAN:#} This question asks for an example from your own work. Did you tell a concrete story with a measurable outcome? {DIM}(n caps the score at {NO_STORY_CAP:.0}){DIM:#}"
+        );
+        loop {
+            match self.src.read_line("  [y/n] › ", None) {
+                Line::Text(t) => match t.trim().to_lowercase().as_str() {
+                    "y" | "yes" => return Some(true),
+                    "n" | "no" | "" => return Some(false),
+                    other => render::note(&format!("`{other}`: type y or n")),
+                },
+                Line::Eof | Line::TimedOut { .. } => return Some(false),
+                Line::Interrupted | Line::Invalid => return None,
+            }
+        }
+    }
+
     fn ask(&mut self, guess: Coverage) -> Mark {
         let prompt = format!("  [{}] › ", letter(guess));
         loop {

@@ -404,3 +404,77 @@ fn output_to_a_closed_pipe_is_not_an_error() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(status.code(), Some(0), "{err}");
 }
+
+#[test]
+fn bank_check_warns_about_generic_cues_and_stale_facts_but_passes() {
+    let env = Env::new();
+    // The built-in bank has no warning today...
+    let out = env.run(&["bank", "check"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("warning"), "{out:?}");
+    // ...and its facts are due for a check a year and more from their review.
+    let out = env.run_with(
+        &["bank", "check"],
+        "",
+        &[("GRILL_NOW", "2028-03-01T00:00:00Z")],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("`lora` was last reviewed in 2026-11, over 12 months ago"),
+        "{out:?}"
+    );
+
+    env.write(
+        "bank/mine.toml",
+        r#"topic = "mine"
+
+[[questions]]
+id = "mine-one"
+question = "What is a vector index?"
+difficulty = "core"
+model_answer = "An index of embeddings for nearest-neighbour search."
+reviewed = "2020-01"
+
+[[questions.key_points]]
+id = "generic"
+point = "It uses a model"
+cues = ["model", "the|a|of"]
+"#,
+    );
+    let out = env.run(&["bank", "check", "bank"]);
+    assert_eq!(out.code, 0, "warnings do not fail the check: {out:?}");
+    assert!(
+        out.stderr
+            .contains("`mine-one` key point `generic`: cue `model` matches the model answers of"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr
+            .contains("cue `the|a|of` has `the`, only stop-words"),
+        "{out:?}"
+    );
+    assert!(
+        !out.stderr.contains("`mine-one` was last reviewed"),
+        "only built-in questions are held to it: {out:?}"
+    );
+    assert!(out.stdout.contains("; 2 warnings"), "{out:?}");
+}
+
+#[test]
+fn show_names_the_sources_and_when_the_facts_were_checked() {
+    let env = Env::new();
+    let out = env.run(&["show", "lora"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("Sources (facts checked 2026-11)"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("  - https://arxiv.org/abs/2106.09685"),
+        "{out:?}"
+    );
+    let json = env.run(&["show", "lora", "--json"]).json();
+    assert_eq!(json["reviewed"], "2026-11");
+    assert!(json["sources"].as_array().is_some_and(|s| !s.is_empty()));
+}

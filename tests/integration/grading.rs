@@ -172,3 +172,47 @@ fn regrade_offline_in_a_terminal_walks_through_self_grading() {
         .iter()
         .all(|a| a["grader"] == "self"));
 }
+
+#[test]
+fn a_story_question_gets_no_keyword_estimate_and_a_capped_self_grade_without_a_story() {
+    let env = Env::new();
+    let id = "reduce-latency-cost-story";
+    let out = env.run_with(
+        &["--offline", "grade", "--question", id, "--json"],
+        "We cached prompts, cut latency and cost.",
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = out.json();
+    assert_eq!(v["score"], Value::Null, "{v}");
+    assert!(
+        v["note"]
+            .as_str()
+            .unwrap()
+            .contains("asks for an example from your own work"),
+        "{v}"
+    );
+    let stored = env.run(&["history", "--json"]).json();
+    assert_eq!(
+        stored[0]["status"], "ungraded",
+        "saved for self-grading: {stored}"
+    );
+
+    // Self-graded with every point marked covered, but no story told: capped.
+    let out = env.run_with(
+        &["--offline", "practice", "--question", id],
+        &format!("It depends on the system.\n\n{}n\n", "y\n".repeat(5)),
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("Did you tell a concrete story"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("Score 5.0/10"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("none was told: the score is capped at 5.0"),
+        "{out:?}"
+    );
+}

@@ -1,17 +1,31 @@
-//! `grill bank check [DIR...]`: every problem in the banks, one run.
+//! `grill bank check [DIR...]`: every problem in the banks, one run, each as
+//! `path:line:col: message`; then warnings that do not stop a bank from
+//! loading but make its grades worse: cues too generic to mean anything,
+//! and built-in questions whose facts were last checked over a year ago.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::bank::slug::is_stopword;
 use crate::bank::{self, Bank};
 use crate::context::Context;
+use crate::cues::{alternative_words, cue_matches, Words};
 use crate::error::Result;
+use crate::style::YELLOW;
+use crate::text::plural;
 use crate::ui::render;
 
-/// `grill bank check [DIR...]`: every problem, each as `path:line:col: message`.
+/// A cue matching the model answers of more than this share of the bank's
+/// questions tells the estimate nothing about this one.
+const GENERIC_SHARE: f64 = 0.25;
+/// A built-in question's facts are due for a new check after this many months.
+const REVIEW_MONTHS: i32 = 12;
+
 pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<()> {
     // The built-in bank always takes part, so ids that collide with it are caught too.
     let mut sources = bank::builtin_sources();
+    let builtin_files = sources.len();
     let checked: &[PathBuf] = if dirs.is_empty() {
         &ctx.settings.bank_dirs
     } else {
@@ -24,14 +38,96 @@ pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<()> {
     if !diagnostics.is_empty() {
         return Err(bank::diagnostics_error(&diagnostics));
     }
-    let mut out = render::stdout();
+    let (builtin, _) = Bank::from_sources(&sources[..builtin_files]);
+    let builtin: HashSet<&str> = builtin.questions.iter().map(|q| q.id.as_str()).collect();
+    let today = ctx.clock().now().date_naive();
+    let mut warnings = generic_cues(&bank);
+    warnings.extend(stale_reviews(&bank, &builtin, today));
+    let mut err = render::stderr();
+    for w in &warnings {
+        writeln!(
+            err,
+            "{YELLOW}warning{YELLOW:#}: {}",
+            crate::text::sanitize(w)
+        )?;
+    }
+    drop(err);
     let files = sources.len();
     writeln!(
-        out,
-        "ok: {} questions in {} topics, {files} file{} checked",
+        render::stdout(),
+        "ok: {} questions in {} topics, {} checked{}",
         bank.questions.len(),
         bank.topics.len(),
-        if files == 1 { "" } else { "s" }
+        plural(files, "file", "files"),
+        if warnings.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", plural(warnings.len(), "warning", "warnings"))
+        }
     )?;
     Ok(())
+}
+
+/// Cues that match the model answers of more than a quarter of the bank, or
+/// that are only stop-words.
+pub fn generic_cues(bank: &Bank) -> Vec<String> {
+    let answers: Vec<Words> = bank
+        .questions
+        .iter()
+        .map(|q| Words::new(&q.model_answer))
+        .collect();
+    let limit = (bank.questions.len() as f64 * GENERIC_SHARE).floor() as usize;
+    let mut warnings = Vec::new();
+    for q in &bank.questions {
+        for k in &q.key_points {
+            for cue in &k.cues {
+                let stop = cue.split('|').find(|alt| {
+                    let words = alternative_words(alt);
+                    !words.is_empty() && words.iter().all(|w| is_stopword(w))
+                });
+                if let Some(alt) = stop {
+                    warnings.push(format!(
+                        "`{}` key point `{}`: cue `{}` has `{alt}`, only stop-words; it matches almost any answer",
+                        q.id, k.id, cue
+                    ));
+                    continue;
+                }
+                let hits = answers.iter().filter(|w| cue_matches(w, cue)).count();
+                if bank.questions.len() >= 8 && hits > limit {
+                    warnings.push(format!(
+                        "`{}` key point `{}`: cue `{cue}` matches the model answers of {hits} of {} questions; too generic to tell this point apart",
+                        q.id,
+                        k.id,
+                        bank.questions.len()
+                    ));
+                }
+            }
+        }
+    }
+    warnings
+}
+
+/// Built-in questions whose `reviewed` month is more than a year before `today`.
+pub fn stale_reviews<S: std::hash::BuildHasher>(
+    bank: &Bank,
+    builtin: &HashSet<&str, S>,
+    today: chrono::NaiveDate,
+) -> Vec<String> {
+    use chrono::Datelike;
+    let now = today.year() * 12 + today.month0() as i32;
+    bank.questions
+        .iter()
+        .filter(|q| builtin.contains(q.id.as_str()))
+        .filter_map(|q| {
+            let reviewed = q.reviewed.as_deref()?;
+            let (y, m) = reviewed.split_once('-')?;
+            let then = y.parse::<i32>().ok()? * 12 + m.parse::<i32>().ok()? - 1;
+            (now - then > REVIEW_MONTHS).then(|| {
+                format!(
+                    "`{}` was last reviewed in {reviewed}, over {REVIEW_MONTHS} months ago: check its facts against current sources",
+                    q.id
+                )
+            })
+        })
+        .collect()
 }

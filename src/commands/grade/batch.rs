@@ -182,6 +182,7 @@ pub fn run(ctx: &Context, path: &Path, concurrency: usize) -> Result<()> {
     drop(bar);
     let _ = store.end_session(session);
     written?;
+    tally.note_unestimated();
     tally.into_result(ids.len())?;
     if !bad.is_empty() {
         return Err(Error::input(format!(

@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::cli::GradeArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::grading::{GradeError, Grader, Job, NoChecklist, Outcome};
+use crate::grading::{GradeError, Grader, Job, NoChecklist, Outcome, NO_ESTIMATE};
 use crate::report;
 use crate::store::{GradedBy, NewAttempt};
 use crate::style::DIM;
@@ -83,6 +83,20 @@ pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
                 }
                 let text = report::verdict::text(question, &by, &verdict, render::width());
                 write!(out, "{text}")?;
+            }
+            Ok(())
+        }
+        Ok(Outcome::NoEstimate) => {
+            let mut out = render::stdout();
+            if args.json {
+                let value = serde_json::json!({"question_id": question.id, "score": null, "note": NO_ESTIMATE, "attempt_id": attempt_id});
+                writeln!(out, "{}", crate::json::to_text(&value, true))?;
+            } else {
+                writeln!(out, "{}", render::wrap(NO_ESTIMATE, "").trim_end())?;
+                writeln!(
+                    out,
+                    "{DIM}Your answer is saved (attempt {attempt_id}).{DIM:#}"
+                )?;
             }
             Ok(())
         }

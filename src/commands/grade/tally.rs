@@ -28,6 +28,9 @@ pub fn result_json(
 ) -> Value {
     let mut value = match result {
         Ok(Outcome::Graded(verdict, by)) => report::verdict::json(&question.id, by, verdict),
+        Ok(Outcome::NoEstimate) => {
+            serde_json::json!({"question_id": question.id, "score": null, "note": crate::grading::NO_ESTIMATE})
+        }
         Ok(Outcome::Abandoned) => {
             serde_json::json!({"question_id": question.id, "score": null, "error": "abandoned"})
         }
@@ -43,6 +46,8 @@ pub fn result_json(
 #[derive(Debug, Default)]
 pub struct Tally {
     graded: usize,
+    /// Answers to questions that ask for an example: saved for self-grading.
+    not_estimated: usize,
     failed: usize,
     /// The first storage failure: everything after it stayed ungraded.
     storage: Option<Error>,
@@ -52,6 +57,7 @@ impl Tally {
     pub fn add(&mut self, result: std::result::Result<Outcome, GradeError>) {
         match result {
             Ok(Outcome::Graded(..)) => self.graded += 1,
+            Ok(Outcome::NoEstimate) => self.not_estimated += 1,
             Ok(Outcome::Abandoned) | Err(GradeError::Judge(_) | GradeError::Stopped) => {
                 self.failed += 1;
             }
@@ -63,6 +69,16 @@ impl Tally {
     }
 
     /// The run's error, if any: a storage failure first, with what was kept.
+    /// Says, once, how many answers were left for self-grading.
+    pub fn note_unestimated(&self) {
+        if self.not_estimated > 0 {
+            crate::ui::render::note(&format!(
+                "{} to a question that asks for your own example: no keyword estimate; saved for `grill --offline regrade` in a terminal",
+                crate::text::plural(self.not_estimated, "answer", "answers")
+            ));
+        }
+    }
+
     pub fn stopped(&self) -> bool {
         self.storage.is_some()
     }
