@@ -21,12 +21,12 @@ pub use score::{
 };
 pub use verdict::{parse_verdict, parse_verdict_for, Coverage, RawMistake, RawPoint, RawVerdict};
 
+/// A question for the tests of this crate: key points a (weight 2), b and
+/// c; the question is "Why does RAG retrieve documents?".
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod tests_support {
     use crate::bank::{Difficulty, KeyPoint, Question};
 
-    /// Key points a (weight 2), b and c; the question is "Why does RAG retrieve documents?".
     pub fn question() -> Question {
         let kp = |id: &str, weight| KeyPoint {
             id: id.into(),
@@ -47,6 +47,12 @@ mod tests {
             reviewed: None,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::question;
+    use super::*;
 
     fn raw(points: &[(&str, Coverage, &str)], mistakes: &[&str]) -> RawVerdict {
         RawVerdict {

@@ -49,6 +49,9 @@ pub struct PointVerdict {
     /// Why the credit was lowered, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
+    /// With `--samples`: the samples did not all agree on this point.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub uncertain: bool,
 }
 
 /// A wrong claim as kept: counted only when its quote is in the answer.
@@ -256,6 +259,7 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
                 verified: check != Some(Check::NotInAnswer),
                 weight: k.weight,
                 check,
+                uncertain: false,
             }
         })
         .collect();

@@ -181,6 +181,7 @@ pub(crate) mod tests {
                 verified: true,
                 weight: 1,
                 check: None,
+                uncertain: false,
             }],
             follow_up: "Why?".into(),
             feedback: "Fine.".into(),

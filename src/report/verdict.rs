@@ -26,6 +26,7 @@ pub fn json(question_id: &str, by: &GradedBy, verdict: &Verdict) -> Value {
             "evidence": p.evidence,
             "verified": p.verified,
             "check": p.check,
+            "uncertain": p.uncertain,
         })).collect::<Vec<_>>(),
         "mistakes": verdict.mistakes,
         "feedback": verdict.feedback,
@@ -97,6 +98,12 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
             p.coverage.mark(),
             body.trim_start()
         );
+        if p.uncertain {
+            let _ = writeln!(
+                s,
+                "      {YELLOW}uncertain:{YELLOW:#} the judge's samples disagreed on this point"
+            );
+        }
         if let Some((missing, note)) = check_text(p) {
             let (label, rest) = note.split_once(':').unwrap_or((&note, ""));
             let tone = if missing { RED } else { YELLOW };
@@ -187,6 +194,7 @@ mod tests {
             verified: check != Some(Check::NotInAnswer),
             weight: 1,
             check,
+            uncertain: false,
         };
         let v = Verdict {
             score: 4.0,

@@ -311,6 +311,7 @@ fn the_report_functions_clean_judge_text_even_with_colour_on() {
                 verified: k.id == "docs",
                 weight: k.weight,
                 check: (k.id != "docs").then_some(grill::judge::Check::NotInAnswer),
+                uncertain: false,
             })
             .collect(),
         mistakes: vec![Mistake {

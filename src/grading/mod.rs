@@ -1,27 +1,25 @@
 //! The grading layer: one way to grade a stored attempt, whoever grades it.
 //!
-//! A `Grader` is the judge, the candidate's own checklist, or the keyword
-//! estimate. Each ends the same way: the verdict, its score, who graded it
-//! and the review card are written in one transaction (`Store::record_graded`).
+//! A `Grader` is the judge (`judge`), the candidate's own checklist, or the
+//! keyword estimate. Each ends the same way (`job::record`): the verdict, its
+//! score, who graded it and the review card are written in one transaction.
 //! Commands and the terminal never branch on grader names; they hold a
 //! `Grader` and call `grade`.
-//!
-//! The judge's side adds what a run of many grades needs: the verdict cache,
-//! one request for identical answers in flight at once, and a stop after a
-//! storage failure, so that no request is sent whose verdict could not be kept.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+mod job;
+mod judge;
+mod vote;
+
+use std::sync::Arc;
 
 use crate::bank::Question;
 use crate::cues::{self, CueMatch};
-use crate::error::Error;
-use crate::judge::ask::{ask, cache_key, empty_answer_verdict, AskError};
-use crate::judge::openai::{Format, OpenAiJudge};
-use crate::judge::{finalize, score, Coverage, PointVerdict, RawVerdict, Usage, Verdict};
-use crate::prompts::Templates;
+use crate::judge::{score, Coverage, PointVerdict, Verdict};
 use crate::store::{GradedBy, Store};
+
+use job::{record, record_empty};
+pub use job::{GradeError, Job};
+pub use judge::{JudgeGrader, FORMAT_MEMORY_DAYS};
 
 /// Longest answer accepted, in characters: far beyond any spoken answer, and
 /// short enough that a pasted file cannot blow up the prompt.
@@ -36,35 +34,6 @@ pub enum Grader {
     SelfCheck,
     /// The keyword estimate: stored, shown as an estimate, never counted.
     Estimate,
-}
-
-/// One stored answer to grade.
-#[derive(Debug, Clone, Copy)]
-pub struct Job<'a> {
-    pub attempt_id: i64,
-    pub question: &'a Question,
-    pub answer: &'a str,
-}
-
-/// How a grade ended when it did not end in a verdict.
-#[derive(Debug)]
-pub enum GradeError {
-    /// The judge could not grade it; the answer stays ungraded with the reason stored.
-    Judge(AskError),
-    /// The verdict could not be stored (a full disk...): no more requests are sent.
-    Storage(Error),
-    /// An earlier storage failure stopped grading before this one was asked.
-    Stopped,
-}
-
-impl std::fmt::Display for GradeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            GradeError::Judge(e) => e.fmt(f),
-            GradeError::Storage(e) => e.message.fmt(f),
-            GradeError::Stopped => f.write_str("not sent: grading stopped after a storage failure"),
-        }
-    }
 }
 
 /// The outcome of a grade that did not fail.
@@ -148,208 +117,12 @@ impl Grader {
     }
 }
 
-/// An empty answer scores 0 without a grader: nothing to send or to mark.
-fn record_empty(store: &Store, job: Job<'_>) -> Result<(Verdict, GradedBy), GradeError> {
-    let verdict = empty_answer_verdict(job.question);
-    record(store, job, &verdict, &GradedBy::Empty)?;
-    Ok((verdict, GradedBy::Empty))
-}
-
-/// Writes a verdict; a failure is a storage error that stops the run.
-fn record(store: &Store, job: Job<'_>, verdict: &Verdict, by: &GradedBy) -> Result<(), GradeError> {
-    store
-        .record_graded(job.attempt_id, &job.question.id, verdict, by)
-        .map_err(|e| GradeError::Storage(store.write_error("store the verdict", &e)))
-}
-
 /// A checklist for graders that never ask one: the judge and the estimate.
 pub struct NoChecklist;
 
 impl Checklist for NoChecklist {
     fn mark(&mut self, _: &Question, _: &str, _: &[CueMatch]) -> Option<Marks> {
         None
-    }
-}
-
-/// One request shared by identical answers in flight: its outcome, and its
-/// token usage, which only the first reader takes (one request, counted once).
-#[derive(Default)]
-struct InFlight {
-    outcome: tokio::sync::OnceCell<Result<RawVerdict, AskError>>,
-    usage: Mutex<Option<Usage>>,
-}
-
-type Shared = Arc<InFlight>;
-
-/// The judge with what a run of grades shares: prompts, the cache key's
-/// parts, the answers in flight, and whether storage has failed.
-pub struct JudgeGrader {
-    judge: OpenAiJudge,
-    templates: Templates,
-    base_url: String,
-    in_flight: Mutex<HashMap<String, Shared>>,
-    stopped: AtomicBool,
-    /// The format rung the store remembers for this server; stored again
-    /// when the judge settles on another.
-    settled: Mutex<Option<Format>>,
-}
-
-/// How long a server's format rung is trusted before the ladder is tried
-/// again from the top.
-pub const FORMAT_MEMORY_DAYS: i64 = 7;
-
-impl JudgeGrader {
-    /// `base_url` is the URL as shown (user-info masked): it names the server
-    /// in the cache key and in the store, never with its password.
-    pub fn new(judge: OpenAiJudge, templates: Templates, base_url: &str) -> JudgeGrader {
-        JudgeGrader {
-            judge,
-            templates,
-            base_url: base_url.to_string(),
-            in_flight: Mutex::default(),
-            stopped: AtomicBool::new(false),
-            settled: Mutex::default(),
-        }
-    }
-
-    /// Starts at the rung the store remembers for this server and model, if
-    /// it was settled in the last `FORMAT_MEMORY_DAYS` days.
-    pub fn recall_format(&self, store: &Store) {
-        let since = store.clock().now() - chrono::Duration::days(FORMAT_MEMORY_DAYS);
-        let remembered = store
-            .remembered_format(&self.base_url, self.model(), since)
-            .ok()
-            .flatten()
-            .and_then(|f| Format::parse(&f));
-        if let Some(format) = remembered {
-            self.judge.set_format(format);
-            *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Some(format);
-        }
-    }
-
-    /// Stores the rung the judge answered on, when it is not the one stored.
-    fn settle_format(&self, store: &Store) {
-        let now = self.judge.format();
-        let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
-        if *settled != Some(now)
-            && store
-                .remember_format(&self.base_url, self.model(), now.as_str())
-                .is_ok()
-        {
-            *settled = Some(now);
-        }
-    }
-
-    /// The rung of the format ladder the judge is on.
-    pub fn format(&self) -> Format {
-        self.judge.format()
-    }
-
-    pub fn model(&self) -> &str {
-        &self.judge.model
-    }
-
-    pub fn judge(&self) -> &OpenAiJudge {
-        &self.judge
-    }
-
-    /// Grades one stored attempt with the judge and records the verdict.
-    /// A `Send` future, so a session can grade in the background.
-    pub async fn grade(
-        &self,
-        store: &Store,
-        job: Job<'_>,
-    ) -> Result<(Verdict, GradedBy), GradeError> {
-        if job.answer.trim().is_empty() {
-            return record_empty(store, job).inspect_err(|_| self.stop());
-        }
-        let verdict = self.verdict(store, job).await?;
-        let by = GradedBy::Judge(self.model().to_string());
-        record(store, job, &verdict, &by).inspect_err(|_| self.stop())?;
-        Ok((verdict, by))
-    }
-
-    fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
-    }
-
-    /// The checked verdict: from the cache, from an identical answer in
-    /// flight, or from the judge. A failure is stored with the attempt.
-    async fn verdict(&self, store: &Store, job: Job<'_>) -> Result<Verdict, GradeError> {
-        if self.stopped.load(Ordering::SeqCst) {
-            return Err(GradeError::Stopped);
-        }
-        let key = cache_key(
-            self.model(),
-            &self.base_url,
-            &self.templates,
-            job.question,
-            job.answer,
-        );
-        let cached = store
-            .cached_verdict(&key)
-            .ok()
-            .flatten()
-            .and_then(|v| serde_json::from_value::<RawVerdict>(v).ok());
-        let (raw, usage) = match cached {
-            Some(raw) => (raw, None),
-            None => match self.ask_once(&key, job).await {
-                Ok((raw, usage)) => {
-                    self.settle_format(store);
-                    let value = serde_json::to_value(&raw).unwrap_or_default();
-                    store.cache_verdict(&key, &value).map_err(|e| {
-                        self.stop();
-                        GradeError::Storage(store.write_error("store the verdict", &e))
-                    })?;
-                    (raw, usage)
-                }
-                Err(err) => {
-                    let _ = store.record_failure(job.attempt_id, &err.to_string());
-                    return Err(GradeError::Judge(err));
-                }
-            },
-        };
-        // Quotes are compared with the answer as the judge's text was masked.
-        let answer = self.judge.mask(job.answer);
-        let mut verdict = finalize(raw, job.question, &answer);
-        verdict.usage = usage;
-        Ok(verdict)
-    }
-
-    /// Asks the judge, sharing one request among identical answers in flight.
-    async fn ask_once(
-        &self,
-        key: &str,
-        job: Job<'_>,
-    ) -> Result<(RawVerdict, Option<Usage>), AskError> {
-        let shared: Shared = Arc::clone(
-            self.in_flight
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(key.to_string())
-                .or_default(),
-        );
-        let result = shared
-            .outcome
-            .get_or_init(|| async {
-                let (raw, usage) =
-                    ask(&self.judge, &self.templates, job.question, job.answer).await?;
-                *shared.usage.lock().unwrap_or_else(PoisonError::into_inner) = Some(usage);
-                Ok(raw)
-            })
-            .await
-            .clone();
-        let usage = shared
-            .usage
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        // Once answered, later identical answers find the cache instead.
-        self.in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(key);
-        result.map(|raw| (raw, usage))
     }
 }
 
@@ -393,6 +166,7 @@ fn verdict_from(question: &Question, marks: &[Coverage]) -> Verdict {
             verified: true,
             weight: k.weight,
             check: None,
+            uncertain: false,
         })
         .collect();
     let first_missed = question

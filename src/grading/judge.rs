@@ -1,0 +1,252 @@
+//! The judge as a grader: what a run of many grades shares. The verdict
+//! cache, one request for identical answers in flight at once, the format
+//! rung remembered per server, a stop after a storage failure (no request is
+//! sent whose verdict could not be kept), and `--samples`: several verdicts
+//! with the key points in different orders, voted per point.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::job::{record, record_empty, GradeError, Job};
+use crate::bank::Question;
+use crate::judge::ask::{ask, cache_key, AskError};
+use crate::judge::openai::{Format, OpenAiJudge};
+use crate::judge::{finalize, RawVerdict, Usage, Verdict};
+use crate::prompts::Templates;
+use crate::store::{GradedBy, Store};
+
+/// One request shared by identical answers in flight: its outcome, and its
+/// token usage, which only the first reader takes (one request, counted once).
+#[derive(Default)]
+struct InFlight {
+    outcome: tokio::sync::OnceCell<Result<RawVerdict, AskError>>,
+    usage: Mutex<Option<Usage>>,
+}
+
+type Shared = Arc<InFlight>;
+
+/// The judge with what a run of grades shares: prompts, the cache key's
+/// parts, the answers in flight, and whether storage has failed.
+pub struct JudgeGrader {
+    judge: OpenAiJudge,
+    templates: Templates,
+    base_url: String,
+    in_flight: Mutex<HashMap<String, Shared>>,
+    stopped: AtomicBool,
+    /// Verdicts asked per answer (`--samples`), at least 1.
+    samples: AtomicUsize,
+    /// The format rung the store remembers for this server; stored again
+    /// when the judge settles on another.
+    settled: Mutex<Option<Format>>,
+}
+
+/// A verdict and, with `--samples`, the verdicts it was voted from.
+#[derive(Debug, Clone)]
+pub struct Assessed {
+    pub verdict: Verdict,
+    pub samples: Vec<Verdict>,
+}
+
+/// How long a server's format rung is trusted before the ladder is tried
+/// again from the top.
+pub const FORMAT_MEMORY_DAYS: i64 = 7;
+
+impl JudgeGrader {
+    /// `base_url` is the URL as shown (user-info masked): it names the server
+    /// in the cache key and in the store, never with its password.
+    pub fn new(judge: OpenAiJudge, templates: Templates, base_url: &str) -> JudgeGrader {
+        JudgeGrader {
+            judge,
+            templates,
+            base_url: base_url.to_string(),
+            in_flight: Mutex::default(),
+            stopped: AtomicBool::new(false),
+            samples: AtomicUsize::new(1),
+            settled: Mutex::default(),
+        }
+    }
+
+    /// Starts at the rung the store remembers for this server and model, if
+    /// it was settled in the last `FORMAT_MEMORY_DAYS` days.
+    pub fn recall_format(&self, store: &Store) {
+        let since = store.clock().now() - chrono::Duration::days(FORMAT_MEMORY_DAYS);
+        let remembered = store
+            .remembered_format(&self.base_url, self.model(), since)
+            .ok()
+            .flatten()
+            .and_then(|f| Format::parse(&f));
+        if let Some(format) = remembered {
+            self.judge.set_format(format);
+            *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Some(format);
+        }
+    }
+
+    /// Stores the rung the judge answered on, when it is not the one stored.
+    fn settle_format(&self, store: &Store) {
+        let now = self.judge.format();
+        let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
+        if *settled != Some(now)
+            && store
+                .remember_format(&self.base_url, self.model(), now.as_str())
+                .is_ok()
+        {
+            *settled = Some(now);
+        }
+    }
+
+    /// Asks `n` verdicts per answer from now on (`--samples`).
+    pub fn set_samples(&self, n: usize) {
+        self.samples.store(n.max(1), Ordering::Relaxed);
+    }
+
+    pub fn samples(&self) -> usize {
+        self.samples.load(Ordering::Relaxed).max(1)
+    }
+
+    /// The rung of the format ladder the judge is on.
+    pub fn format(&self) -> Format {
+        self.judge.format()
+    }
+
+    pub fn model(&self) -> &str {
+        &self.judge.model
+    }
+
+    pub fn judge(&self) -> &OpenAiJudge {
+        &self.judge
+    }
+
+    /// Grades one stored attempt with the judge and records the verdict.
+    /// A `Send` future, so a session can grade in the background.
+    pub async fn grade(
+        &self,
+        store: &Store,
+        job: Job<'_>,
+    ) -> Result<(Verdict, GradedBy), GradeError> {
+        if job.answer.trim().is_empty() {
+            return record_empty(store, job).inspect_err(|_| self.stop());
+        }
+        let verdict = match self.assess(store, job.question, job.answer).await {
+            Ok(assessed) => assessed.verdict,
+            Err(GradeError::Judge(err)) => {
+                let _ = store.record_failure(job.attempt_id, &err.to_string());
+                return Err(GradeError::Judge(err));
+            }
+            Err(other) => return Err(other),
+        };
+        let by = GradedBy::Judge(self.model().to_string());
+        record(store, job, &verdict, &by).inspect_err(|_| self.stop())?;
+        Ok((verdict, by))
+    }
+
+    fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+    }
+
+    /// The checked verdict for an answer, without storing an attempt: from
+    /// the cache, from an identical answer in flight, or from the judge; with
+    /// `samples` of 2 or more, that many verdicts, each with the key points
+    /// in another order, voted per point. Tokens of every call are added up.
+    pub async fn assess(
+        &self,
+        store: &Store,
+        question: &Question,
+        answer: &str,
+    ) -> Result<Assessed, GradeError> {
+        let n = self.samples();
+        let mut samples = Vec::with_capacity(n);
+        for i in 0..n {
+            // Sample 0 asks in bank order, so a single grade's prompt caches;
+            // the others in a fixed order per sample, so reruns hit the cache.
+            let asked = if i == 0 {
+                question.clone()
+            } else {
+                super::vote::reordered(question, i as u64)
+            };
+            samples.push(self.one(store, &asked, question, answer).await?);
+        }
+        let verdict = if n == 1 {
+            samples[0].clone()
+        } else {
+            super::vote::combine(question, &samples)
+        };
+        Ok(Assessed { verdict, samples })
+    }
+
+    /// One verdict: `asked` is the question as put to the judge (its key
+    /// points maybe reordered), `question` the bank's, which the checks follow.
+    async fn one(
+        &self,
+        store: &Store,
+        asked: &Question,
+        question: &Question,
+        answer: &str,
+    ) -> Result<Verdict, GradeError> {
+        if self.stopped.load(Ordering::SeqCst) {
+            return Err(GradeError::Stopped);
+        }
+        let key = cache_key(self.model(), &self.base_url, &self.templates, asked, answer);
+        let cached = store
+            .cached_verdict(&key)
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_value::<RawVerdict>(v).ok());
+        let (raw, usage) = match cached {
+            Some(raw) => (raw, None),
+            None => {
+                let (raw, usage) = self
+                    .ask_once(&key, asked, answer)
+                    .await
+                    .map_err(GradeError::Judge)?;
+                self.settle_format(store);
+                let value = serde_json::to_value(&raw).unwrap_or_default();
+                store.cache_verdict(&key, &value).map_err(|e| {
+                    self.stop();
+                    GradeError::Storage(store.write_error("store the verdict", &e))
+                })?;
+                (raw, usage)
+            }
+        };
+        // Quotes are compared with the answer as the judge's text was masked.
+        let mut verdict = finalize(raw, question, &self.judge.mask(answer));
+        verdict.usage = usage;
+        Ok(verdict)
+    }
+
+    /// Asks the judge, sharing one request among identical answers in flight.
+    async fn ask_once(
+        &self,
+        key: &str,
+        question: &Question,
+        answer: &str,
+    ) -> Result<(RawVerdict, Option<Usage>), AskError> {
+        let shared: Shared = Arc::clone(
+            self.in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key.to_string())
+                .or_default(),
+        );
+        let result = shared
+            .outcome
+            .get_or_init(|| async {
+                let (raw, usage) = ask(&self.judge, &self.templates, question, answer).await?;
+                *shared.usage.lock().unwrap_or_else(PoisonError::into_inner) = Some(usage);
+                Ok(raw)
+            })
+            .await
+            .clone();
+        let usage = shared
+            .usage
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        // Once answered, later identical answers find the cache instead.
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key);
+        result.map(|raw| (raw, usage))
+    }
+}
