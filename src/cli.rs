@@ -90,6 +90,11 @@ pub enum Command {
     /// Check, import or create question banks
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Measure a grader against hand-labelled answers
+    #[command(
+        after_help = "Examples:\n  grill calibrate calibration/*.jsonl --grader cues\n  grill calibrate calibration/*.jsonl --samples 3 --json"
+    )]
+    Calibrate(CalibrateArgs),
     /// Check the judge server: reachable, model listed, a structured call, usage
     #[command(
         after_help = "Examples:\n  grill doctor\n  OPENAI_BASE_URL=http://localhost:11434/v1 GRILL_MODEL=llama3.1 grill doctor"
@@ -133,6 +138,9 @@ pub struct PracticeArgs {
     /// Order of the questions [default: due first, then unseen, then weakest]
     #[arg(long, value_enum)]
     pub order: Option<Order>,
+    /// Judge calls per answer, key points reordered each time; points they split on are put to you
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
+    pub samples: u16,
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +157,9 @@ pub struct InterviewArgs {
     /// Only these questions (repeatable)
     #[arg(long = "question", value_name = "ID")]
     pub questions: Vec<String>,
+    /// Judge calls per answer, key points reordered each time; points they split on are put to you
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
+    pub samples: u16,
 }
 
 #[derive(Debug, Args)]
@@ -183,7 +194,38 @@ pub struct GradeArgs {
     /// Requests in flight at once with --batch
     #[arg(long, default_value_t = 4, value_name = "N", requires = "batch")]
     pub concurrency: usize,
+    /// Judge calls per answer, key points reordered each time; points they split on are marked uncertain
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
+    pub samples: u16,
     /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Who grades, for `calibrate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraderArg {
+    /// The LLM judge configured for grill
+    Judge,
+    /// The keyword estimate (offline)
+    Cues,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Labelled answers, JSONL (see the README's format)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The grader to measure
+    #[arg(long, value_enum, default_value_t = GraderArg::Judge)]
+    pub grader: GraderArg,
+    /// Judge calls per answer, key points reordered each time; reports self-consistency
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
+    pub samples: u16,
+    /// Judge requests in flight at once
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+    /// Print every figure as JSON
     #[arg(long)]
     pub json: bool,
 }

@@ -13,6 +13,7 @@ use crate::bank::{Bank, Question};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, Outcome};
+use crate::judge::Verdict;
 use crate::report;
 use crate::session::{self, Filter, Order, Seen};
 use crate::store::{GradedBy, NewAttempt, SessionKind, Store};
@@ -120,6 +121,13 @@ impl<'c> Runner<'c> {
         })
     }
 
+    /// Asks the judge for `n` verdicts per answer (`--samples`).
+    pub fn samples(&self, n: u16) {
+        if let Grader::Judge(judge) = &self.grader {
+            judge.set_samples(usize::from(n));
+        }
+    }
+
     /// Prints question `n` of `total`; `extra` goes on its header line.
     pub fn ask(&self, q: &Question, n: usize, total: usize, extra: &str) -> Result<()> {
         let mut out = render::stdout();
@@ -178,13 +186,16 @@ impl<'c> Runner<'c> {
         let runtime = self.ctx.runtime()?;
         let result = match &self.grader {
             Grader::Judge(judge) => {
-                let _spinner = self
+                let spinner = self
                     .ctx
                     .activity
                     .spinner(&format!("grading with {}…", judge.model()));
                 let grading = judge.grade(&self.store, job);
                 match runtime.block_on(until_ctrl_c(self.src.ctrl_c(), grading)) {
-                    Some(result) => result.map(|(v, by)| Outcome::Graded(v, by)),
+                    Some(result) => result.map(|(v, by)| {
+                        drop(spinner);
+                        Outcome::Graded(self.settle_uncertain(q, attempt_id, v), by)
+                    }),
                     None => {
                         render::note("Grading cancelled. Your answer is saved; `grill regrade` grades it later.");
                         return Ok(());
@@ -200,6 +211,21 @@ impl<'c> Runner<'c> {
             }
         };
         show(q, result)
+    }
+
+    /// With `--samples`, the points the judge's samples split on are put to
+    /// the candidate; their marks replace the majority in the stored verdict
+    /// (the review card stays as the judge's grade moved it).
+    pub fn settle_uncertain(&mut self, q: &Question, attempt_id: i64, verdict: Verdict) -> Verdict {
+        let marks = crate::ui::uncertain::ask(self.src.as_mut(), q, &verdict);
+        if marks.is_empty() {
+            return verdict;
+        }
+        let settled = crate::grading::settle(&verdict, &marks);
+        match self.store.update_verdict(attempt_id, &settled) {
+            Ok(()) => settled,
+            Err(_) => verdict,
+        }
     }
 
     /// Asks whether to leave after a Ctrl-C. Off a terminal there is no one to ask.

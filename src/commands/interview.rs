@@ -40,6 +40,7 @@ pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
         ordered
     };
     let mut runner = Runner::start(ctx, SessionKind::Interview)?;
+    runner.samples(args.samples);
     let length = Duration::from_secs_f64(args.minutes * 60.0);
     writeln!(
         render::stdout(),
@@ -140,13 +141,28 @@ fn ask_all<'q>(
     Ok(answered)
 }
 
+/// With `--samples`, once the clock has stopped: the points the judge's
+/// samples split on, put to the candidate question by question.
+fn settle_all(runner: &mut Runner<'_>, judged: &[Answered<'_>]) -> Result<()> {
+    for a in judged {
+        let Some(verdict) = runner.store.attempt(a.attempt_id)?.and_then(|s| s.verdict) else {
+            continue;
+        };
+        if verdict.key_points.iter().any(|p| p.uncertain) {
+            writeln!(render::stdout(), "\n{CYAN}{}{CYAN:#}", a.question.id)?;
+            runner.settle_uncertain(a.question, a.attempt_id, verdict);
+        }
+    }
+    Ok(())
+}
+
 /// Waits for the background grades, then walks the self-grading of the rest.
 fn grade_all(runner: &mut Runner<'_>, answered: Vec<Answered<'_>>) -> Result<()> {
-    let (judged, to_self_grade): (Vec<_>, Vec<_>) =
+    let (mut judged, to_self_grade): (Vec<_>, Vec<_>) =
         answered.into_iter().partition(|a| a.grading.is_some());
     if !judged.is_empty() {
         let spinner = runner.ctx.activity.spinner("waiting for the judge…");
-        let all = futures::future::join_all(judged.into_iter().filter_map(|a| a.grading));
+        let all = futures::future::join_all(judged.iter_mut().filter_map(|a| a.grading.take()));
         let waited = runner
             .ctx
             .runtime()?
@@ -165,6 +181,7 @@ fn grade_all(runner: &mut Runner<'_>, answered: Vec<Answered<'_>>) -> Result<()>
                         ));
                     }
                 }
+                settle_all(runner, &judged)?;
             }
         }
     }

@@ -4,6 +4,7 @@
 //! share.
 
 pub mod bank;
+pub mod calibrate;
 pub mod config;
 pub mod doctor;
 pub mod flow;
@@ -40,5 +41,6 @@ pub fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Bank(b) => bank::run(ctx, b),
         Command::Config(a) => config::run(ctx, a),
         Command::Doctor(a) => doctor::run(ctx, a),
+        Command::Calibrate(a) => calibrate::run(ctx, a),
     }
 }

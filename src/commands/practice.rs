@@ -27,6 +27,7 @@ pub fn run(ctx: &Context, args: &PracticeArgs) -> Result<()> {
     }
     questions.truncate(count);
     let mut runner = Runner::start(ctx, SessionKind::Practice)?;
+    runner.samples(args.samples);
     run_questions(&mut runner, &questions)
 }
 

@@ -19,7 +19,8 @@ use crate::store::{GradedBy, Store};
 
 use job::{record, record_empty};
 pub use job::{GradeError, Job};
-pub use judge::{JudgeGrader, FORMAT_MEMORY_DAYS};
+pub use judge::{Assessed, JudgeGrader, FORMAT_MEMORY_DAYS};
+pub use vote::settle;
 
 /// Longest answer accepted, in characters: far beyond any spoken answer, and
 /// short enough that a pasted file cannot blow up the prompt.
@@ -147,8 +148,22 @@ pub fn estimate(question: &Question, answer: &str) -> Verdict {
     for (p, m) in verdict.key_points.iter_mut().zip(&matches) {
         p.evidence = m.matched.join(", ");
     }
-    // Cues are the key points' own words: a pasted rubric matches them all.
+    // Cues are the key points' own words: a pasted rubric matches them all,
+    // and a bare list of terms earns at most partial on any point.
     verdict.flags = crate::judge::answer_flags(question, answer);
+    if verdict
+        .flags
+        .iter()
+        .any(|f| f == crate::judge::FLAG_KEYWORD_STUFFED)
+    {
+        for p in &mut verdict.key_points {
+            if p.coverage == Coverage::Covered {
+                p.coverage = Coverage::Partial;
+                p.check = Some(crate::judge::Check::ShortQuote);
+            }
+        }
+        verdict.score = score(&verdict.key_points, 0);
+    }
     verdict
 }
 

@@ -65,6 +65,20 @@ pub fn combine(question: &Question, samples: &[Verdict]) -> Verdict {
     }
 }
 
+/// The verdict with the candidate's own marks for points the samples split
+/// on (`marks`: index in bank order, coverage), scored again.
+pub fn settle(verdict: &Verdict, marks: &[(usize, Coverage)]) -> Verdict {
+    let mut settled = verdict.clone();
+    for &(i, coverage) in marks {
+        if let Some(p) = settled.key_points.get_mut(i) {
+            p.coverage = coverage;
+        }
+    }
+    let counted = settled.mistakes.iter().filter(|m| m.verified).count();
+    settled.score = score(&settled.key_points, counted);
+    settled
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +130,24 @@ mod tests {
         // A tie goes to the lesser credit.
         assert_eq!(majority(&[C, M]), M);
         assert_eq!(majority(&[C, P, P, C]), P);
+    }
+
+    #[test]
+    fn points_settled_by_the_candidate_are_scored_again() {
+        use Coverage::{Covered as C, Missing as M};
+        let v = combine(&question(), &[verdict(&[C, C, M]), verdict(&[C, M, M])]);
+        assert!(v.key_points[1].uncertain);
+        assert_eq!(
+            v.key_points[1].coverage, M,
+            "a tie goes to the lesser credit"
+        );
+        let settled = settle(&v, &[(1, C)]);
+        assert_eq!(settled.key_points[1].coverage, C);
+        assert!(
+            settled.key_points[1].uncertain,
+            "still marked as the judge's split"
+        );
+        assert_eq!(settled.score, 7.5);
     }
 
     #[test]

@@ -11,13 +11,46 @@ use crate::bank::Question;
 /// The flag set when an answer is the key points' wording with little else.
 pub const FLAG_PASTED_KEY_POINTS: &str = "pasted_key_points";
 
+/// The flag set when an answer is a list of terms with no sentences around them.
+pub const FLAG_KEYWORD_STUFFED: &str = "keyword_stuffed";
+
 /// The flags the answer earns on its own text.
 pub fn answer_flags(question: &Question, answer: &str) -> Vec<String> {
+    let mut flags = Vec::new();
     if pasted_key_points(question, answer) {
-        vec![FLAG_PASTED_KEY_POINTS.to_string()]
-    } else {
-        Vec::new()
+        flags.push(FLAG_PASTED_KEY_POINTS.to_string());
     }
+    if keyword_stuffed(answer) {
+        flags.push(FLAG_KEYWORD_STUFFED.to_string());
+    }
+    flags
+}
+
+/// True for a list of terms with no sentences around them: most fragments
+/// between commas, slashes, semicolons and line breaks are a few words, and
+/// hardly any of the words are the small ones sentences are built with. A
+/// keyword estimate credits such a list in full; it explains nothing.
+pub fn keyword_stuffed(answer: &str) -> bool {
+    let words: Vec<String> = crate::text::normalize(answer)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if words.len() < 8 {
+        return false;
+    }
+    let fragments: Vec<usize> = answer
+        .split([',', ';', '\n', '/', '•', '·', '|', '(', ')'])
+        .map(|f| f.split_whitespace().count())
+        .filter(|&n| n > 0)
+        .collect();
+    let short = fragments.iter().filter(|&&n| n <= 4).count();
+    let glue = words
+        .iter()
+        .filter(|w| crate::bank::slug::is_stopword(w))
+        .count();
+    fragments.len() >= 6
+        && short as f64 >= 0.7 * fragments.len() as f64
+        && (glue as f64) < 0.2 * words.len() as f64
 }
 
 /// Words in a row that must match a key point's wording to count as copied.
@@ -177,6 +210,26 @@ mod tests {
             ..question()
         };
         assert!(!pasted_key_points(&none, "anything at all here"));
+    }
+
+    #[test]
+    fn a_list_of_terms_is_stuffing_and_sentences_are_not() {
+        assert!(keyword_stuffed(
+            "secret manager / vault, never in context, tool layer holds creds, OAuth delegated tokens, least privilege, short-lived, rotation, redaction in logs"
+        ));
+        assert!(keyword_stuffed(
+            "draft model, target model, verify in one forward pass, memory-bandwidth bound, rejection sampling, lossless, Medusa, EAGLE"
+        ));
+        assert!(!keyword_stuffed(
+            "A small draft model proposes a few tokens, and the large model checks them all in one forward pass, so the output is the same but it comes faster when most drafts are accepted."
+        ));
+        assert!(!keyword_stuffed(
+            "It retrieves documents at query time, puts them in the prompt, and the model answers from them, so it can cite them and the index can change without retraining."
+        ));
+        assert!(
+            !keyword_stuffed("RAG, caching, batching."),
+            "too short to tell"
+        );
     }
 
     #[test]

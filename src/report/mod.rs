@@ -3,6 +3,7 @@
 //! drawn by one renderer per format (`text`, `markdown`, `json`). A new
 //! format is a new renderer. Pure: no terminal, no store, widths passed in.
 
+pub mod calibration;
 pub mod json;
 pub mod markdown;
 pub mod text;
@@ -158,6 +159,9 @@ pub fn flag_text(flag: &str) -> Option<&'static str> {
         crate::judge::FLAG_PASTED_KEY_POINTS => {
             Some("This answer repeats the key points' wording without explaining them.")
         }
+        crate::judge::FLAG_KEYWORD_STUFFED => Some(
+            "This answer is a list of terms with no sentences: a keyword estimate gives it half credit at most.",
+        ),
         crate::grading::FLAG_NO_STORY => Some(
             "The question asks for an example from your own work and none was told: the score is capped at 5.0.",
         ),

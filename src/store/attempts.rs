@@ -261,6 +261,18 @@ impl Store {
         tx.commit()
     }
 
+    /// Replaces a graded attempt's verdict and score, leaving its review card
+    /// as the first grade moved it: for points the candidate settled after
+    /// the judge's samples disagreed.
+    pub fn update_verdict(&self, id: i64, verdict: &Verdict) -> Result<()> {
+        let json = serde_json::to_string(verdict).unwrap_or_else(|_| "null".into());
+        self.conn().execute(
+            "UPDATE attempts SET verdict = ?2, score = ?3 WHERE id = ?1 AND status = 'graded'",
+            params![id, json, verdict.score],
+        )?;
+        Ok(())
+    }
+
     /// Records why grading failed; the attempt stays ungraded for `grill regrade`.
     pub fn record_failure(&self, id: i64, error: &str) -> Result<()> {
         self.conn().execute(

@@ -6,3 +6,4 @@ pub mod clock;
 pub mod input;
 pub mod progress;
 pub mod render;
+pub mod uncertain;

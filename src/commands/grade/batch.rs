@@ -117,7 +117,7 @@ fn store_all(store: &Store, session: i64, items: &[Item], bank: &Bank) -> Result
     })
 }
 
-pub fn run(ctx: &Context, path: &Path, concurrency: usize) -> Result<()> {
+pub fn run(ctx: &Context, path: &Path, concurrency: usize, samples: u16) -> Result<()> {
     if concurrency == 0 {
         return Err(Error::input("--concurrency must be at least 1"));
     }
@@ -140,6 +140,7 @@ pub fn run(ctx: &Context, path: &Path, concurrency: usize) -> Result<()> {
                 plural(ids.len(), "answer", "answers")
             ))
         })?;
+        judge.set_samples(usize::from(samples));
         Grader::Judge(std::sync::Arc::clone(judge))
     };
     let bar = ctx

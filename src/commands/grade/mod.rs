@@ -21,7 +21,7 @@ use tally::check_answer;
 
 pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
     if let Some(file) = &args.batch {
-        return batch::run(ctx, file, args.concurrency);
+        return batch::run(ctx, file, args.concurrency, args.samples);
     }
     let question = ctx
         .bank()?
@@ -49,6 +49,7 @@ pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
             e.with_hint(saved.clone())
                 .with_hint("`--offline` gives a keyword estimate now")
         })?;
+        judge.set_samples(usize::from(args.samples));
         Grader::Judge(std::sync::Arc::clone(judge))
     };
     let job = Job {
