@@ -244,7 +244,13 @@ fn pasted_key_points_are_flagged_in_every_report_but_the_score_is_the_judges() {
         let (t, out) = grade_with(&inj.answer, move |_, _| Reply::verdict(&v));
         assert_eq!(out.code, 0, "{}: {out:?}", inj.name);
         let json = out.json();
-        assert_eq!(json["flags"], json!(["pasted_key_points"]), "{}", inj.name);
+        assert!(
+            json["flags"]
+                .as_array()
+                .is_some_and(|f| f.contains(&json!("pasted_key_points"))),
+            "{}: {json}",
+            inj.name
+        );
         assert_eq!(
             json["score"], expected,
             "the flag is a report, not a penalty"
@@ -280,8 +286,8 @@ fn pasted_key_points_are_flagged_in_every_report_but_the_score_is_the_judges() {
         );
         let report = t.grill(&["report", "--format", "json"], "", &[]);
         assert_eq!(
-            report.json()["attempts"][0]["verdict"]["flags"],
-            json!(["pasted_key_points"])
+            report.json()["attempts"][0]["verdict"]["flags"][0],
+            json!("pasted_key_points")
         );
     }
 }
