@@ -6,7 +6,7 @@
 //! Without the variable each test says why it is skipped and passes: CI has
 //! no model server.
 
-use crate::common::{Env, Output};
+use crate::common::{wait_with_timeout, Env, Output};
 
 /// The questions drawn from the seed page, with a short answer each.
 const ANSWERS: &[(&str, &str)] = &[
@@ -29,15 +29,23 @@ fn server() -> Option<(String, String)> {
     }
 }
 
+/// A small model on two cores takes minutes for a batch: the harness's
+/// usual two-minute guard is too short here.
 fn run(env: &Env, server: &(String, String), args: &[&str], stdin: &str) -> Output {
-    let vars = [
-        ("OPENAI_BASE_URL", server.0.as_str()),
-        ("GRILL_MODEL", server.1.as_str()),
-        ("GRILL_RETRY_BUDGET", "60"),
-    ];
     let mut full = vec!["--timeout", "300"];
     full.extend_from_slice(args);
-    env.run_with(&full, stdin, &vars)
+    let mut cmd = env.command(&full);
+    cmd.env("OPENAI_BASE_URL", &server.0)
+        .env("GRILL_MODEL", &server.1)
+        .env("GRILL_RETRY_BUDGET", "60")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn grill");
+    let mut pipe = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut pipe, stdin.as_bytes()).unwrap();
+    drop(pipe);
+    wait_with_timeout(child, std::time::Duration::from_secs(1800))
 }
 
 #[test]
