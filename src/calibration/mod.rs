@@ -235,8 +235,43 @@ pub struct Summary {
     pub key_point_confusion: Option<Vec<Vec<usize>>>,
     pub disagreements: Vec<Disagreement>,
     pub consistency: Option<Consistency>,
+    /// Mean label, mean grade and mean absolute error per kind of answer, in
+    /// the order of [`KINDS`]; answers without a kind are left out.
+    pub by_kind: Vec<KindRow>,
     /// (label, grade) of every graded answer, for the scatter.
     pub points: Vec<(f64, f64)>,
+}
+
+/// How a grader did on one kind of answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindRow {
+    pub kind: String,
+    pub n: usize,
+    pub label_mean: f64,
+    pub grade_mean: f64,
+    pub mae: f64,
+}
+
+fn by_kind(both: &[(&Labelled, &Grade)]) -> Vec<KindRow> {
+    KINDS
+        .iter()
+        .filter_map(|kind| {
+            let pairs: Vec<(f64, f64)> = both
+                .iter()
+                .filter(|(l, _)| l.kind.as_deref() == Some(kind))
+                .map(|(l, g)| (g.score, l.score))
+                .collect();
+            let n = pairs.len();
+            let mean = |f: &dyn Fn(&(f64, f64)) -> f64| pairs.iter().map(f).sum::<f64>() / n as f64;
+            (n > 0).then(|| KindRow {
+                kind: (*kind).to_string(),
+                n,
+                label_mean: mean(&|p| p.1),
+                grade_mean: mean(&|p| p.0),
+                mae: mean(&|p| (p.0 - p.1).abs()),
+            })
+        })
+        .collect()
 }
 
 /// How many of the largest disagreements are listed.
@@ -289,6 +324,7 @@ pub fn summarize(grader: &str, items: &[Labelled], given: &[Option<Grade>]) -> S
         key_point_confusion: (!point_pairs.is_empty()).then(|| stats::confusion(&point_pairs, 3)),
         disagreements,
         consistency: consistency(&both),
+        by_kind: by_kind(&both),
         points: pairs.iter().map(|(g, l)| (*l, *g)).collect(),
     }
 }
@@ -423,6 +459,21 @@ mod tests {
             Some(vec![vec![2, 1, 0], vec![0, 0, 0], vec![2, 0, 1]])
         );
         assert!(s.consistency.is_none());
+        // One row per kind graded, in the order of KINDS; the ungraded
+        // off-topic answer has none.
+        let kinds: Vec<(&str, usize, f64, f64, f64)> = s
+            .by_kind
+            .iter()
+            .map(|k| (k.kind.as_str(), k.n, k.label_mean, k.grade_mean, k.mae))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("strong", 1, 9.0, 8.0, 1.0),
+                ("partial", 1, 5.0, 5.0, 0.0),
+                ("fluent-but-wrong", 1, 1.0, 9.0, 8.0)
+            ]
+        );
     }
 
     #[test]

@@ -86,6 +86,25 @@ pub fn render(s: &Summary, width: usize) -> String {
             c.max_score_range
         );
     }
+    if !s.by_kind.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{BOLD}{:20}{:>5}{:>8}{:>8}{:>8}{BOLD:#}",
+            "by kind", "n", "label", "grade", "error"
+        );
+        for k in &s.by_kind {
+            let _ = writeln!(
+                out,
+                "{:20}{:>5}{:>8.1}{:>8.1}{:>8.2}",
+                sanitize(&k.kind),
+                k.n,
+                k.label_mean,
+                k.grade_mean,
+                k.mae
+            );
+        }
+    }
     if !s.disagreements.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{BOLD}Largest disagreements{BOLD:#}");
