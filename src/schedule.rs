@@ -1,5 +1,11 @@
-//! Spaced review: one FSRS card per question, updated after every graded
-//! attempt, telling which questions are due again and when.
+//! Spaced review: one FSRS card per key point of a question, updated after
+//! every graded attempt, telling which questions are due again and when. What
+//! a candidate forgets is usually one point of an answer they otherwise know,
+//! so a question is due when any of its points is.
+//!
+//! Each question also keeps a card moved by its whole score: the card its
+//! points inherit before they have their own (a database from before point
+//! cards, a key point added to the bank later, a verdict without points).
 //!
 //! The algorithm is `rs-fsrs` (the Open Spaced Repetition project's small
 //! scheduler crate) rather than `fsrs`, which bundles the parameter optimizer
@@ -26,9 +32,110 @@ pub struct ScheduleEntry {
     pub id: String,
     /// The topic of the question's latest attempt; callers may replace it with the bank's.
     pub topic: Option<String>,
-    /// When it is due, RFC 3339 in UTC.
+    /// When it is due, RFC 3339 in UTC: the earliest of its points.
     pub due: String,
     pub last_score: Option<f64>,
+    /// Each key point and when it is due, in the bank's order (points no
+    /// longer in the bank are left out; without a bank entry, the stored ones).
+    pub points: Vec<PointDue>,
+}
+
+/// When one key point of a question is due.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointDue {
+    pub id: String,
+    pub due: String,
+    /// False while the point still follows its question's card.
+    pub own_card: bool,
+}
+
+impl ScheduleEntry {
+    /// The points due at `now`, most overdue first.
+    pub fn due_points(&self, now: DateTime<Utc>) -> Vec<&PointDue> {
+        let mut due: Vec<&PointDue> = self
+            .points
+            .iter()
+            .filter(|p| due_time(&p.due).is_none_or(|t| t <= now))
+            .collect();
+        due.sort_by_key(|p| due_time(&p.due));
+        due
+    }
+}
+
+/// A question's stored card row, before its points are joined in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionRow {
+    pub id: String,
+    pub topic: Option<String>,
+    pub due: String,
+    pub last_score: Option<f64>,
+}
+
+/// A key point's stored card row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointRow {
+    pub question_id: String,
+    pub point_id: String,
+    pub due: String,
+}
+
+/// The schedule: each question with its points' due times. `key_points`
+/// gives a question's point ids from the bank (`None`: not in the bank);
+/// a point without a card of its own inherits its question's.
+pub fn join(
+    questions: Vec<QuestionRow>,
+    points: &[PointRow],
+    key_points: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Vec<ScheduleEntry> {
+    let mut own: std::collections::HashMap<&str, Vec<&PointRow>> = std::collections::HashMap::new();
+    for p in points {
+        own.entry(p.question_id.as_str()).or_default().push(p);
+    }
+    let mut entries: Vec<ScheduleEntry> = questions
+        .into_iter()
+        .map(|q| {
+            let stored = own.get(q.id.as_str()).map_or(&[][..], Vec::as_slice);
+            let ids = key_points(&q.id)
+                .unwrap_or_else(|| stored.iter().map(|p| p.point_id.clone()).collect());
+            let points: Vec<PointDue> = ids
+                .into_iter()
+                .map(|id| match stored.iter().find(|p| p.point_id == id) {
+                    Some(p) => PointDue {
+                        id,
+                        due: p.due.clone(),
+                        own_card: true,
+                    },
+                    None => PointDue {
+                        id,
+                        due: q.due.clone(),
+                        own_card: false,
+                    },
+                })
+                .collect();
+            let due = points
+                .iter()
+                .min_by_key(|p| due_time(&p.due))
+                .map_or_else(|| q.due.clone(), |p| p.due.clone());
+            ScheduleEntry {
+                id: q.id,
+                topic: q.topic,
+                due,
+                last_score: q.last_score,
+                points,
+            }
+        })
+        .collect();
+    sort(&mut entries);
+    entries
+}
+
+/// The rating a key point's coverage earns.
+pub fn point_rating(coverage: crate::judge::Coverage) -> Rating {
+    match coverage {
+        crate::judge::Coverage::Covered => Rating::Good,
+        crate::judge::Coverage::Partial => Rating::Hard,
+        crate::judge::Coverage::Missing => Rating::Again,
+    }
 }
 
 /// The rating a score out of 10 earns.
@@ -112,6 +219,15 @@ impl StoredCard {
 
 /// The card after answering with `score` at `now`; `None` is a question never reviewed.
 pub fn next_card(previous: Option<&StoredCard>, score: f64, now: DateTime<Utc>) -> StoredCard {
+    next_card_rated(previous, rating(score), now)
+}
+
+/// The card after a review rated `rating` at `now`; `None` is a card never reviewed.
+pub fn next_card_rated(
+    previous: Option<&StoredCard>,
+    rating: Rating,
+    now: DateTime<Utc>,
+) -> StoredCard {
     let card = match previous {
         Some(stored) if stored.stability > 0.0 && stored.difficulty > 0.0 => stored.to_card(),
         _ => Card {
@@ -123,7 +239,7 @@ pub fn next_card(previous: Option<&StoredCard>, score: f64, now: DateTime<Utc>) 
     // A clock set back (tests, a changed GRILL_NOW) must not give a negative
     // elapsed time, which the forgetting curve cannot take.
     let now = now.max(card.last_review);
-    let next = fsrs().next(card, now, rating(score)).card;
+    let next = fsrs().next(card, now, rating).card;
     StoredCard::from(&next)
 }
 
@@ -137,7 +253,8 @@ pub fn sort(entries: &mut [ScheduleEntry]) {
     });
 }
 
-/// Whether `entry` is due at `now`. An unreadable due time counts as due.
+/// Whether `entry` (any of its points) is due at `now`. An unreadable due
+/// time counts as due.
 pub fn is_due(entry: &ScheduleEntry, now: DateTime<Utc>) -> bool {
     due_time(&entry.due).is_none_or(|t| t <= now)
 }
@@ -162,7 +279,73 @@ mod tests {
             topic: None,
             due: crate::time::stamp(due),
             last_score: None,
+            points: vec![],
         }
+    }
+
+    #[test]
+    fn points_inherit_their_question_card_until_they_have_their_own() {
+        let q = |id: &str, day| QuestionRow {
+            id: id.into(),
+            topic: None,
+            due: crate::time::stamp(at(day)),
+            last_score: Some(5.0),
+        };
+        let p = |q: &str, id: &str, day| PointRow {
+            question_id: q.into(),
+            point_id: id.into(),
+            due: crate::time::stamp(at(day)),
+        };
+        let bank = |id: &str| match id {
+            "a" => Some(vec!["x".to_string(), "y".to_string(), "z".to_string()]),
+            _ => None,
+        };
+        let entries = join(
+            vec![q("a", 10), q("gone", 3)],
+            &[
+                p("a", "x", 2),
+                p("a", "y", 20),
+                p("a", "old", 1),
+                p("gone", "k", 4),
+            ],
+            &bank,
+        );
+        // `gone` is due on day 4, by its only stored point; `a` on day 2.
+        assert_eq!(entries[0].id, "a");
+        let a = &entries[0];
+        assert_eq!(a.due, crate::time::stamp(at(2)), "the earliest point");
+        let points: Vec<(&str, bool)> = a
+            .points
+            .iter()
+            .map(|p| (p.id.as_str(), p.own_card))
+            .collect();
+        assert_eq!(
+            points,
+            [("x", true), ("y", true), ("z", false)],
+            "bank order; `old` left out"
+        );
+        assert_eq!(
+            a.points[2].due,
+            crate::time::stamp(at(10)),
+            "z follows the question"
+        );
+        let due: Vec<&str> = a.due_points(at(12)).iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(due, ["x", "z"], "most overdue first");
+        assert!(a.due_points(at(1)).is_empty());
+        assert_eq!(
+            entries[1].points.len(),
+            1,
+            "not in the bank: its stored points"
+        );
+        assert_eq!(entries[1].due, crate::time::stamp(at(4)));
+    }
+
+    #[test]
+    fn coverage_maps_to_ratings() {
+        use crate::judge::Coverage;
+        assert_eq!(point_rating(Coverage::Covered), Rating::Good);
+        assert_eq!(point_rating(Coverage::Partial), Rating::Hard);
+        assert_eq!(point_rating(Coverage::Missing), Rating::Again);
     }
 
     #[test]

@@ -65,6 +65,71 @@ pub struct Stats {
     pub average: Option<f64>,
     /// Whether an answer was given today (else the streak ends yesterday).
     pub answered_today: bool,
+    /// The key points the candidate keeps missing, most missed first.
+    pub missed_points: Vec<MissedPoint>,
+}
+
+/// A key point missed (or only half made) in most counted answers to its question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MissedPoint {
+    pub question: String,
+    pub point: String,
+    /// The point's text from the bank.
+    pub text: String,
+    /// Counted answers in which it was missing or partial, of `answered`.
+    pub missed: usize,
+    pub answered: usize,
+}
+
+/// How many of the most missed points are listed.
+pub const MISSED_POINTS: usize = 5;
+
+/// Points missing or partial in at least two counted answers and in at least
+/// half of them, still not covered in the latest; questions and points no
+/// longer in the bank are left out.
+pub fn missed_points(bank: &Bank, attempts: &[Attempt]) -> Vec<MissedPoint> {
+    // (question, point) → (missed, answered, latest covered), oldest first.
+    let mut tally: HashMap<(&str, &str), (usize, usize, bool)> = HashMap::new();
+    for a in attempts {
+        let (Some(_), Some(verdict)) = (a.counted_score(), a.verdict.as_ref()) else {
+            continue;
+        };
+        for p in &verdict.key_points {
+            let t = tally.entry((&a.question_id, &p.id)).or_default();
+            let covered = p.coverage == crate::judge::Coverage::Covered;
+            t.0 += usize::from(!covered);
+            t.1 += 1;
+            t.2 = covered;
+        }
+    }
+    let mut missed: Vec<MissedPoint> = tally
+        .into_iter()
+        .filter(|(_, (missed, answered, latest))| {
+            *missed >= 2 && 2 * missed >= *answered && !latest
+        })
+        .filter_map(|((question, point), (missed, answered, _))| {
+            let text = bank
+                .get(question)?
+                .key_points
+                .iter()
+                .find(|k| k.id == point)?;
+            Some(MissedPoint {
+                question: question.to_string(),
+                point: point.to_string(),
+                text: text.point.clone(),
+                missed,
+                answered,
+            })
+        })
+        .collect();
+    missed.sort_by(|a, b| {
+        b.missed
+            .cmp(&a.missed)
+            .then_with(|| (b.missed * a.answered).cmp(&(a.missed * b.answered)))
+            .then_with(|| (&a.question, &a.point).cmp(&(&b.question, &b.point)))
+    });
+    missed.truncate(MISSED_POINTS);
+    missed
 }
 
 /// Days in a row, ending today or yesterday, with at least one answer.
@@ -173,6 +238,7 @@ pub fn compute_stats(
         ungraded_attempts: total - graded,
         average: mean(&all_latest).map(round1),
         answered_today: days.contains(&today),
+        missed_points: missed_points(bank, attempts),
     }
 }
 
@@ -310,5 +376,52 @@ mod tests {
             (1, Some(4.0), 0)
         );
         assert_eq!(s.streak_days, 1);
+    }
+
+    #[test]
+    fn points_missed_in_most_answers_are_listed_until_covered() {
+        use crate::judge::{Coverage, PointVerdict, Verdict};
+        let judged = |id: i64, q: &str, marks: &[(&str, Coverage)]| {
+            let mut a = attempt(id, q, "rag", 2, Some(5.0));
+            a.verdict = Some(Verdict {
+                score: 5.0,
+                key_points: marks
+                    .iter()
+                    .map(|(k, c)| PointVerdict {
+                        id: (*k).into(),
+                        coverage: *c,
+                        claimed: *c,
+                        evidence: String::new(),
+                        verified: true,
+                        weight: 1,
+                        check: None,
+                        uncertain: false,
+                    })
+                    .collect(),
+                ..Verdict::default()
+            });
+            a
+        };
+        use Coverage::{Covered as C, Missing as M, Partial as P};
+        let bank = bank();
+        let history = vec![
+            judged(1, "r1", &[("k", M)]),
+            judged(2, "r2", &[("k", M)]),
+            judged(3, "r1", &[("k", P)]),
+            judged(4, "r2", &[("k", C)]),
+            judged(5, "r3", &[("k", M)]),
+            judged(6, "r3", &[("k", C)]),
+            judged(7, "r3", &[("k", M)]),
+            judged(8, "gone", &[("k", M)]),
+            judged(9, "gone", &[("k", M)]),
+        ];
+        let missed: Vec<(String, usize, usize)> = missed_points(&bank, &history)
+            .into_iter()
+            .map(|m| (m.question, m.missed, m.answered))
+            .collect();
+        // r1: missed twice of two. r3: twice of three, latest missed. r2:
+        // covered last. gone: not in the bank. One miss is not "keep missing".
+        assert_eq!(missed, [("r1".to_string(), 2, 2), ("r3".to_string(), 2, 3)]);
+        assert!(missed_points(&bank, &history[..1]).is_empty());
     }
 }

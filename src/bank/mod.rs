@@ -171,6 +171,12 @@ impl Bank {
         }
     }
 
+    /// The ids of a question's key points, in order; `None` if it is not in the bank.
+    pub fn key_point_ids(&self, id: &str) -> Option<Vec<String>> {
+        self.get(id)
+            .map(|q| q.key_points.iter().map(|k| k.id.clone()).collect())
+    }
+
     pub fn get(&self, id: &str) -> Option<&Question> {
         self.by_id.get(id).map(|&i| &self.questions[i])
     }

@@ -48,14 +48,18 @@ fn session_grader(ctx: &Context) -> Result<Grader> {
 }
 
 /// What the store knows of each question, for ordering.
-fn seen(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<HashMap<String, Seen>> {
+fn seen(
+    store: &Store,
+    bank: &Bank,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<HashMap<String, Seen>> {
     let mut seen: HashMap<String, Seen> = HashMap::new();
     for a in store.all_attempts()? {
         if let Some(score) = a.counted_score() {
             seen.entry(a.question_id.clone()).or_default().last_score = Some(score);
         }
     }
-    for entry in store.schedule()? {
+    for entry in store.schedule(&|id| bank.key_point_ids(id))? {
         let due = crate::schedule::is_due(&entry, now);
         let s = seen.entry(entry.id).or_default();
         s.due = due;
@@ -72,7 +76,7 @@ pub fn plan<'b>(
     order: Option<Order>,
 ) -> Result<Vec<&'b Question>> {
     let candidates = session::candidates(bank, filter)?;
-    let seen = seen(ctx.store()?, ctx.clock().now())?;
+    let seen = seen(ctx.store()?, bank, ctx.clock().now())?;
     Ok(session::order(candidates, order, &seen, ctx.seed()))
 }
 

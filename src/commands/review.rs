@@ -23,21 +23,22 @@ use crate::text::sanitize;
 use crate::ui::render;
 
 /// The ids a review session asks, at most `count`: every question of the
-/// bank that is due at `now` (most overdue first), then, to fill up, the
-/// weakest by latest graded score. Questions no longer in `bank` are left out.
+/// bank that has key points due at `now` (the most points due first, then
+/// the most overdue), then, to fill up, the weakest by latest graded score.
+/// Questions no longer in `bank` are left out.
 pub fn review_plan(
     store: &Store,
     bank: &Bank,
     count: usize,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    let mut plan: Vec<String> = store
-        .due(now)?
+    let mut due: Vec<ScheduleEntry> = store
+        .due(now, &|id| bank.key_point_ids(id))?
         .into_iter()
         .filter(|e| bank.get(&e.id).is_some())
-        .map(|e| e.id)
-        .take(count)
         .collect();
+    review_order(&mut due, now);
+    let mut plan: Vec<String> = due.into_iter().map(|e| e.id).take(count).collect();
     if plan.len() < count {
         // Latest graded score per question; attempts come oldest first.
         let mut latest: HashMap<String, f64> = HashMap::new();
@@ -61,6 +62,19 @@ pub fn review_plan(
     Ok(plan)
 }
 
+/// The order a review asks in: questions with points due first, the most
+/// points due first, then the most overdue; then the rest by due time.
+/// `entries` come sorted by due time, and the sort is stable.
+fn review_order(entries: &mut [ScheduleEntry], now: DateTime<Utc>) {
+    entries.sort_by_key(|e| {
+        let points = match e.due_points(now).len() {
+            0 if e.points.is_empty() && schedule::is_due(e, now) => 1,
+            n => n,
+        };
+        std::cmp::Reverse(points)
+    });
+}
+
 /// One row of `review --list --json`.
 #[derive(Debug, Serialize)]
 struct Row<'a> {
@@ -68,6 +82,10 @@ struct Row<'a> {
     topic: Option<&'a str>,
     due: &'a str,
     last_score: Option<f64>,
+    /// The key points due now, most overdue first.
+    due_points: Vec<&'a str>,
+    /// Every key point and when it is due.
+    points: &'a [schedule::PointDue],
 }
 
 pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
@@ -97,8 +115,8 @@ pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
 }
 
 fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()> {
-    let entries: Vec<ScheduleEntry> = store
-        .schedule()?
+    let mut entries: Vec<ScheduleEntry> = store
+        .schedule(&|id| bank.key_point_ids(id))?
         .into_iter()
         .map(|mut e| {
             if let Some(q) = bank.get(&e.id) {
@@ -107,6 +125,7 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
             e
         })
         .collect();
+    review_order(&mut entries, now);
     if json {
         let rows: Vec<Row> = entries
             .iter()
@@ -115,6 +134,8 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
                 topic: e.topic.as_deref(),
                 due: &e.due,
                 last_score: e.last_score,
+                due_points: e.due_points(now).iter().map(|p| p.id.as_str()).collect(),
+                points: &e.points,
             })
             .collect();
         return Ok(render::json(&rows)?);
@@ -141,7 +162,7 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
         .max(5);
     writeln!(
         out,
-        "{BOLD}{:10}  {:14}  {:wide$}  {:topic_wide$}  last score{BOLD:#}",
+        "{BOLD}{:10}  {:14}  {:wide$}  {:topic_wide$}  last score  points due{BOLD:#}",
         "due", "", "question", "topic"
     )?;
     let mut due_now = 0;
@@ -154,15 +175,20 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
             format!("{DIM}{relative:14}{DIM:#}")
         };
         let last = e.last_score.map_or_else(
-            || format!("{DIM}—{DIM:#}"),
+            || format!("{DIM}{:>10}{DIM:#}", "—"),
             |s| {
                 let style = style::score(s);
-                format!("{style}{s:.1}{style:#}")
+                format!("{style}{:>10}{style:#}", format!("{s:.1}"))
             },
         );
+        let points = match (e.due_points(now).len(), e.points.len()) {
+            (_, 0) => String::new(),
+            (0, _) => format!("{DIM}none{DIM:#}"),
+            (due, all) => format!("{due} of {all}"),
+        };
         writeln!(
             out,
-            "{date:10}  {relative}  {CYAN}{:wide$}{CYAN:#}  {:topic_wide$}  {last}",
+            "{date:10}  {relative}  {CYAN}{:wide$}{CYAN:#}  {:topic_wide$}  {last}  {points}",
             sanitize(&e.id),
             sanitize(e.topic.as_deref().unwrap_or("?")),
         )?;

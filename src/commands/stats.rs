@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::stats::{compute_stats, local_day, Stats, TopicStats, TREND_DAYS};
+use crate::stats::{compute_stats, local_day, MissedPoint, Stats, TopicStats, TREND_DAYS};
 use crate::style::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW};
 use crate::text::{plural, sanitize};
 use crate::ui::render;
@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, json: bool) -> Result<()> {
     let now = ctx.clock().now();
     let stats = compute_stats(bank, &attempts, local_day(now), &local_day);
     let due_now = store
-        .due(now)?
+        .due(now, &|id| bank.key_point_ids(id))?
         .iter()
         .filter(|e| bank.get(&e.id).is_some())
         .count();
@@ -90,7 +90,28 @@ pub fn run(ctx: &Context, json: bool) -> Result<()> {
         writeln!(out, "{}", topic_row(t, wide))?;
     }
     writeln!(out)?;
-    totals(&mut out, &stats, due_now)
+    totals(&mut out, &stats, due_now)?;
+    missed(&mut out, &stats.missed_points)
+}
+
+/// "You keep missing": the points missed in most answers to their question.
+fn missed(out: &mut impl Write, points: &[MissedPoint]) -> Result<()> {
+    if points.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{BOLD}You keep missing{BOLD:#}")?;
+    for p in points {
+        writeln!(
+            out,
+            "  {RED}✗{RED:#} {}\n    {CYAN}{}{CYAN:#} {DIM}· missed or partial in {} of {} answers{DIM:#}",
+            render::wrap(&sanitize(&p.text), "    ").trim(),
+            sanitize(&p.question),
+            p.missed,
+            p.answered
+        )?;
+    }
+    Ok(())
 }
 
 /// One topic's line: answers, average bar, 30-day sparkline, trend, unseen.

@@ -23,6 +23,15 @@ pub enum Coverage {
 }
 
 impl Coverage {
+    /// The word stored and shown: `covered`, `partial` or `missing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coverage::Covered => "covered",
+            Coverage::Partial => "partial",
+            Coverage::Missing => "missing",
+        }
+    }
+
     pub fn credit(self) -> f64 {
         match self {
             Coverage::Covered => 1.0,

@@ -256,7 +256,7 @@ impl Store {
             ],
         )?;
         if by.counts() {
-            super::review::update_card(&tx, question_id, verdict.score, now)?;
+            super::review::update_card(&tx, question_id, verdict, now)?;
         }
         tx.commit()
     }
@@ -373,7 +373,11 @@ mod tests {
         assert_eq!(a.verdict.map(|v| v.score), Some(7.5));
         assert!(a.error.is_none());
         assert!(store.ungraded().unwrap().is_empty());
-        assert_eq!(store.schedule().unwrap().len(), 1, "the card moved with it");
+        assert_eq!(
+            store.schedule(&|_| None).unwrap().len(),
+            1,
+            "the card moved with it"
+        );
     }
 
     #[test]
@@ -394,7 +398,7 @@ mod tests {
         assert_eq!(a.score, Some(10.0));
         assert_eq!(a.counted_score(), None);
         assert!(!a.counts_as_answer());
-        assert!(store.schedule().unwrap().is_empty());
+        assert!(store.schedule(&|_| None).unwrap().is_empty());
     }
 
     #[test]

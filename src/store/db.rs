@@ -63,6 +63,17 @@ const MIGRATIONS: &[&str] = &[
         checked_at  TEXT NOT NULL,
         PRIMARY KEY (base_url, model)
     );",
+    // 3: one review card per key point. Existing questions need no copy:
+    // a point without a row follows its question's card in `review`.
+    "CREATE TABLE review_points (
+        question_id  TEXT NOT NULL,
+        point_id     TEXT NOT NULL,
+        card         TEXT NOT NULL,
+        due          TEXT NOT NULL,
+        outcome      TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (question_id, point_id)
+    );",
 ];
 
 /// What a session was.

@@ -16,3 +16,4 @@ mod review;
 
 pub use attempts::{Attempt, GradedBy, NewAttempt, Status};
 pub use db::{Session, SessionKind, Store};
+pub use review::KeyPoints;

@@ -1,34 +1,73 @@
-//! The review schedule's rows: one FSRS card per question. The scheduling
-//! itself is pure (`crate::schedule`); this is where cards are read and written.
+//! The review schedule's rows: one FSRS card per key point, and one per
+//! question that its points inherit until they have their own. The
+//! scheduling itself is pure (`crate::schedule`); this is where cards are
+//! read and written.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::db::Store;
 use crate::error::Result;
-use crate::schedule::{self, ScheduleEntry, StoredCard};
+use crate::judge::Verdict;
+use crate::schedule::{self, PointRow, QuestionRow, ScheduleEntry, StoredCard};
 
-/// Moves the question's card after a counted grade of `score` (0–10) at `now`,
-/// inside the transaction that records the grade.
+/// A stored card, or `None`. An unreadable one (hand-edited, or from a
+/// future version) starts over rather than blocking the grade that moves it.
+fn stored_card(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Option<StoredCard>> {
+    let text: Option<String> = tx.query_row(sql, params, |r| r.get(0)).optional()?;
+    Ok(text.and_then(|text| serde_json::from_str::<StoredCard>(&text).ok()))
+}
+
+/// Moves the cards of the question and of each of its key points after a
+/// counted grade at `now`, inside the transaction that records the grade:
+/// covered → Good, partial → Hard, missing → Again; the question's own card
+/// by the score.
 pub(super) fn update_card(
     tx: &Transaction<'_>,
     question_id: &str,
-    score: f64,
+    verdict: &Verdict,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
+    let score = verdict.score;
     if !score.is_finite() {
         return Ok(());
     }
-    let previous: Option<String> = tx
-        .query_row(
-            "SELECT card FROM review WHERE question_id = ?1",
-            [question_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    // An unreadable card (hand-edited, or from a future version) starts over
-    // rather than blocking the grade that triggered this update.
-    let previous = previous.and_then(|text| serde_json::from_str::<StoredCard>(&text).ok());
+    let previous = stored_card(
+        tx,
+        "SELECT card FROM review WHERE question_id = ?1",
+        [question_id],
+    )?;
+    for point in &verdict.key_points {
+        let own = stored_card(
+            tx,
+            "SELECT card FROM review_points WHERE question_id = ?1 AND point_id = ?2",
+            [question_id, point.id.as_str()],
+        )?;
+        let card = schedule::next_card_rated(
+            own.as_ref().or(previous.as_ref()),
+            schedule::point_rating(point.coverage),
+            now,
+        );
+        tx.execute(
+            "INSERT INTO review_points (question_id, point_id, card, due, outcome, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(question_id, point_id) DO UPDATE SET
+                 card = excluded.card, due = excluded.due,
+                 outcome = excluded.outcome, updated_at = excluded.updated_at",
+            params![
+                question_id,
+                point.id,
+                serde_json::to_string(&card).unwrap_or_default(),
+                crate::time::stamp(card.due),
+                point.coverage.as_str(),
+                crate::time::stamp(now)
+            ],
+        )?;
+    }
     let card = schedule::next_card(previous.as_ref(), score, now);
     let json = serde_json::to_string(&card).unwrap_or_default();
     tx.execute(
@@ -48,9 +87,12 @@ pub(super) fn update_card(
     Ok(())
 }
 
+/// A question's key point ids from the bank, `None` when it is not there.
+pub type KeyPoints<'a> = &'a dyn Fn(&str) -> Option<Vec<String>>;
+
 impl Store {
-    /// Every card, sorted by due time (then id).
-    pub fn schedule(&self) -> Result<Vec<ScheduleEntry>> {
+    /// Every scheduled question with its points, sorted by due time (then id).
+    pub fn schedule(&self, key_points: KeyPoints<'_>) -> Result<Vec<ScheduleEntry>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT r.question_id, r.due, r.last_score,
@@ -58,24 +100,47 @@ impl Store {
                      ORDER BY a.created_at DESC, a.id DESC LIMIT 1)
              FROM review r",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ScheduleEntry {
-                id: r.get(0)?,
-                due: r.get(1)?,
-                last_score: r.get(2)?,
-                topic: r.get(3)?,
-            })
-        })?;
-        let mut entries = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        schedule::sort(&mut entries);
+        let questions = stmt
+            .query_map([], |r| {
+                Ok(QuestionRow {
+                    id: r.get(0)?,
+                    due: r.get(1)?,
+                    last_score: r.get(2)?,
+                    topic: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = conn.prepare("SELECT question_id, point_id, due FROM review_points")?;
+        let points = stmt
+            .query_map([], |r| {
+                Ok(PointRow {
+                    question_id: r.get(0)?,
+                    point_id: r.get(1)?,
+                    due: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(schedule::join(questions, &points, key_points))
+    }
+
+    /// The questions due at `now` (any of their points), most overdue first.
+    pub fn due(&self, now: DateTime<Utc>, key_points: KeyPoints<'_>) -> Result<Vec<ScheduleEntry>> {
+        let mut entries = self.schedule(key_points)?;
+        entries.retain(|e| schedule::is_due(e, now));
         Ok(entries)
     }
 
-    /// The cards due at `now`, most overdue first.
-    pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<ScheduleEntry>> {
-        let mut entries = self.schedule()?;
-        entries.retain(|e| schedule::is_due(e, now));
-        Ok(entries)
+    /// A key point's own stored card, for tests of the schedule.
+    pub fn point_card(&self, question_id: &str, point_id: &str) -> Result<Option<StoredCard>> {
+        let text: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT card FROM review_points WHERE question_id = ?1 AND point_id = ?2",
+                [question_id, point_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
     /// The stored card of a question, for tests of the schedule.

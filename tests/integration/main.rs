@@ -25,5 +25,6 @@ mod progress;
 mod props;
 mod pty;
 mod real_judge;
+mod review_points;
 mod secrets;
 mod session;

@@ -67,18 +67,18 @@ fn judge(req: &Request, _n: usize) -> Reply {
     }))
 }
 
-struct Week {
-    env: Env,
+pub struct Week {
+    pub env: Env,
     server: FakeServer,
 }
 
 /// Monday 2 March 2026, 08:00 UTC, plus `day` days and `minute` minutes.
-fn at(day: u32, minute: u32) -> String {
+pub fn at(day: u32, minute: u32) -> String {
     format!("2026-03-{:02}T08:{minute:02}:00Z", 2 + day)
 }
 
 impl Week {
-    fn new() -> Week {
+    pub fn new() -> Week {
         let env = Env::new();
         env.write(
             "bank/drills.toml",
@@ -91,7 +91,7 @@ impl Week {
         }
     }
 
-    fn grill(&self, args: &[&str], now: &str) -> Output {
+    pub fn grill(&self, args: &[&str], now: &str) -> Output {
         let mut full = vec!["--bank", "bank"];
         full.extend_from_slice(args);
         let url = self.server.base_url();
@@ -108,7 +108,7 @@ impl Week {
     }
 
     /// Grades `question` with an answer covering `covered` of its five key points.
-    fn answer(&self, question: &str, covered: usize, now: &str) -> Output {
+    pub fn answer(&self, question: &str, covered: usize, now: &str) -> Output {
         let facts: Vec<String> = (1..=covered)
             .map(|k| format!("fact kw{k}x holds here."))
             .collect();
