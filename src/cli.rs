@@ -87,6 +87,11 @@ pub enum Command {
     /// Print the report of a session (default: the last one)
     #[command(after_help = "Examples:\n  grill report\n  grill report 12 --format md")]
     Report(ReportArgs),
+    /// Write the questions as Anki notes, or your answers as CSV, for use elsewhere
+    #[command(
+        after_help = "Examples:\n  grill export --format anki --out grill-deck.txt     import in Anki: File > Import\n  grill export --format anki --topic rag > rag.txt\n  grill export --format csv --out history.csv         every answer, one row each"
+    )]
+    Export(ExportArgs),
     /// Check, import or create question banks
     #[command(subcommand)]
     Bank(BankCommand),
@@ -306,6 +311,30 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The questions as Anki notes: question, model answer and key points, tags
+    Anki,
+    /// Every stored answer, one row each, with its grade
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Only this topic (repeatable)
+    #[arg(long = "topic", value_name = "T")]
+    pub topics: Vec<String>,
+    /// Replace the file given with --out if it exists
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

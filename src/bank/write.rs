@@ -119,7 +119,15 @@ pub fn wants_example(question: &str) -> bool {
     .any(|p| q.contains(p))
 }
 
+/// Writes a new file at `path`, refusing to replace one that exists.
 pub fn write_new(path: &Path, text: &str) -> Result<()> {
+    write_atomic(path, text, false)
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it into
+/// place, so a reader never sees half of it and a failure leaves nothing
+/// behind. An existing file at `path` is replaced only when `replace` is set.
+pub fn write_atomic(path: &Path, text: &str, replace: bool) -> Result<()> {
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -136,7 +144,7 @@ pub fn write_new(path: &Path, text: &str) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::io(path, "write", &e));
     }
-    if path.exists() {
+    if !replace && path.exists() {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::input(format!(
             "`{}` already exists; not overwritten",

@@ -7,6 +7,7 @@ pub mod bank;
 pub mod calibrate;
 pub mod config;
 pub mod doctor;
+pub mod export;
 pub mod flow;
 pub mod grade;
 pub mod history;
@@ -38,6 +39,7 @@ pub fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::History(a) => history::run(ctx, a),
         Command::Stats(a) => stats::run(ctx, a.json),
         Command::Report(a) => report::run(ctx, a),
+        Command::Export(a) => export::run(ctx, a),
         Command::Bank(b) => bank::run(ctx, b),
         Command::Config(a) => config::run(ctx, a),
         Command::Doctor(a) => doctor::run(ctx, a),

@@ -375,6 +375,7 @@ fn help_shows_a_summary_and_an_example_for_every_command() {
         "history",
         "stats",
         "report",
+        "export",
         "config",
     ] {
         let out = env.run(&[cmd, "--help"]);

@@ -15,6 +15,7 @@ mod bank_quality;
 mod browse;
 mod calibrate;
 mod cues_eval;
+mod export;
 mod faults;
 mod grade;
 mod grading;
