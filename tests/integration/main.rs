@@ -26,3 +26,4 @@ mod pty;
 mod real_judge;
 mod secrets;
 mod session;
+mod terminal;
