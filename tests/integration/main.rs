@@ -13,6 +13,7 @@ mod attack;
 mod bad_input;
 mod bank_quality;
 mod browse;
+mod conventions;
 mod cues_eval;
 mod faults;
 mod grade;

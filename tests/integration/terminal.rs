@@ -281,3 +281,119 @@ fn a_redirected_stdout_gets_no_escape_codes() {
         "escape codes on a redirected stdout: {out:?}"
     );
 }
+
+/// Everything `grill ARGS` prints in a pseudo-terminal of `cols` columns
+/// until it exits, with `vars` set (colour allowed unless they say otherwise).
+fn screen_of(env: &Env, cols: u16, args: &[&str], vars: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("stty rows 30 cols {cols}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_grill"))
+        .args(args)
+        .current_dir(env.home.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("GRILL_HOME", env.path("data"))
+        .env("GRILL_CONFIG", env.path("config.toml"));
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_eof().unwrap()
+}
+
+#[test]
+fn term_dumb_gets_no_colour_in_a_terminal() {
+    let env = Env::new();
+    let coloured = screen_of(&env, 100, &["list"], &[("TERM", "xterm")]);
+    assert!(
+        coloured.contains('\x1b'),
+        "colour in a terminal: {coloured:?}"
+    );
+    let dumb = screen_of(&env, 100, &["list"], &[("TERM", "dumb")]);
+    assert!(!dumb.contains('\x1b'), "TERM=dumb: {dumb:?}");
+    let never = screen_of(
+        &env,
+        100,
+        &["--color", "never", "list"],
+        &[("TERM", "xterm")],
+    );
+    assert!(!never.contains('\x1b'), "--color never: {never:?}");
+}
+
+#[test]
+fn stats_fit_a_narrow_terminal() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let out = crate::common::run(
+        env.command(&[
+            "--bank",
+            "bank",
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+        ]),
+        b"regressions\n\ny\nn\nn\n",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    for cols in [60u16, 100] {
+        let screen = screen_of(
+            &env,
+            cols,
+            &["--bank", "bank", "stats"],
+            &[("TERM", "xterm"), ("NO_COLOR", "1")],
+        );
+        // rexpect reads bytes as Latin-1: decode what the terminal shows.
+        let screen = String::from_utf8(screen.chars().map(|c| c as u8).collect()).unwrap();
+        for line in screen.lines() {
+            let shown = textwrap::core::display_width(line.trim_end_matches('\r'));
+            assert!(
+                shown <= usize::from(cols),
+                "{cols} columns: {line:?}\n{screen}"
+            );
+        }
+        assert_eq!(screen.contains("last "), cols == 100, "{screen}");
+    }
+}
+
+#[test]
+fn after_a_judge_failure_that_will_repeat_practice_offers_to_self_grade() {
+    use crate::common::fake_server::{FakeServer, Reply};
+    let server = FakeServer::start(|_, _| Reply::error(401, "invalid api key"));
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_grill"))
+        .args(["--bank", "bank", "practice", "--question", "tq"])
+        .current_dir(env.home.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("GRILL_HOME", env.path("data"))
+        .env("GRILL_CONFIG", env.path("config.toml"))
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test-wrong-key-000")
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("Why do we test?").unwrap();
+    p.send("tests catch regressions\r\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Grading failed").unwrap();
+    p.exp_string("Grade the rest of this session yourself")
+        .unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("Grade yourself").unwrap();
+    p.send("y\rn\rn\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Score 5.0/10").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+    let a = &store(&env).all_attempts().unwrap()[0];
+    assert_eq!(a.score, Some(5.0), "{a:?}");
+    assert_eq!(server.request_count(), 1, "the judge was not asked again");
+}
