@@ -10,40 +10,100 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "grill",
     version,
     about = "Practise LLM-engineering interviews: answer, get graded against a model answer, repeat.",
-    after_help = "Examples:\n  grill practice --topic rag            drill one topic, graded by the judge\n  grill practice --offline              grade yourself, no network needed\n  grill interview --minutes 30          a timed mock interview\n  grill list --topic agents             browse the questions",
-    disable_help_subcommand = true
+    after_help = "Examples:\n  grill practice --topic rag            drill one topic, graded by the judge\n  grill practice --offline              grade yourself, no network needed\n  grill interview --minutes 30          a timed mock interview\n  grill list --topic agents             browse the questions\n  grill help practice                   the flags of one command"
 )]
 pub struct Cli {
+    /// The judge's flags, also taken before the command (`grill --offline practice`).
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// When to use colour: auto (a terminal, unless NO_COLOR or TERM=dumb;
+    /// FORCE_COLOR forces it), always or never
+    #[arg(long, value_enum, value_name = "WHEN", global = true, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Debug, Args, Default, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// The flags of the commands that grade, as settings resolve them: from
+/// before the command and after it, the latter winning.
+#[derive(Debug, Default, Clone)]
 pub struct GlobalArgs {
-    /// Load an extra question bank from DIR (repeatable)
-    #[arg(long = "bank", value_name = "DIR", global = true)]
     pub banks: Vec<PathBuf>,
-    /// Use this database file instead of `$GRILL_HOME/grill.db`
-    #[arg(long, value_name = "PATH", global = true)]
     pub db: Option<PathBuf>,
+    pub offline: bool,
+    pub model: Option<String>,
+    pub base_url: Option<String>,
+    pub timeout: Option<f64>,
+    pub probe: bool,
+}
+
+/// Flags for the commands that may call the judge.
+#[derive(Debug, Args, Default, Clone)]
+pub struct JudgeArgs {
     /// Grade yourself against the model answer; never call the judge
-    #[arg(long, global = true)]
+    #[arg(long, help_heading = "Judge")]
     pub offline: bool,
     /// Judge model [env: GRILL_MODEL] [default: gpt-4o-mini]
-    #[arg(long, value_name = "NAME", global = true)]
+    #[arg(long, value_name = "NAME", help_heading = "Judge")]
     pub model: Option<String>,
-    /// OpenAI-compatible API base URL [env: OPENAI_BASE_URL]
-    #[arg(long, value_name = "URL", global = true)]
+    /// OpenAI-compatible API base URL [env: OPENAI_BASE_URL] [default: https://api.openai.com/v1]
+    #[arg(long, value_name = "URL", help_heading = "Judge")]
     pub base_url: Option<String>,
     /// Seconds to wait for one judge request [default: 60]
-    #[arg(long, value_name = "SECS", global = true)]
+    #[arg(long, value_name = "SECS", help_heading = "Judge")]
     pub timeout: Option<f64>,
     /// Try the judge's response formats again from the strictest, instead of
     /// the one remembered for this server (remembered for 7 days)
-    #[arg(long, global = true)]
+    #[arg(long, help_heading = "Judge")]
     pub probe: bool,
+}
+
+/// `--bank`, for the commands that read questions.
+#[derive(Debug, Args, Default, Clone)]
+pub struct BankArgs {
+    /// Load an extra question bank from DIR (repeatable)
+    #[arg(long = "bank", value_name = "DIR")]
+    pub banks: Vec<PathBuf>,
+}
+
+/// `--db`, for the commands that read or write answers.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DbArgs {
+    /// Use this database file [default: $GRILL_HOME/grill.db]
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+impl Cli {
+    /// The flags settings are resolved from: those before the command, then
+    /// the command's own.
+    pub fn global(&self) -> GlobalArgs {
+        let (judge, bank, db) = self.command.shared();
+        let mut banks = self.bank.banks.clone();
+        banks.extend(bank.map(|b| b.banks.clone()).unwrap_or_default());
+        let judge = judge.cloned().unwrap_or_default();
+        GlobalArgs {
+            banks,
+            db: db.and_then(|d| d.db.clone()).or_else(|| self.db.db.clone()),
+            offline: self.judge.offline || judge.offline,
+            model: judge.model.or_else(|| self.judge.model.clone()),
+            base_url: judge.base_url.or_else(|| self.judge.base_url.clone()),
+            timeout: judge.timeout.or(self.judge.timeout),
+            probe: self.judge.probe || judge.probe,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,7 +129,7 @@ pub enum Command {
     Regrade(RegradeArgs),
     /// List the topics with their question counts
     #[command(after_help = "Example:\n  grill topics")]
-    Topics(JsonArg),
+    Topics(TopicsArgs),
     /// List the questions, optionally of one topic
     #[command(after_help = "Example:\n  grill list --topic rag")]
     List(ListArgs),
@@ -83,7 +143,7 @@ pub enum Command {
     History(HistoryArgs),
     /// Show progress per topic: averages, trends, streak
     #[command(after_help = "Example:\n  grill stats")]
-    Stats(JsonArg),
+    Stats(StatsArgs),
     /// Print the report of a session (default: the last one)
     #[command(after_help = "Examples:\n  grill report\n  grill report 12 --format md")]
     Report(ReportArgs),
@@ -92,6 +152,9 @@ pub enum Command {
         after_help = "Examples:\n  grill export --format anki --out grill-deck.txt     import in Anki: File > Import\n  grill export --format anki --topic rag > rag.txt\n  grill export --format csv --out history.csv         every answer, one row each"
     )]
     Export(ExportArgs),
+    /// List past sessions: number, date, kind, questions, average
+    #[command(after_help = "Examples:\n  grill sessions\n  grill sessions --limit 5 --json")]
+    Sessions(SessionsArgs),
     /// Check, import or create question banks
     #[command(subcommand)]
     Bank(BankCommand),
@@ -104,12 +167,52 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  grill doctor\n  OPENAI_BASE_URL=http://localhost:11434/v1 GRILL_MODEL=llama3.1 grill doctor"
     )]
-    Doctor(JsonArg),
+    Doctor(DoctorArgs),
     /// Print the effective settings and where each came from
     #[command(
         after_help = "Examples:\n  grill config\n  grill config --example > ~/.config/grill/config.toml"
     )]
     Config(ConfigArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  grill completions bash > ~/.local/share/bash-completion/completions/grill\n  grill completions zsh > ~/.zfunc/_grill\n  grill completions fish > ~/.config/fish/completions/grill.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff)
+    #[command(
+        after_help = "Examples:\n  grill man > ~/.local/share/man/man1/grill.1\n  grill man | man -l -"
+    )]
+    Man,
+}
+
+impl Command {
+    /// The judge, bank and database flags this command takes, if any.
+    pub fn shared(&self) -> (Option<&JudgeArgs>, Option<&BankArgs>, Option<&DbArgs>) {
+        match self {
+            Command::Practice(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
+            Command::Interview(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
+            Command::Review(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
+            Command::Grade(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
+            Command::Regrade(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
+            Command::Topics(a) => (None, Some(&a.bank), None),
+            Command::List(a) => (None, Some(&a.bank), None),
+            Command::Show(a) => (None, Some(&a.bank), None),
+            Command::History(a) => (None, Some(&a.bank), Some(&a.db)),
+            Command::Stats(a) => (None, Some(&a.bank), Some(&a.db)),
+            Command::Report(a) => (None, None, Some(&a.db)),
+            Command::Sessions(a) => (None, None, Some(&a.db)),
+            Command::Export(a) => (None, Some(&a.bank), Some(&a.db)),
+            Command::Calibrate(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
+            Command::Bank(BankCommand::Check { bank, .. }) => (None, Some(bank), None),
+            Command::Bank(BankCommand::Import { judge, bank, .. }) => {
+                (Some(judge), Some(bank), None)
+            }
+            Command::Doctor(a) => (Some(&a.judge), None, Some(&a.db)),
+            Command::Config(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
+            #[allow(unreachable_patterns)]
+            _ => (None, None, None),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -137,7 +240,7 @@ pub struct PracticeArgs {
     /// Only these questions (repeatable)
     #[arg(long = "question", value_name = "ID")]
     pub questions: Vec<String>,
-    /// How many questions to ask
+    /// How many questions to ask [default: 5, or every --question given]
     #[arg(long, value_name = "N")]
     pub count: Option<usize>,
     /// Order of the questions [default: due first, then unseen, then weakest]
@@ -146,12 +249,23 @@ pub struct PracticeArgs {
     /// Judge calls per answer, key points reordered each time; points they split on are put to you
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
     pub samples: u16,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct InterviewArgs {
     /// Length of the whole interview, in minutes (fractions allowed)
-    #[arg(long, default_value_t = 30.0, value_name = "M")]
+    #[arg(
+        long,
+        default_value_t = 30.0,
+        value_name = "M",
+        allow_negative_numbers = true
+    )]
     pub minutes: f64,
     /// How many questions
     #[arg(long, default_value_t = 5, value_name = "N")]
@@ -165,6 +279,12 @@ pub struct InterviewArgs {
     /// Judge calls per answer, key points reordered each time; points they split on are put to you
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
     pub samples: u16,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +298,12 @@ pub struct ReviewArgs {
     /// Print JSON (with --list)
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +331,12 @@ pub struct GradeArgs {
     /// Print the result as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// Who grades, for `calibrate`.
@@ -233,6 +365,12 @@ pub struct CalibrateArgs {
     /// Print every figure as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +381,12 @@ pub struct RegradeArgs {
     /// Print one JSON result per line
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +397,32 @@ pub struct ConfigArgs {
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub bank: BankArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]
@@ -263,6 +433,35 @@ pub struct JsonArg {
 }
 
 #[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub out: JsonArg,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// At most N sessions, the newest first
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only this topic
     #[arg(long, value_name = "T")]
@@ -270,6 +469,8 @@ pub struct ListArgs {
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub bank: BankArgs,
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +480,8 @@ pub struct ShowArgs {
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub bank: BankArgs,
 }
 
 #[derive(Debug, Args)]
@@ -295,6 +498,10 @@ pub struct HistoryArgs {
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -311,6 +518,8 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -335,6 +544,10 @@ pub struct ExportArgs {
     /// Replace the file given with --out if it exists
     #[arg(long, requires = "out")]
     pub force: bool,
+    #[command(flatten)]
+    pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -346,6 +559,8 @@ pub enum BankCommand {
     Check {
         /// Bank directories to check (default: the built-in bank plus configured ones)
         dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        bank: BankArgs,
     },
     /// Turn a Markdown page of Q&A notes into a bank file
     #[command(after_help = "Example:\n  grill bank import notes.md --out ./my-bank")]
@@ -358,6 +573,13 @@ pub enum BankCommand {
         /// Put every question in this topic
         #[arg(long, value_name = "T")]
         topic: Option<String>,
+        /// Add to topics the loaded banks already have, instead of refusing
+        #[arg(long)]
+        merge: bool,
+        #[command(flatten)]
+        judge: JudgeArgs,
+        #[command(flatten)]
+        bank: BankArgs,
     },
     /// Print a commented template for a new bank file
     #[command(after_help = "Example:\n  grill bank new --topic my-topic > my-bank/my-topic.toml")]

@@ -5,9 +5,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use crate::cli::GlobalArgs;
+pub use crate::config_file::ConfigFile;
 use crate::error::{Error, Result};
 use crate::text::mask_key_shaped;
 
@@ -48,22 +47,9 @@ impl<T> Setting<T> {
     }
 }
 
-/// The config file, `~/.config/grill/config.toml` by default.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigFile {
-    pub model: Option<String>,
-    pub base_url: Option<String>,
-    pub api_key: Option<String>,
-    pub timeout: Option<f64>,
-    pub retry_budget: Option<f64>,
-    #[serde(default)]
-    pub bank_dirs: Vec<PathBuf>,
-    pub prompts_dir: Option<PathBuf>,
-}
-
 /// A commented default config, printed by `grill config --example`.
-pub const EXAMPLE_CONFIG: &str = r#"# grill config: ~/.config/grill/config.toml (GRILL_CONFIG overrides the path)
+pub const EXAMPLE_CONFIG: &str = r#"# grill config: $XDG_CONFIG_HOME/grill/config.toml, else ~/.config/grill/config.toml
+# (on every platform; GRILL_CONFIG names another file, which must exist)
 # Flags beat environment variables, which beat this file.
 
 # model = "gpt-4o-mini"                  # GRILL_MODEL, --model
@@ -107,6 +93,21 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "grill")
 }
 
+/// The config file by XDG on every platform, macOS and Windows included:
+/// `$XDG_CONFIG_HOME/grill/config.toml`, else `~/.config/grill/config.toml`.
+pub fn config_path(env: Env<'_>) -> PathBuf {
+    let base = env("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            env("HOME")
+                .or_else(|| env("USERPROFILE"))
+                .map(|home| Path::new(&home).join(".config"))
+        })
+        .unwrap_or_else(|| PathBuf::from(".config"));
+    base.join("grill").join("config.toml")
+}
+
 /// Expands a leading `~/` in paths from the config file.
 fn expand_home(path: &Path, env: Env<'_>) -> PathBuf {
     match (path.strip_prefix("~"), env("HOME")) {
@@ -122,13 +123,11 @@ impl Settings {
     }
 
     pub fn resolve(args: &GlobalArgs, env: Env<'_>) -> Result<Settings> {
-        let config_path = match env("GRILL_CONFIG") {
-            Some(p) => PathBuf::from(p),
-            None => project_dirs()
-                .map(|d| d.config_dir().join("config.toml"))
-                .unwrap_or_else(|| PathBuf::from("grill-config.toml")),
+        let (config_path, named) = match env("GRILL_CONFIG") {
+            Some(p) => (PathBuf::from(p), true),
+            None => (config_path(env), false),
         };
-        let file = read_config(&config_path)?;
+        let file = read_config(&config_path, named, env)?;
 
         let pick = |flag: Option<&String>,
                     flag_name: &'static str,
@@ -159,6 +158,13 @@ impl Settings {
             file.base_url.as_ref(),
             DEFAULT_BASE_URL,
         );
+        if model.value.trim().is_empty() {
+            return Err(Error::input(format!(
+                "the judge model (from {}) is empty: name a model",
+                model.origin
+            ))
+            .with_hint("for example --model gpt-4o-mini, or GRILL_MODEL=llama3.1"));
+        }
         base_url.value = base_url.value.trim_end_matches('/').to_string();
         check_base_url(&base_url)?;
         let api_key = if let Some(k) = env("OPENAI_API_KEY") {
@@ -378,29 +384,49 @@ fn check_base_url(base_url: &Setting<String>) -> Result<()> {
     }
 }
 
-fn read_config(path: &Path) -> Result<ConfigFile> {
+/// Reads the config file. A missing file is no config, unless it was named
+/// (`GRILL_CONFIG`); every problem in it is reported at once.
+fn read_config(path: &Path, named: bool, env: Env<'_>) -> Result<ConfigFile> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => {
+            return Ok(ConfigFile::default())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::input(format!(
+                "GRILL_CONFIG names `{}`, which does not exist",
+                path.display()
+            ))
+            .with_hint("create it (`grill config --example` prints one), or unset GRILL_CONFIG"))
+        }
         Err(e) => return Err(Error::io(path, "read config file", &e)),
     };
-    toml::from_str(&text).map_err(|e| {
-        let (line, col) = e
-            .span()
-            .map(|s| {
-                let before = &text[..s.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                (line, col)
-            })
-            .unwrap_or((1, 1));
-        // The file may hold a key; its text is never echoed whole.
-        Error::input(format!(
-            "{}:{line}:{col}: {}",
-            path.display(),
-            mask_key_shaped(e.message().trim())
+    let (file, problems) = crate::config_file::parse(&text);
+    let mut problems: Vec<String> = problems
+        .into_iter()
+        .map(|(line, col, message)| format!("{}:{line}:{col}: {message}", path.display()))
+        .collect();
+    if let Some(dir) = &file.prompts_dir {
+        let dir = expand_home(dir, env);
+        if !dir.is_dir() {
+            problems.push(format!(
+                "{}: prompts_dir `{}` is not a directory",
+                path.display(),
+                dir.display()
+            ));
+        }
+    }
+    match problems.len() {
+        0 => Ok(file),
+        // One problem is the message itself; the file may hold a key, so
+        // its text is never echoed whole.
+        1 => Err(Error::input(mask_key_shaped(&problems[0]))),
+        n => Err(Error::input(format!(
+            "the config file `{}` has {n} problems",
+            path.display()
         ))
-    })
+        .with_details(problems.iter().map(|p| mask_key_shaped(p)).collect())),
+    }
 }
 
 #[cfg(test)]
@@ -473,9 +499,10 @@ mod tests {
     #[test]
     fn no_key_and_default_url_means_no_judge() {
         let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("none.toml");
+        let empty = dir.path().join("empty.toml");
+        std::fs::write(&empty, "").unwrap();
         let env = [
-            ("GRILL_CONFIG", missing.to_str().unwrap()),
+            ("GRILL_CONFIG", empty.to_str().unwrap()),
             ("GRILL_HOME", "/x"),
         ];
         let s = resolve_with(&GlobalArgs::default(), &env).unwrap();
@@ -531,9 +558,33 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         assert!(
             err.message
-                .contains("config.toml:2:1: unknown field `modle`"),
+                .contains("config.toml:2:1: unknown setting `modle`; did you mean `model`?"),
             "{}",
             err.message
+        );
+    }
+
+    #[test]
+    fn the_config_file_follows_xdg_everywhere() {
+        let env = |vars: &'static [(&str, &str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_string())
+            }
+        };
+        assert_eq!(
+            config_path(&env(&[("XDG_CONFIG_HOME", "/xdg"), ("HOME", "/home/me")])),
+            Path::new("/xdg/grill/config.toml")
+        );
+        assert_eq!(
+            config_path(&env(&[("HOME", "/home/me")])),
+            Path::new("/home/me/.config/grill/config.toml")
+        );
+        // A relative XDG_CONFIG_HOME is ignored, as the spec says.
+        assert_eq!(
+            config_path(&env(&[("XDG_CONFIG_HOME", "rel"), ("HOME", "/h")])),
+            Path::new("/h/.config/grill/config.toml")
         );
     }
 }

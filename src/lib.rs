@@ -12,6 +12,7 @@ pub mod calibration;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod config_file;
 pub mod context;
 pub mod cues;
 pub mod error;
@@ -36,6 +37,7 @@ use error::Result;
 
 /// Runs one parsed command line.
 pub fn run(cli: &Cli) -> Result<()> {
-    let ctx = Context::new(Settings::load(&cli.global)?);
+    ui::render::choose_color(cli.color, &config::process_env);
+    let ctx = Context::new(Settings::load(&cli.global())?);
     commands::run(&ctx, &cli.command)
 }

@@ -40,7 +40,9 @@ pub struct TopicStats {
     pub title: String,
     /// Questions of this topic in the loaded banks.
     pub questions: usize,
-    /// Answers given, graded or not.
+    /// Whether the loaded banks have this topic (else only the history does).
+    pub in_bank: bool,
+    /// Answers with a grade that counts: not skipped, not ungraded, not estimates.
     pub attempts: usize,
     /// Mean of the latest graded score of each question tried.
     pub average: Option<f64>,
@@ -58,6 +60,8 @@ pub struct TopicStats {
 pub struct Stats {
     pub topics: Vec<TopicStats>,
     pub streak_days: usize,
+    /// Answers with a grade that counts (the same as `graded_attempts`):
+    /// skipped, ungraded and estimated answers are not counted as answers.
     pub total_attempts: usize,
     pub graded_attempts: usize,
     pub ungraded_attempts: usize,
@@ -181,6 +185,7 @@ pub fn compute_stats(
             .iter()
             .filter(|a| a.topic == slug && a.counts_as_answer())
             .collect();
+        let answered = mine.iter().filter(|a| a.counted_score().is_some()).count();
         let mut latest: HashMap<&str, f64> = HashMap::new();
         // Per question, the graded scores inside the trend window, in order.
         let mut window: HashMap<&str, Vec<f64>> = HashMap::new();
@@ -210,7 +215,8 @@ pub fn compute_stats(
         all_latest.extend(&latest_scores);
         topics.push(TopicStats {
             questions: in_bank.len(),
-            attempts: mine.len(),
+            in_bank: bank.topic(&slug).is_some(),
+            attempts: answered,
             average: mean(&latest_scores).map(round1),
             unseen: in_bank.iter().filter(|id| !tried.contains(*id)).count(),
             trend: mean(&deltas).map(round1),
@@ -233,7 +239,7 @@ pub fn compute_stats(
     Stats {
         topics,
         streak_days: streak(&days, today),
-        total_attempts: total,
+        total_attempts: graded,
         graded_attempts: graded,
         ungraded_attempts: total - graded,
         average: mean(&all_latest).map(round1),
@@ -316,7 +322,7 @@ mod tests {
         let s = compute_stats(&bank(), &attempts, day(5), &utc_day);
         let rag = &s.topics[0];
         assert_eq!(rag.topic, "rag");
-        assert_eq!(rag.attempts, 5);
+        assert_eq!(rag.attempts, 4, "the ungraded answer is not counted");
         assert_eq!(
             rag.average,
             Some(7.0),
@@ -335,7 +341,7 @@ mod tests {
         assert_eq!((evals.attempts, evals.average, evals.unseen), (0, None, 1));
         assert_eq!(
             (s.total_attempts, s.graded_attempts, s.ungraded_attempts),
-            (5, 4, 1)
+            (4, 4, 1)
         );
     }
 
@@ -354,6 +360,7 @@ mod tests {
         assert_eq!(s.topics[0].trend, None, "March 1st is outside the 30 days");
         assert_eq!(s.topics[0].average, Some(6.0));
         assert_eq!(s.total_attempts, 2);
+        assert!(s.topics[0].in_bank);
     }
 
     #[test]
@@ -372,8 +379,8 @@ mod tests {
         let s = compute_stats(&bank(), &attempts, day(2), &utc_day);
         let old = s.topics.iter().find(|t| t.topic == "old-topic").unwrap();
         assert_eq!(
-            (old.attempts, old.average, old.questions),
-            (1, Some(4.0), 0)
+            (old.attempts, old.average, old.questions, old.in_bank),
+            (1, Some(4.0), 0, false)
         );
         assert_eq!(s.streak_days, 1);
     }

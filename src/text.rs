@@ -260,6 +260,16 @@ pub fn duration(secs: f64) -> String {
     }
 }
 
+/// Time left as said to a person: `2 minutes left`, `1 minute left`, and
+/// in seconds under a minute (`29 seconds left`).
+pub fn left(d: std::time::Duration) -> String {
+    let secs = d.as_secs_f64().round() as u64;
+    match secs {
+        0..=59 => format!("{} left", plural(secs as usize, "second", "seconds")),
+        _ => format!("{} left", plural((secs / 60) as usize, "minute", "minutes")),
+    }
+}
+
 /// `1 answer`, `2 answers`.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -362,5 +372,10 @@ mod tests {
         assert_eq!(duration(3720.0), "1h 02m");
         assert_eq!(clock(std::time::Duration::from_secs(754)), "12:34");
         assert_eq!(plural(1, "answer", "answers"), "1 answer");
+        let secs = std::time::Duration::from_secs;
+        assert_eq!(left(secs(60)), "1 minute left");
+        assert_eq!(left(secs(29)), "29 seconds left");
+        assert_eq!(left(secs(1)), "1 second left");
+        assert_eq!(left(secs(150)), "2 minutes left");
     }
 }

@@ -88,15 +88,6 @@ fn sentences(answer: &str) -> Vec<String> {
         .collect()
 }
 
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
-    format!("{}…", cut.trim_end_matches([',', ';', ':']))
-}
-
 /// Drafts 3–7 key points (fewer only if the answer has fewer sentences) from
 /// the answer's sentences, with cues from their salient words.
 pub fn draft_key_points(question: &str, answer: &str) -> Vec<KeyPoint> {
@@ -123,7 +114,8 @@ pub fn draft_key_points(question: &str, answer: &str) -> Vec<KeyPoint> {
         used_cues.extend(cues.iter().cloned());
         points.push(KeyPoint {
             id: unique(&point_id(sentence, &words, rank), &mut ids),
-            point: shorten(sentence, 220),
+            // The whole sentence: a point cut short with `…` says less than the answer did.
+            point: sentence.clone(),
             weight: 1,
             cues,
         });

@@ -7,6 +7,7 @@
 //! page of interview notes into new bank files.
 
 pub mod draft;
+mod fields;
 mod model;
 pub mod notes;
 mod parse;
@@ -136,20 +137,25 @@ impl Bank {
                     bank.topics.push(topic);
                 }
             }
-            for (q, (line, col)) in parsed.questions.into_iter().zip(parsed.id_at) {
-                if let Some(first) = first_seen.get(&q.id) {
+            // Every id counts, those of questions with other problems too.
+            let mut duplicates = Vec::new();
+            for (id, (line, col)) in parsed.ids {
+                if let Some(first) = first_seen.get(&id) {
                     diagnostics.push(Diagnostic {
                         path: source.path.clone(),
                         line,
                         col,
-                        message: format!(
-                            "duplicate question id `{}` (first defined at {first})",
-                            q.id
-                        ),
+                        message: format!("duplicate question id `{id}` (first defined at {first})"),
                     });
+                    duplicates.push(id);
+                } else {
+                    first_seen.insert(id, format!("{}:{line}:{col}", source.path));
+                }
+            }
+            for q in parsed.questions {
+                if duplicates.contains(&q.id) {
                     continue;
                 }
-                first_seen.insert(q.id.clone(), format!("{}:{line}:{col}", source.path));
                 bank.by_id.insert(q.id.clone(), bank.questions.len());
                 bank.questions.push(q);
             }

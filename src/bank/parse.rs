@@ -8,12 +8,12 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::model::{is_slug, is_year_month, Diagnostic, Difficulty, KeyPoint, Question, Topic};
+use super::fields::{decode, question_ok, Reporter};
+use super::model::{is_slug, Diagnostic, Difficulty, KeyPoint, Question, Topic};
 use crate::text::LineIndex;
 
 /// What one file yields: its topic and questions, whatever could be read, and
@@ -22,8 +22,9 @@ use crate::text::LineIndex;
 pub struct Parsed {
     pub topic: Option<Topic>,
     pub questions: Vec<Question>,
-    /// Line and column of each question's `id`, parallel to `questions`, for cross-file checks.
-    pub(super) id_at: Vec<(usize, usize)>,
+    /// Every question's `id` with its line and column, the questions that
+    /// have other problems included, so duplicates across files are all found.
+    pub(super) ids: Vec<(String, (usize, usize))>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -76,25 +77,6 @@ fn default_weight() -> Spanned<i64> {
     Spanned::new(0..0, 1)
 }
 
-/// Turns byte offsets into `path:line:col` diagnostics for one source text.
-struct Reporter<'a> {
-    path: &'a str,
-    lines: LineIndex<'a>,
-    out: Vec<Diagnostic>,
-}
-
-impl Reporter<'_> {
-    fn at(&mut self, span: &Range<usize>, message: impl Into<String>) {
-        let (line, col) = self.lines.line_col(span.start);
-        self.out.push(Diagnostic {
-            path: self.path.to_string(),
-            line,
-            col,
-            message: message.into(),
-        });
-    }
-}
-
 /// Reports keys of `table` not in `known`, and returns a copy holding only the known ones,
 /// so that `serde` can decode the rest and report its own problems.
 fn known_only<'i>(
@@ -118,22 +100,6 @@ fn known_only<'i>(
         }
     }
     kept
-}
-
-fn decode<T: DeserializeOwned>(
-    table: DeTable<'_>,
-    span: Range<usize>,
-    rep: &mut Reporter<'_>,
-) -> Option<T> {
-    let value = Spanned::new(span.clone(), DeValue::Table(table));
-    match T::deserialize(ValueDeserializer::from(value)) {
-        Ok(v) => Some(v),
-        Err(err) => {
-            let at = err.span().unwrap_or(span);
-            rep.at(&at, err.message().trim().to_string());
-            None
-        }
-    }
 }
 
 /// Parses one bank file. `path` is how diagnostics name it; `stem` is the file
@@ -204,13 +170,15 @@ pub fn parse(src: &str, path: &str, stem: &str) -> Parsed {
                     duplicate = true;
                 } else {
                     seen.insert(text.to_string(), id.span());
+                    parsed
+                        .ids
+                        .push((text.to_string(), rep.lines.line_col(id.span().start)));
                 }
             }
         }
         let question = parse_question(table, item.span(), topic.as_ref(), &mut rep);
-        if let (Some((q, id_span)), false) = (question, duplicate) {
+        if let (Some((q, _)), false) = (question, duplicate) {
             parsed.questions.push(q);
-            parsed.id_at.push(rep.lines.line_col(id_span.start));
         }
     }
     rep.out.sort_by_key(|d| (d.line, d.col));
@@ -264,12 +232,13 @@ fn parse_question(
 ) -> Option<(Question, Range<usize>)> {
     let mut fields = known_only(table, QUESTION_FIELDS, "a question", rep);
     let key_points = fields.remove("key_points");
+    // The values are checked whether or not another field fails to decode.
+    let ok = question_ok(&fields, rep);
     let raw: Option<RawQuestion> = decode(fields, span.clone(), rep);
 
     let at = raw.as_ref().map_or(span, |r| r.id.span());
     let points = key_points_of(key_points.as_ref(), &at, rep);
     let raw = raw?;
-    let ok = question_ok(&raw, rep);
     let points = points.filter(|_| ok)?;
     let id_span = raw.id.span();
     Some((
@@ -341,52 +310,6 @@ fn key_points_of(
         },
     }
     ok.then_some(points)
-}
-
-/// The checks serde cannot make on a question's own fields; each problem is reported.
-fn question_ok(raw: &RawQuestion, rep: &mut Reporter<'_>) -> bool {
-    let mut ok = true;
-    if !is_slug(raw.id.get_ref()) {
-        rep.at(
-            &raw.id.span(),
-            format!(
-                "question id `{}` must be a slug: lowercase letters, digits, `-`",
-                raw.id.get_ref()
-            ),
-        );
-        ok = false;
-    }
-    if raw.model_answer.get_ref().trim().is_empty() {
-        rep.at(&raw.model_answer.span(), "empty model answer");
-        ok = false;
-    }
-    let minutes = *raw.minutes.get_ref();
-    if !(1..=60).contains(&minutes) {
-        rep.at(
-            &raw.minutes.span(),
-            format!("minutes must be between 1 and 60, not {minutes}"),
-        );
-        ok = false;
-    }
-    for source in &raw.sources {
-        if source.get_ref().trim().is_empty() {
-            rep.at(&source.span(), "empty source");
-            ok = false;
-        }
-    }
-    if let Some(reviewed) = &raw.reviewed {
-        if !is_year_month(reviewed.get_ref()) {
-            rep.at(
-                &reviewed.span(),
-                format!(
-                    "reviewed must be a month as `YYYY-MM`, not `{}`",
-                    reviewed.get_ref()
-                ),
-            );
-            ok = false;
-        }
-    }
-    ok
 }
 
 fn parse_key_point(

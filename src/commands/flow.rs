@@ -13,13 +13,15 @@ use crate::bank::{Bank, Question};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, Outcome};
+use crate::judge::ask::AskError;
+use crate::judge::openai::CallError;
 use crate::judge::Verdict;
 use crate::report;
 use crate::session::{self, Filter, Order, Seen};
 use crate::store::{GradedBy, NewAttempt, SessionKind, Store};
 use crate::style::{self, BOLD, DIM, YELLOW};
 use crate::ui::checklist::Asked;
-use crate::ui::input::{self, Answer, Line, LineSource};
+use crate::ui::input::{self, Answer, Ask, Line, LineSource};
 use crate::ui::render;
 
 /// What a session runs with, built once.
@@ -30,6 +32,61 @@ pub struct Runner<'c> {
     pub grader: Grader,
     pub session_id: i64,
     pub interactive: bool,
+    /// Questions passed over with nothing typed, stored only once the
+    /// session holds an answer: a session of skips leaves no trace.
+    pending: Vec<Unanswered>,
+}
+
+/// How a question asked got no answer to grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Left {
+    /// `:skip`.
+    Skipped,
+    /// Ctrl-C.
+    Abandoned,
+    /// `:quit`, Ctrl-D or the end of input while the question was open.
+    Quit,
+}
+
+impl Left {
+    /// The word stored with the attempt (`extra.ended`) and shown in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            Left::Skipped => "skipped",
+            Left::Abandoned => "abandoned",
+            Left::Quit => "left",
+        }
+    }
+
+    fn reason(self, typed: bool) -> &'static str {
+        match (self, typed) {
+            (Left::Skipped, _) => "skipped with :skip",
+            (Left::Abandoned, false) => "abandoned with Ctrl-C",
+            (Left::Abandoned, true) => "abandoned with Ctrl-C; what was typed is kept, not graded",
+            (Left::Quit, false) => "open when the session ended",
+            (Left::Quit, true) => "open when the session ended; what was typed is kept, not graded",
+        }
+    }
+}
+
+struct Unanswered {
+    question_id: String,
+    topic: String,
+    seconds: f64,
+    left: Left,
+}
+
+/// How grading an answer ended, for what the session offers next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Graded {
+    Done,
+    /// The judge failed; `lasting` when it will fail the same way for every
+    /// answer (the key refused, a 404, the server unreachable).
+    Failed {
+        lasting: bool,
+    },
+    /// Ctrl-C while the judge worked, or self-grading left: saved ungraded.
+    Stopped,
 }
 
 /// The grader for a session: the judge, or self-grading with one sentence saying why.
@@ -112,7 +169,7 @@ impl<'c> Runner<'c> {
     pub fn start(ctx: &'c Context, kind: SessionKind) -> Result<Runner<'c>> {
         let store = Arc::clone(ctx.store()?);
         let grader = session_grader(ctx)?;
-        let src = input::open_source();
+        let src = crate::ui::terminal::open_source();
         let interactive = src.interactive();
         let session_id = store.start_session(kind)?;
         Ok(Runner {
@@ -122,6 +179,7 @@ impl<'c> Runner<'c> {
             grader,
             session_id,
             interactive,
+            pending: Vec::new(),
         })
     }
 
@@ -134,39 +192,44 @@ impl<'c> Runner<'c> {
 
     /// Prints question `n` of `total`; `extra` goes on its header line.
     pub fn ask(&self, q: &Question, n: usize, total: usize, extra: &str) -> Result<()> {
-        let mut out = render::stdout();
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{BOLD}Question {n}/{total}{BOLD:#} {DIM}· {} · {} · about {} min{extra}{DIM:#}",
-            q.topic, q.difficulty, q.minutes
-        )?;
-        write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&q.question, "  "))?;
-        if q.wants_example {
-            writeln!(
-                out,
-                "  {YELLOW}Give a concrete example from your own work.{YELLOW:#}"
-            )?;
-        }
-        if self.interactive && n == 1 {
-            writeln!(
-                out,
-                "{DIM}  Type your answer. Enter on an empty line submits · :hint · :edit · :skip · :quit · Ctrl-C abandons{DIM:#}"
-            )?;
-        }
-        out.flush()?;
-        Ok(())
+        print_question(q, n, total, extra, self.interactive && n == 1)
     }
 
-    /// Reads one answer, until `deadline` if there is one.
-    pub fn read(&mut self, q: &Question, deadline: Option<Instant>) -> Answer {
-        input::read_answer(self.src.as_mut(), &hint(q), deadline, &mut |t| {
-            render::note(t);
-        })
+    /// Reads one answer, until `deadline` if there is one; `editor` is told
+    /// when `:edit` hands the screen to `$EDITOR` and when it is back;
+    /// `redraw`, if given, draws the screen again after a resize.
+    pub fn read(
+        &mut self,
+        q: &Question,
+        deadline: Option<Instant>,
+        editor: &mut dyn FnMut(bool),
+        redraw: Option<&mut dyn FnMut()>,
+    ) -> Answer {
+        let hint = hint(q);
+        let mut notice = |t: &str| render::note(t);
+        let mut ask = Ask {
+            hint: &hint,
+            deadline,
+            notice: &mut notice,
+            editor: &mut *editor,
+            redraw: redraw.map(|r| r as &mut dyn FnMut()),
+        };
+        input::read_answer(self.src.as_mut(), &mut ask)
     }
 
-    /// Stores an answer before anything else happens to it.
-    pub fn keep(&self, q: &Question, text: &str, seconds: f64, cut_off: bool) -> Result<i64> {
+    /// Stores an answer before anything else happens to it; `over` is how
+    /// far past its time limit it ended (the editor cannot be cut off).
+    pub fn keep(
+        &mut self,
+        q: &Question,
+        text: &str,
+        seconds: f64,
+        cut_off: bool,
+        over: Duration,
+    ) -> Result<i64> {
+        self.flush_pending()?;
+        let extra = (!over.is_zero())
+            .then(|| serde_json::json!({ "over_seconds": over.as_secs_f64().round() }));
         self.store.insert_attempt(&NewAttempt {
             session_id: Some(self.session_id),
             question_id: &q.id,
@@ -174,14 +237,60 @@ impl<'c> Runner<'c> {
             answer: text,
             seconds: Some(seconds),
             cut_off,
-            extra: None,
+            extra,
         })
+    }
+
+    /// Records a question asked that got no answer to grade, with why, so
+    /// the report lists every question asked. What was typed is kept (not
+    /// graded); with nothing typed it waits until the session has an answer.
+    pub fn unanswered(
+        &mut self,
+        q: &Question,
+        typed: &str,
+        seconds: f64,
+        left: Left,
+    ) -> Result<()> {
+        let record = Unanswered {
+            question_id: q.id.clone(),
+            topic: q.topic.clone(),
+            seconds,
+            left,
+        };
+        if typed.trim().is_empty() {
+            self.pending.push(record);
+            return Ok(());
+        }
+        self.flush_pending()?;
+        self.store_unanswered(&record, typed)
+    }
+
+    fn flush_pending(&mut self) -> Result<()> {
+        for record in std::mem::take(&mut self.pending) {
+            self.store_unanswered(&record, "")?;
+        }
+        Ok(())
+    }
+
+    fn store_unanswered(&self, u: &Unanswered, typed: &str) -> Result<()> {
+        let id = self.store.insert_attempt(&NewAttempt {
+            session_id: Some(self.session_id),
+            question_id: &u.question_id,
+            topic: &u.topic,
+            answer: typed,
+            seconds: Some(u.seconds),
+            cut_off: false,
+            extra: Some(serde_json::json!({ "ended": u.left.word() })),
+        })?;
+        self.store.mark_skipped(id)?;
+        self.store
+            .record_failure(id, u.left.reason(!typed.trim().is_empty()))
     }
 
     /// Grades a stored answer now and shows the outcome: the judge with a
     /// spinner (Ctrl-C cancels it), or the self-grading checklist. A storage
     /// failure ends the session; a judge failure does not.
-    pub fn grade_now(&mut self, q: &Question, attempt_id: i64, text: &str) -> Result<()> {
+    pub fn grade_now(&mut self, q: &Question, attempt_id: i64, text: &str) -> Result<Graded> {
         let job = Job {
             attempt_id,
             question: q,
@@ -202,7 +311,7 @@ impl<'c> Runner<'c> {
                     }),
                     None => {
                         render::note("Grading cancelled. Your answer is saved; `grill regrade` grades it later.");
-                        return Ok(());
+                        return Ok(Graded::Stopped);
                     }
                 }
             }
@@ -232,6 +341,23 @@ impl<'c> Runner<'c> {
         }
     }
 
+    /// After a judge failure that will repeat: offers to grade the rest of
+    /// the session by hand. True when the person took it.
+    pub fn offer_self_grading(&mut self) -> bool {
+        if !self.interactive || !matches!(self.grader, Grader::Judge(_)) {
+            return false;
+        }
+        let prompt = "The judge will fail the same way for every answer. Grade the rest of this session yourself against the model answers? [Y/n] › ";
+        let yes = match self.src.read_line(prompt, None) {
+            Line::Text(t) => !t.trim().eq_ignore_ascii_case("n"),
+            _ => false,
+        };
+        if yes {
+            self.grader = Grader::SelfCheck;
+        }
+        yes
+    }
+
     /// Asks whether to leave after a Ctrl-C. Off a terminal there is no one to ask.
     pub fn confirm_leave(&mut self) -> bool {
         if !self.interactive {
@@ -241,13 +367,18 @@ impl<'c> Runner<'c> {
         match self.src.read_line("Leave the session? [y/N] › ", None) {
             Line::Text(t) => t.trim().eq_ignore_ascii_case("y"),
             Line::Eof | Line::Invalid => true,
-            Line::Interrupted | Line::TimedOut { .. } => false,
+            Line::Interrupted | Line::TimedOut { .. } | Line::Resized { .. } => false,
         }
     }
 
-    /// Ends the session and prints its report; an empty session leaves no trace.
-    pub fn finish(&self) -> Result<()> {
+    /// Ends the session and prints its report; a session without a single
+    /// answer (only skips) leaves no trace.
+    pub fn finish(&mut self) -> Result<()> {
         let mut out = render::stdout();
+        if self.store.session_attempts(self.session_id)?.is_empty() {
+            self.pending.clear();
+        }
+        self.flush_pending()?;
         if self.store.drop_session_if_empty(self.session_id)? {
             writeln!(out, "\nNo answers in this session.")?;
             return Ok(());
@@ -265,9 +396,48 @@ impl<'c> Runner<'c> {
     }
 }
 
+/// Prints question `n` of `total`; `extra` goes on its header line, and
+/// `keys` adds the line that says how to answer.
+pub fn print_question(q: &Question, n: usize, total: usize, extra: &str, keys: bool) -> Result<()> {
+    let mut out = render::stdout();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{BOLD}Question {n}/{total}{BOLD:#} {DIM}· {} · {} · about {} min{extra}{DIM:#}",
+        q.topic, q.difficulty, q.minutes
+    )?;
+    write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&q.question, "  "))?;
+    if q.wants_example {
+        writeln!(
+            out,
+            "  {YELLOW}Give a concrete example from your own work.{YELLOW:#}"
+        )?;
+    }
+    if keys {
+        writeln!(out, "{DIM}  {KEYS}{DIM:#}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The keys of an answer, shown under the first question.
+pub const KEYS: &str =
+    "Type your answer. Enter on an empty line submits · :hint · :edit · :skip · :quit · Ctrl-C abandons";
+
+/// Whether a judge failure will repeat for every answer: the key refused, a
+/// 404 (wrong URL or model), the server unreachable.
+fn lasting(err: &GradeError) -> bool {
+    matches!(
+        err,
+        GradeError::Judge(AskError::Call(
+            CallError::Auth { .. } | CallError::NotFound { .. } | CallError::Unreachable { .. }
+        ))
+    )
+}
+
 /// Shows how a grade ended: the verdict and model answer, a self-grade's
 /// score, or why it failed. A storage failure ends the session.
-fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> Result<()> {
+fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> Result<Graded> {
     let mut out = render::stdout();
     match result {
         Ok(Outcome::Graded(verdict, GradedBy::SelfCheck)) => {
@@ -290,7 +460,8 @@ fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> Resul
             write!(out, "{}", render::wrap(&q.model_answer, "  "))?;
         }
         Ok(Outcome::Abandoned) => {
-            render::note("Self-grading abandoned: the answer is saved ungraded.");
+            render::note("Self-grading left: the answer is saved ungraded; `grill --offline regrade` grades it later.");
+            return Ok(Graded::Stopped);
         }
         Ok(Outcome::NoEstimate) => render::note(crate::grading::NO_ESTIMATE),
         Err(GradeError::Storage(err)) => return Err(err.with_hint(
@@ -307,7 +478,10 @@ fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> Resul
                 out,
                 "Your answer is saved; `grill regrade` grades it later."
             )?;
+            return Ok(Graded::Failed {
+                lasting: lasting(&err),
+            });
         }
     }
-    Ok(())
+    Ok(Graded::Done)
 }

@@ -74,8 +74,8 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<()> {
         .max(8);
     writeln!(
         out,
-        "{BOLD}{:16}  {:wide$}  {:>8}  {:18}  time{BOLD:#}",
-        "date", "question", "score", "grader"
+        "{BOLD}{:16}  {:>7}  {:wide$}  {:>9}  {:18}  time{BOLD:#}",
+        "date", "session", "question", "score", "grader"
     )?;
     for a in &attempts {
         writeln!(out, "{}", row(a, wide))?;
@@ -87,14 +87,22 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<()> {
 fn row(a: &Attempt, wide: usize) -> String {
     let score = match (a.status, a.score) {
         (Status::Graded, Some(s)) if a.is_estimate() => {
-            format!("{DIM}{:>8}{DIM:#}", format!("~{s:.1}"))
+            format!("{DIM}{:>9}{DIM:#}", format!("~{s:.1}"))
         }
         (Status::Graded, Some(s)) => {
             let style = style::score(s);
-            format!("{style}{s:>8.1}{style:#}")
+            format!("{style}{s:>9.1}{style:#}")
         }
-        (Status::Skipped, _) => format!("{DIM}{:>8}{DIM:#}", "skipped"),
-        _ => format!("{YELLOW}{:>8}{YELLOW:#}", "ungraded"),
+        (Status::Skipped, _) => {
+            let how = a
+                .extra
+                .as_ref()
+                .and_then(|e| e.get("ended"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("skipped");
+            format!("{DIM}{how:>9}{DIM:#}")
+        }
+        _ => format!("{YELLOW}{:>9}{YELLOW:#}", "ungraded"),
     };
     let grader = truncate(
         &a.graded_by
@@ -108,8 +116,11 @@ fn row(a: &Attempt, wide: usize) -> String {
     } else {
         String::new()
     };
+    let session = a
+        .session_id
+        .map_or_else(|| "—".to_string(), |s| s.to_string());
     format!(
-        "{DIM}{}{DIM:#}  {CYAN}{:wide$}{CYAN:#}  {score}  {grader:18}  {time}{cut}",
+        "{DIM}{}{DIM:#}  {session:>7}  {CYAN}{:wide$}{CYAN:#}  {score}  {grader:18}  {time}{cut}",
         when(a),
         sanitize(&a.question_id),
     )

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::bank::Question;
 use crate::cli::InterviewArgs;
-use crate::commands::flow::{plan, until_ctrl_c, Runner};
+use crate::commands::flow::{plan, print_question, until_ctrl_c, Left, Runner};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job};
@@ -18,12 +18,16 @@ use crate::store::SessionKind;
 use crate::style::{BOLD, CYAN, DIM};
 use crate::text::{clock, plural};
 use crate::ui::clock::{Clock, Limits};
-use crate::ui::input::Answer;
+use crate::ui::input::{Answer, Line};
 use crate::ui::render;
 
 pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
     if !(args.minutes.is_finite() && args.minutes > 0.0) {
-        return Err(Error::input("--minutes must be a positive number"));
+        return Err(Error::input(format!(
+            "--minutes must be a positive number of minutes (fractions allowed), not {}",
+            args.minutes
+        ))
+        .with_hint("for example --minutes 30, or --minutes 0.5 for thirty seconds"));
     }
     if args.count == 0 {
         return Err(Error::input("--count must be at least 1"));
@@ -42,15 +46,57 @@ pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
     let mut runner = Runner::start(ctx, SessionKind::Interview)?;
     runner.samples(args.samples);
     let length = Duration::from_secs_f64(args.minutes * 60.0);
+    if show_plan(&mut runner, questions.len(), length)? {
+        let answered = ask_all(&mut runner, &questions, length)?;
+        grade_all(&mut runner, answered)?;
+    }
+    runner.finish()
+}
+
+/// Says what is about to happen; in a terminal the clock starts on Enter.
+/// False when the person leaves instead.
+fn show_plan(runner: &mut Runner<'_>, questions: usize, length: Duration) -> Result<bool> {
+    let mut out = render::stdout();
     writeln!(
-        render::stdout(),
-        "{BOLD}Mock interview:{BOLD:#} {} in {}. Each question gets its share of the time left; at the limit the answer is cut off and graded as it stands.",
-        plural(questions.len(), "question", "questions"),
+        out,
+        "{BOLD}Mock interview:{BOLD:#} {} in {}.",
+        plural(questions, "question", "questions"),
         clock(length)
     )?;
-    let answered = ask_all(&mut runner, &questions, length)?;
-    grade_all(&mut runner, answered)?;
-    runner.finish()
+    let lines = [
+        "Each question gets its share of the time left. At its limit the answer is cut off and graded as it stands.",
+        "Type your answer; Enter on an empty line submits it. :hint shows a key point, :edit opens $EDITOR, :skip passes, :quit ends the interview, Ctrl-C abandons the answer.",
+        if matches!(runner.grader, Grader::Judge(_)) {
+            "The judge grades each answer while you answer the next."
+        } else {
+            "You grade yourself at the end, against the model answers; the clock is stopped by then."
+        },
+    ];
+    for line in lines {
+        write!(out, "{}", render::wrap(line, "  "))?;
+    }
+    if !runner.interactive {
+        return Ok(true);
+    }
+    write!(
+        out,
+        "{}",
+        render::wrap(
+            "The top line keeps time: ⏱ the time left for the question and for the interview; ⚠ less than a minute left.",
+            "  "
+        )
+    )?;
+    out.flush()?;
+    drop(out);
+    Ok(
+        match runner
+            .src
+            .read_line("Press Enter to start the clock (q to leave) › ", None)
+        {
+            Line::Text(t) => !matches!(t.trim().to_lowercase().as_str(), "q" | "quit" | ":quit"),
+            _ => false,
+        },
+    )
 }
 
 /// An answer stored during the interview, graded after it or in the background.
@@ -90,27 +136,51 @@ fn ask_all<'q>(
         let limit = session::question_limit(end - now, total - i);
         let deadline = now + limit;
         clock_line.set(Some(deadline), format!("question {}/{total}", i + 1));
-        runner.ask(q, i + 1, total, &format!(" · you have {}", clock(limit)))?;
-        let answer = runner.read(q, Some(deadline));
+        let extra = format!(" · you have {}", clock(limit));
+        runner.ask(q, i + 1, total, &extra)?;
+        let keys = runner.interactive;
+        let mut redraw = || {
+            clock_line.clear_screen();
+            let _ = print_question(q, i + 1, total, &extra, keys);
+        };
+        let answer = runner.read(
+            q,
+            Some(deadline),
+            &mut |editing| clock_line.pause(editing),
+            Some(&mut redraw),
+        );
         let seconds = now.elapsed().as_secs_f64();
-        let (text, cut_off) = match answer {
-            Answer::Text { text, cut_off } => (text, cut_off),
+        let (text, cut_off, over) = match answer {
+            Answer::Text {
+                text,
+                cut_off,
+                over,
+            } => (text, cut_off, over),
             Answer::Skip => {
-                let id = runner.keep(q, "", seconds, false)?;
-                runner.store.mark_skipped(id)?;
+                runner.unanswered(q, "", seconds, Left::Skipped)?;
                 continue;
             }
-            Answer::Quit => break,
+            Answer::Quit { typed } => {
+                runner.unanswered(q, &typed, seconds, Left::Quit)?;
+                break;
+            }
             Answer::Invalid => return Err(Error::input("standard input is not UTF-8 text")),
-            Answer::Abandoned => {
+            Answer::Abandoned { typed } => {
+                runner.unanswered(q, &typed, seconds, Left::Abandoned)?;
                 if runner.confirm_leave() {
                     break;
                 }
                 continue;
             }
         };
-        let attempt_id = runner.keep(q, &text, seconds, cut_off)?;
-        if cut_off {
+        let attempt_id = runner.keep(q, &text, seconds, cut_off, over)?;
+        if !over.is_zero() {
+            writeln!(
+                render::stdout(),
+                "The time ran out while you were in the editor: your answer is taken as it stands, cut off {} past the limit.",
+                crate::text::duration(over.as_secs_f64())
+            )?;
+        } else if cut_off {
             writeln!(
                 render::stdout(),
                 "Time is up for this question: your answer was cut off and will be graded as it stands."

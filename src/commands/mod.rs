@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod export;
 pub mod flow;
 pub mod grade;
+pub mod help;
 pub mod history;
 pub mod interview;
 pub mod list;
@@ -17,6 +18,7 @@ pub mod practice;
 pub mod regrade;
 pub mod report;
 pub mod review;
+pub mod sessions;
 pub mod show;
 pub mod stats;
 pub mod topics;
@@ -39,10 +41,13 @@ pub fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::History(a) => history::run(ctx, a),
         Command::Stats(a) => stats::run(ctx, a.json),
         Command::Report(a) => report::run(ctx, a),
+        Command::Sessions(a) => sessions::run(ctx, a),
         Command::Export(a) => export::run(ctx, a),
+        Command::Completions(a) => help::completions(a.shell),
+        Command::Man => help::man(),
         Command::Bank(b) => bank::run(ctx, b),
         Command::Config(a) => config::run(ctx, a),
-        Command::Doctor(a) => doctor::run(ctx, a),
+        Command::Doctor(a) => doctor::run(ctx, &a.out),
         Command::Calibrate(a) => calibrate::run(ctx, a),
     }
 }

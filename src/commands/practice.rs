@@ -1,8 +1,10 @@
 //! `grill practice`: untimed questions, one at a time, each graded at once.
 
+use std::time::{Duration, Instant};
+
 use crate::bank::Question;
 use crate::cli::PracticeArgs;
-use crate::commands::flow::{plan, Runner};
+use crate::commands::flow::{plan, Graded, Left, Runner};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::session::Filter;
@@ -51,41 +53,86 @@ pub fn run_questions(runner: &mut Runner<'_>, questions: &[&Question]) -> Result
 fn one(runner: &mut Runner<'_>, q: &Question, n: usize, total: usize) -> Result<Step> {
     loop {
         runner.ask(q, n, total, "")?;
-        let start = std::time::Instant::now();
-        let (text, cut_off) = match runner.read(q, None) {
-            Answer::Text { text, cut_off } => (text, cut_off),
-            Answer::Skip => return Ok(Step::Next),
-            Answer::Quit => return Ok(Step::Stop),
+        let start = Instant::now();
+        let (text, cut_off) = match runner.read(q, None, &mut |_| {}, None) {
+            Answer::Text { text, cut_off, .. } => (text, cut_off),
+            Answer::Skip => {
+                runner.unanswered(q, "", start.elapsed().as_secs_f64(), Left::Skipped)?;
+                return Ok(Step::Next);
+            }
+            Answer::Quit { typed } => {
+                runner.unanswered(q, &typed, start.elapsed().as_secs_f64(), Left::Quit)?;
+                return Ok(Step::Stop);
+            }
             Answer::Invalid => return Err(Error::input("standard input is not UTF-8 text")),
-            Answer::Abandoned => {
+            Answer::Abandoned { typed } => {
+                runner.unanswered(q, &typed, start.elapsed().as_secs_f64(), Left::Abandoned)?;
                 if runner.confirm_leave() {
                     return Ok(Step::Stop);
                 }
                 continue;
             }
         };
-        let attempt_id = runner.keep(q, &text, start.elapsed().as_secs_f64(), cut_off)?;
-        runner.grade_now(q, attempt_id, &text)?;
-        if !runner.interactive {
-            return Ok(Step::Next);
+        let attempt_id = runner.keep(
+            q,
+            &text,
+            start.elapsed().as_secs_f64(),
+            cut_off,
+            Duration::ZERO,
+        )?;
+        match after_answer(runner, q, attempt_id, &text, n == total)? {
+            Next::Question(step) => return Ok(step),
+            Next::Again => {}
         }
-        let last = n == total;
-        let prompt = if last {
-            "[r]etry, [q]uit (Enter) › "
-        } else {
-            "[n]ext (Enter), [r]etry, [q]uit › "
-        };
-        loop {
-            match runner.src.read_line(prompt, None) {
-                Line::Text(t) => match t.trim().to_lowercase().as_str() {
-                    "" if last => return Ok(Step::Stop),
-                    "" | "n" | "next" => return Ok(Step::Next),
-                    "r" | "retry" => break,
-                    "q" | "quit" => return Ok(Step::Stop),
-                    _ => render::note("type n, r or q"),
-                },
-                _ => return Ok(Step::Stop),
+    }
+}
+
+/// What comes after an answer: the next question, or the same one again.
+enum Next {
+    Question(Step),
+    Again,
+}
+
+/// Grades the stored answer, then offers what fits how grading went:
+/// after a grade, the next question or another try at this one; after a
+/// failed or stopped grade, grading it again (by hand, when the judge will
+/// keep failing).
+fn after_answer(
+    runner: &mut Runner<'_>,
+    q: &Question,
+    attempt_id: i64,
+    text: &str,
+    last: bool,
+) -> Result<Next> {
+    let mut graded = runner.grade_now(q, attempt_id, text)?;
+    loop {
+        if let Graded::Failed { lasting: true } = graded {
+            if runner.offer_self_grading() {
+                graded = runner.grade_now(q, attempt_id, text)?;
+                continue;
             }
+        }
+        if !runner.interactive {
+            return Ok(Next::Question(Step::Next));
+        }
+        let ungraded = graded != Graded::Done;
+        let prompt = match (ungraded, last) {
+            (true, true) => "[r]etry the grade, [q]uit (Enter) › ",
+            (true, false) => "[r]etry the grade, [n]ext (Enter), [q]uit › ",
+            (false, true) => "[r]etry the question, [q]uit (Enter) › ",
+            (false, false) => "[n]ext (Enter), [r]etry the question, [q]uit › ",
+        };
+        match runner.src.read_line(prompt, None) {
+            Line::Text(t) => match t.trim().to_lowercase().as_str() {
+                "" if last => return Ok(Next::Question(Step::Stop)),
+                "" | "n" | "next" if !last => return Ok(Next::Question(Step::Next)),
+                "r" | "retry" if ungraded => graded = runner.grade_now(q, attempt_id, text)?,
+                "r" | "retry" => return Ok(Next::Again),
+                "q" | "quit" => return Ok(Next::Question(Step::Stop)),
+                _ if last => render::note("type r or q"),
+                _ => render::note("type n, r or q"),
+            },
+            _ => return Ok(Next::Question(Step::Stop)),
         }
     }
 }

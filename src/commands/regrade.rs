@@ -14,7 +14,7 @@ use crate::store::GradedBy;
 use crate::style::{DIM, YELLOW};
 use crate::text::plural;
 use crate::ui::checklist::Asked;
-use crate::ui::input::{self, LineSource};
+use crate::ui::input::LineSource;
 use crate::ui::render;
 
 use super::grade::tally::Tally;
@@ -40,7 +40,7 @@ pub fn run(ctx: &Context, args: &RegradeArgs) -> Result<()> {
     let grader = choose(ctx, args, pending.len())?;
     // Self-grading reads the terminal; the other graders read nothing.
     let mut src: Option<Box<dyn LineSource>> =
-        matches!(grader, Grader::SelfCheck).then(input::open_source);
+        matches!(grader, Grader::SelfCheck).then(crate::ui::terminal::open_source);
     let runtime = ctx.runtime()?;
     let mut tally = Tally::default();
     let mut skipped = 0;

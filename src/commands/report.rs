@@ -17,7 +17,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
             .ok_or_else(|| Error::input("no sessions yet: run `grill practice` first"))?,
     };
     let session = store.session(id)?.ok_or_else(|| {
-        Error::input(format!("no session {id}")).with_hint("`grill history` shows past attempts")
+        Error::input(format!("no session {id}"))
+            .with_hint("`grill sessions` lists the sessions with their numbers")
     })?;
     let built = report::build(&session, &store.session_attempts(id)?);
     let mut out = render::stdout();

@@ -64,7 +64,7 @@ pub fn run(ctx: &Context, json: bool) -> Result<()> {
         return Ok(render::json(&value)?);
     }
     let mut out = render::stdout();
-    if stats.total_attempts == 0 {
+    if stats.total_attempts == 0 && stats.ungraded_attempts == 0 {
         writeln!(
             out,
             "No answers yet. Start with `grill practice`, or `grill interview` for a timed mock."
@@ -78,18 +78,30 @@ pub fn run(ctx: &Context, json: bool) -> Result<()> {
         .max()
         .unwrap_or(5)
         .max(5);
+    let days = chart_days(wide, render::width());
+    let chart = if days == 0 {
+        String::new()
+    } else {
+        format!("{:days$}  ", format!("last {days} days"))
+    };
     writeln!(
         out,
-        "{BOLD}{:wide$}  answers  {:15}  {:TREND_DAYS$}  {:>5}  unseen{BOLD:#}",
-        "topic",
-        "average",
-        format!("last {TREND_DAYS} days"),
-        "trend",
+        "{BOLD}{:wide$}  answers  {:15}  {chart}{:>5}  unseen{BOLD:#}",
+        "topic", "average", "trend",
     )?;
     for t in &stats.topics {
-        writeln!(out, "{}", topic_row(t, wide))?;
+        writeln!(out, "{}", topic_row(t, wide, days))?;
     }
     writeln!(out)?;
+    let mut notes = vec![
+        "average: the mean of each question's latest counted score. answers: graded answers, not skipped, ungraded or keyword estimates.",
+    ];
+    if stats.topics.iter().any(|t| !t.in_bank) {
+        notes.push("unseen ?: the topic is in your history but not in the loaded banks; load its bank with --bank to count its questions.");
+    }
+    for note in notes {
+        write!(out, "{DIM}{}{DIM:#}", render::wrap(note, ""))?;
+    }
     totals(&mut out, &stats, due_now)?;
     missed(&mut out, &stats.missed_points)
 }
@@ -114,8 +126,21 @@ fn missed(out: &mut impl Write, points: &[MissedPoint]) -> Result<()> {
     Ok(())
 }
 
-/// One topic's line: answers, average bar, 30-day sparkline, trend, unseen.
-fn topic_row(t: &TopicStats, wide: usize) -> String {
+/// How many days of the chart fit beside the other columns in `width`
+/// (topic, answers, average, trend and unseen take the rest); 0 hides it.
+pub fn chart_days(topic_wide: usize, width: usize) -> usize {
+    let fixed = topic_wide + 2 + 7 + 2 + 15 + 2 + 5 + 2 + 10;
+    let room = width.saturating_sub(fixed + 2);
+    if room < 14 {
+        0
+    } else {
+        room.min(TREND_DAYS)
+    }
+}
+
+/// One topic's line: answers, average bar, the last `days` of the
+/// sparkline, trend, unseen.
+fn topic_row(t: &TopicStats, wide: usize, days: usize) -> String {
     let average = match t.average {
         Some(avg) => {
             let style = style::score(avg);
@@ -129,17 +154,23 @@ fn topic_row(t: &TopicStats, wide: usize) -> String {
         Some(x) => format!("{:>5}", signed(x)),
         None => format!("{DIM}{:>5}{DIM:#}", "—"),
     };
-    let unseen = format!("{} of {}", t.unseen, t.questions);
-    let unseen = if t.unseen == 0 {
-        format!("{DIM}{unseen}{DIM:#}")
+    let unseen = if !t.in_bank {
+        format!("{DIM}?{DIM:#}")
+    } else if t.unseen == 0 {
+        format!("{DIM}{} of {}{DIM:#}", t.unseen, t.questions)
     } else {
-        unseen
+        format!("{} of {}", t.unseen, t.questions)
+    };
+    let chart = if days == 0 {
+        String::new()
+    } else {
+        let recent = &t.daily[t.daily.len().saturating_sub(days)..];
+        format!("{DIM}{}{DIM:#}  ", sparkline(recent))
     };
     format!(
-        "{CYAN}{:wide$}{CYAN:#}  {:>7}  {average}  {DIM}{}{DIM:#}  {trend}  {unseen}",
+        "{CYAN}{:wide$}{CYAN:#}  {:>7}  {average}  {chart}{trend}  {unseen}",
         sanitize(&t.topic),
         t.attempts,
-        sparkline(&t.daily),
     )
 }
 
@@ -164,10 +195,14 @@ fn totals(out: &mut impl Write, stats: &Stats, due_now: usize) -> Result<()> {
         .average
         .map(|a| format!(", latest scores average {a:.1}"))
         .unwrap_or_default();
-    writeln!(
+    let line = format!(
+        "{}, {tried} of {questions} questions tried{overall}",
+        plural(stats.total_attempts, "graded answer", "graded answers")
+    );
+    write!(
         out,
-        "{BOLD}Totals{BOLD:#}   {}, {tried} of {questions} questions tried{overall}",
-        plural(stats.total_attempts, "answer", "answers")
+        "{BOLD}Totals{BOLD:#}   {}",
+        render::wrap(&line, "         ").trim_start()
     )?;
     if due_now > 0 {
         writeln!(

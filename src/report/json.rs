@@ -23,6 +23,9 @@ pub fn render(r: &SessionReport) -> Value {
                 "seconds": a.seconds,
                 "cut_off": a.cut_off,
                 "error": a.error,
+                "outcome": row.outcome.word(),
+                "reason": row.outcome.reason(),
+                "over_seconds": row.over,
                 "verdict": a.verdict,
             })
         }).collect::<Vec<_>>(),

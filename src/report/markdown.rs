@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use super::text::outcome_cell;
-use super::{flag_text, Outcome, SessionReport};
-use crate::text::{duration, sanitize};
+use super::text::{notes, outcome_cell};
+use super::{flag_text, SessionReport};
+use crate::text::{duration, plural, sanitize};
 
 /// Table cells and list items stay on one line and keep their pipes literal.
 fn cell(text: &str) -> String {
@@ -16,10 +16,7 @@ fn cell(text: &str) -> String {
 pub fn render(r: &SessionReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# {} — session {}, {}\n", r.title(), r.id, r.when());
-    let _ = writeln!(
-        s,
-        "| # | question | score | time | cut off | key points missed |"
-    );
+    let _ = writeln!(s, "| # | question | score | time | cut off | notes |");
     let _ = writeln!(s, "|---|---|---|---|---|---|");
     for (i, row) in r.rows.iter().enumerate() {
         let _ = writeln!(
@@ -30,7 +27,7 @@ pub fn render(r: &SessionReport) -> String {
             outcome_cell(&row.outcome),
             row.seconds.map_or_else(|| "-".into(), duration),
             if row.cut_off { "yes" } else { "" },
-            cell(&row.missed.join(", "))
+            cell(&notes(row))
         );
     }
     let _ = writeln!(s);
@@ -41,24 +38,13 @@ pub fn render(r: &SessionReport) -> String {
         Some(avg) => {
             let _ = write!(
                 s,
-                "Average {avg:.1}/10 over {} graded answer{}",
-                r.counted,
-                if r.counted == 1 { "" } else { "s" }
+                "Average {avg:.1}/10 over {}",
+                plural(r.counted, "graded answer", "graded answers")
             );
             if let Some((topic, score)) = &r.weakest {
                 let _ = write!(s, " · weakest topic: {} ({score:.1})", cell(topic));
             }
             let _ = writeln!(s, ".");
-        }
-    }
-    for row in &r.rows {
-        if let Outcome::Ungraded(Some(reason)) = &row.outcome {
-            let _ = writeln!(
-                s,
-                "\n- **{}** not graded: {}",
-                cell(&row.question_id),
-                cell(reason)
-            );
         }
     }
     for (i, row) in r.rows.iter().enumerate() {
@@ -112,9 +98,15 @@ mod tests {
             md.starts_with("# Interview report — session 3, 2026-03-01 09:00:00\n"),
             "{md}"
         );
-        assert!(md.contains("| 1 | q1 | 8.0 | 1m 05s |  | kp |"), "{md}");
+        assert!(
+            md.contains("| 1 | q1 | 8.0 | 1m 05s |  | missed: kp |"),
+            "{md}"
+        );
         assert!(md.contains("| 3 | q3 | ~10.0 |"), "{md}");
-        assert!(md.contains("- **q4** not graded: server down"), "{md}");
+        assert!(
+            md.contains("| 4 | q4 | — | 1m 05s |  | not graded: server down |"),
+            "{md}"
+        );
         assert!(
             md.contains("## Follow-ups to think about\n\n- **q1**: Why?"),
             "{md}"

@@ -18,9 +18,40 @@ pub enum Outcome {
     Scored(f64),
     /// A keyword estimate: shown, not counted.
     Estimated(f64),
-    Skipped,
+    /// Asked and given no answer to grade: `how` says in one word
+    /// (`skipped`, `abandoned`, `left`), `why` in a phrase, when stored.
+    Unanswered {
+        how: String,
+        why: Option<String>,
+    },
     /// Not graded (yet); the reason the grade failed, if one is stored.
     Ungraded(Option<String>),
+}
+
+impl Outcome {
+    /// One word for scripts: `scored`, `estimated`, `skipped`, `abandoned`,
+    /// `left` or `ungraded`.
+    pub fn word(&self) -> &str {
+        match self {
+            Outcome::Scored(_) => "scored",
+            Outcome::Estimated(_) => "estimated",
+            Outcome::Unanswered { how, .. } => how,
+            Outcome::Ungraded(_) => "ungraded",
+        }
+    }
+
+    /// Why the question has no score, in a phrase, when there is a reason.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Outcome::Scored(_) => None,
+            Outcome::Estimated(_) => Some("keyword estimate: shown, not counted".into()),
+            Outcome::Unanswered { how, why } => Some(why.clone().unwrap_or_else(|| how.clone())),
+            Outcome::Ungraded(why) => Some(match why {
+                Some(why) => format!("not graded: {why}"),
+                None => "not graded yet".into(),
+            }),
+        }
+    }
 }
 
 /// One row of the report: a question asked.
@@ -30,6 +61,8 @@ pub struct Row {
     pub outcome: Outcome,
     pub seconds: Option<f64>,
     pub cut_off: bool,
+    /// Seconds past the time limit, when an answer came back late from `$EDITOR`.
+    pub over: Option<f64>,
     /// Ids of the key points missed.
     pub missed: Vec<String>,
     pub flags: Vec<String>,
@@ -104,7 +137,16 @@ fn row(a: &Attempt) -> Row {
     let outcome = match (a.status, &a.graded_by, a.score) {
         (Status::Graded, Some(GradedBy::Estimate), Some(s)) => Outcome::Estimated(s),
         (Status::Graded, _, Some(s)) => Outcome::Scored(s),
-        (Status::Skipped, _, _) => Outcome::Skipped,
+        (Status::Skipped, _, _) => Outcome::Unanswered {
+            how: a
+                .extra
+                .as_ref()
+                .and_then(|e| e.get("ended"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("skipped")
+                .to_string(),
+            why: a.error.clone(),
+        },
         _ => Outcome::Ungraded(a.error.clone()),
     };
     let verdict = a.verdict.as_ref();
@@ -113,6 +155,11 @@ fn row(a: &Attempt) -> Row {
         outcome,
         seconds: a.seconds,
         cut_off: a.cut_off,
+        over: a
+            .extra
+            .as_ref()
+            .and_then(|e| e.get("over_seconds"))
+            .and_then(serde_json::Value::as_f64),
         missed: verdict
             .map(|v| {
                 v.key_points

@@ -3,18 +3,34 @@
 
 use std::fmt::Write;
 
-use super::{flag_text, Outcome, SessionReport};
+use super::{flag_text, Outcome, Row, SessionReport};
 use crate::style::{self, BOLD, CYAN, DIM};
 use crate::text::{duration, plural, sanitize, wrap};
 
-/// The score column as shown: `7.5`, `~7.5` for an estimate, or a word.
+/// The score column as shown: `7.5`, `~7.5` for an estimate, `—` for none.
 pub fn outcome_cell(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Scored(s) => format!("{s:.1}"),
         Outcome::Estimated(s) => format!("~{s:.1}"),
-        Outcome::Skipped => "skipped".into(),
-        Outcome::Ungraded(_) => "ungraded".into(),
+        Outcome::Unanswered { .. } | Outcome::Ungraded(_) => "—".into(),
     }
+}
+
+/// The notes column: the key points missed, or why there is no score.
+pub fn notes(row: &Row) -> String {
+    let mut notes = Vec::new();
+    if let Some(over) = row.over {
+        notes.push(format!(
+            "ended {} past the limit, in the editor",
+            duration(over)
+        ));
+    }
+    match row.outcome.reason() {
+        Some(reason) => notes.push(reason),
+        None if !row.missed.is_empty() => notes.push(format!("missed: {}", row.missed.join(", "))),
+        None => {}
+    }
+    notes.join("; ")
 }
 
 pub fn render(r: &SessionReport, width: usize) -> String {
@@ -36,30 +52,35 @@ pub fn render(r: &SessionReport, width: usize) -> String {
         .max(8);
     let _ = writeln!(
         s,
-        "{BOLD} #  {:wide$}  {:>8}  {:>7}  cut off  key points missed{BOLD:#}",
+        "{BOLD} #  {:wide$}  {:>5}  {:>7}  cut off  notes{BOLD:#}",
         "question", "score", "time"
     );
+    // Where the notes column starts.
+    let notes_at = 4 + wide + 2 + 5 + 2 + 7 + 2 + 7 + 2;
     for (i, row) in r.rows.iter().enumerate() {
         let cell = outcome_cell(&row.outcome);
         let style = match row.outcome {
             Outcome::Scored(x) => style::score(x),
             _ => DIM,
         };
-        let _ = writeln!(
-            s,
-            " {:<2} {CYAN}{:wide$}{CYAN:#}  {style}{cell:>8}{style:#}  {:>7}  {:7}  {}",
+        let line = format!(
+            " {:<2} {CYAN}{:wide$}{CYAN:#}  {style}{cell:>5}{style:#}  {:>7}  {:7}  ",
             i + 1,
             sanitize(&row.question_id),
             row.seconds.map_or_else(|| "-".into(), duration),
             if row.cut_off { "yes" } else { "" },
-            sanitize(&row.missed.join(", "))
         );
-        if let Outcome::Ungraded(Some(reason)) = &row.outcome {
-            let _ = write!(
-                s,
-                "{DIM}{}{DIM:#}",
-                wrap(&format!("not graded: {reason}"), "    ", width)
-            );
+        let notes = notes(row);
+        if notes.is_empty() {
+            let _ = writeln!(s, "{}", line.trim_end());
+            continue;
+        }
+        // Short notes go beside the row, long ones under it.
+        if notes_at + textwrap::core::display_width(&notes) <= width {
+            let _ = writeln!(s, "{line}{}", sanitize(&notes));
+        } else {
+            let _ = writeln!(s, "{}", line.trim_end());
+            let _ = write!(s, "{DIM}{}{DIM:#}", wrap(&notes, "      ", width));
         }
     }
     let _ = writeln!(s);
@@ -146,9 +167,12 @@ mod tests {
             text.starts_with("Interview report · session 3 · 2026-03-01 09:00:00"),
             "{text}"
         );
-        assert!(text.contains("      ~10.0"), "{text}");
-        assert!(text.contains("ungraded"), "{text}");
-        assert!(text.contains("    not graded: server down"), "{text}");
+        assert!(text.contains("   ~10.0"), "{text}");
+        assert!(
+            text.contains(" 4  q4            —   1m 05s           not graded: server down"),
+            "{text}"
+        );
+        assert!(text.contains("missed: kp"), "{text}");
         assert!(
             text.contains("Average 6.0/10 over 2 graded answers · weakest topic: evals (4.0)."),
             "{text}"
@@ -156,5 +180,39 @@ mod tests {
         assert!(text.contains("~ keyword estimate"), "{text}");
         assert!(text.contains("1 answer is not graded yet"), "{text}");
         assert!(text.contains("- q1: Why?"), "{text}");
+    }
+
+    #[test]
+    fn questions_left_without_an_answer_say_how_and_why() {
+        use crate::report::tests::attempt;
+        use crate::store::{Session, SessionKind, Status};
+        let mut skipped = attempt(1, "rag", None);
+        skipped.status = Status::Skipped;
+        skipped.error = Some("skipped with :skip".into());
+        let mut abandoned = attempt(2, "rag", None);
+        abandoned.status = Status::Skipped;
+        abandoned.extra = Some(serde_json::json!({"ended": "abandoned"}));
+        abandoned.error = Some("abandoned with Ctrl-C".into());
+        let mut late = attempt(3, "rag", Some((5.0, crate::store::GradedBy::SelfCheck)));
+        late.cut_off = true;
+        late.extra = Some(serde_json::json!({"over_seconds": 42.0}));
+        let session = Session {
+            id: 1,
+            kind: SessionKind::Interview,
+            started_at: "2026-03-01T09:00:00Z".into(),
+        };
+        let r = crate::report::build(&session, &[skipped, abandoned, late]);
+        assert_eq!(r.rows[1].outcome.word(), "abandoned");
+        let text = anstream::adapter::strip_str(&render(&r, 100)).to_string();
+        assert!(
+            text.contains("—   1m 05s           skipped with :skip"),
+            "{text}"
+        );
+        assert!(text.contains("abandoned with Ctrl-C"), "{text}");
+        assert!(
+            text.contains("yes      ended 42s past the limit, in the editor; missed: kp"),
+            "{text}"
+        );
+        assert!(text.contains("over 1 graded answer."), "{text}");
     }
 }

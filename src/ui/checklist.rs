@@ -80,7 +80,8 @@ impl Asked<'_> {
                     "n" | "no" | "" => return Some(false),
                     other => render::note(&format!("`{other}`: type y or n")),
                 },
-                Line::Eof | Line::TimedOut { .. } => return Some(false),
+                Line::Eof | Line::TimedOut { .. } | Line::Resized { .. } => return Some(false),
+                Line::Interrupted if !self.confirm_leave() => {}
                 Line::Interrupted | Line::Invalid => return None,
             }
         }
@@ -99,9 +100,26 @@ impl Asked<'_> {
                         "`{other}`: type y, p or n (or Enter for the guess)"
                     )),
                 },
-                Line::Eof | Line::TimedOut { .. } => return Mark::RestGuessed,
+                Line::Eof | Line::TimedOut { .. } | Line::Resized { .. } => {
+                    return Mark::RestGuessed
+                }
+                Line::Interrupted if !self.confirm_leave() => {}
                 Line::Interrupted | Line::Invalid => return Mark::Abandoned,
             }
+        }
+    }
+
+    /// Ctrl-C in the checklist: leave it, or go on from the same point?
+    /// A grade left is not lost: the answer stays saved, ungraded.
+    fn confirm_leave(&mut self) -> bool {
+        match self.src.read_line(
+            "Stop grading this answer? It stays saved, ungraded, for `grill --offline regrade`. [y/N] › ",
+            None,
+        ) {
+            Line::Text(t) => matches!(t.trim().to_lowercase().as_str(), "y" | "yes"),
+            // A second Ctrl-C means it.
+            Line::Eof | Line::Invalid | Line::Interrupted => true,
+            Line::TimedOut { .. } | Line::Resized { .. } => false,
         }
     }
 }

@@ -1,23 +1,21 @@
-//! Reading answers: the same line protocol from a terminal (rustyline, with
-//! history, a clock and a cut-off) or from a pipe (plain lines, for scripts
-//! and tests).
+//! Reading answers: the same protocol from a terminal (rustyline, see
+//! `terminal`) or from a pipe (plain lines, for scripts and tests).
 //!
-//! An answer is lines until a blank line or end of input; `:skip`, `:quit`,
-//! `:hint` and `:edit` are commands. `readline()` cannot time out, so in a
-//! terminal it runs on a thread of its own and is interrupted at the limit by
-//! SIGINT sent to that thread; an atomic flag tells that interruption from
-//! the user's Ctrl-C. The text typed on the line so far is kept through the
-//! helper's hint hook, so a cut-off answer keeps its last, unfinished line.
+//! An answer is text until a blank line or the end of input; `:skip`,
+//! `:quit`, `:hint` and `:edit` on a line of their own are commands. A pipe
+//! gives the answer line by line. The terminal edits the whole answer in one
+//! `readline()`, which returns only at a blank line, a command or Ctrl-D, so
+//! nothing typed ahead or pasted between two lines can fall between two
+//! reads.
 
-use std::io::{BufRead, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::grading::MAX_ANSWER_CHARS;
+use crate::ui::draft::{Command, Draft, Step};
 
-/// One read of one line.
+/// One read of one line (or, from the terminal, of a whole answer).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
     Text(String),
@@ -25,23 +23,45 @@ pub enum Line {
     Interrupted,
     /// Ctrl-D, or the end of piped input.
     Eof,
-    /// The deadline passed; `partial` is what was typed on the line so far.
+    /// The deadline passed; `partial` is what was typed so far.
     TimedOut {
         partial: String,
     },
     /// Piped input that is not UTF-8.
     Invalid,
+    /// The window changed size while an answer was being edited (when asked
+    /// to watch for it); `partial` is what was typed so far.
+    Resized {
+        partial: String,
+    },
 }
 
 /// Where lines come from. Implementations: the terminal editor and a pipe.
 pub trait LineSource {
     fn read_line(&mut self, prompt: &str, deadline: Option<Instant>) -> Line;
+    /// One edit of a whole answer, starting from `so_far`: the text comes
+    /// back whole (what was kept included) when a blank line, a command on
+    /// the last line or Ctrl-D ends it. `None` where answers come line by
+    /// line.
+    fn read_answer_text(
+        &mut self,
+        _prompt: &str,
+        _so_far: &str,
+        _deadline: Option<Instant>,
+        _watch_size: bool,
+    ) -> Option<Line> {
+        None
+    }
     /// True for a person at a terminal: prompts, colour, confirmations.
     fn interactive(&self) -> bool;
     /// Set by Ctrl-C while no line is being read (e.g. during grading), when
     /// the source catches it; `None` where Ctrl-C simply ends the process.
     fn ctrl_c(&self) -> Option<Arc<AtomicBool>> {
         None
+    }
+    /// What was on the editor's screen when the last read was interrupted.
+    fn typed(&self) -> String {
+        String::new()
     }
 }
 
@@ -50,344 +70,194 @@ pub trait LineSource {
 pub enum Answer {
     Text {
         text: String,
+        /// The time limit ended the answer.
         cut_off: bool,
+        /// How far past the limit it ended: the editor (`:edit`) cannot be
+        /// cut off, so an answer written there may come back late.
+        over: Duration,
     },
     Skip,
-    Quit,
-    /// Ctrl-C: the answer is abandoned.
-    Abandoned,
+    /// `:quit`, or Ctrl-D / the end of input on an empty answer; `typed` is
+    /// what was written and not submitted.
+    Quit {
+        typed: String,
+    },
+    /// Ctrl-C: the answer is abandoned; `typed` is what was on the screen.
+    Abandoned {
+        typed: String,
+    },
     /// The input cannot be read (not UTF-8).
     Invalid,
 }
 
-/// Reads one answer with the protocol above. `hint` is shown on `:hint`;
-/// `notice` prints a short line to the person (stderr).
-pub fn read_answer(
-    src: &mut dyn LineSource,
-    hint: &str,
-    deadline: Option<Instant>,
-    notice: &mut dyn FnMut(&str),
-) -> Answer {
-    let mut lines: Vec<String> = Vec::new();
-    let mut chars = 0usize;
+/// What reading an answer needs besides the source.
+pub struct Ask<'a> {
+    /// Shown on `:hint`.
+    pub hint: &'a str,
+    pub deadline: Option<Instant>,
+    /// A short line to the person (stderr).
+    pub notice: &'a mut dyn FnMut(&str),
+    /// Told `true` before `$EDITOR` takes the screen, `false` when it is back.
+    pub editor: &'a mut dyn FnMut(bool),
+    /// Draws the screen again after the window changed size; the answer is
+    /// then edited on from where it was. `None`: resizes are the editor's.
+    pub redraw: Option<&'a mut dyn FnMut()>,
+}
+
+/// Reads one answer with the protocol above.
+pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
+    let mut draft = Draft::default();
+    // What the editor starts from: after a command, a new line under the
+    // text kept; after a resize, the text just as it was.
+    let mut resume = String::new();
     loop {
-        let prompt = if lines.is_empty() { "› " } else { "· " };
-        match src.read_line(prompt, deadline) {
-            Line::Text(line) => match line.trim() {
-                "" if lines.is_empty() => {}
-                "" => {
-                    return Answer::Text {
-                        text: lines.join("\n"),
-                        cut_off: false,
-                    }
-                }
-                ":skip" => return Answer::Skip,
-                ":quit" => return Answer::Quit,
-                ":hint" => notice(&format!("hint: {hint}")),
-                ":edit" => match edit_in_editor(&lines.join("\n")) {
-                    Ok(text) => {
-                        lines = text.lines().map(str::to_string).collect();
-                        chars = text.chars().count();
-                        notice("edited text kept; add lines, or press Enter on an empty line to submit");
-                    }
-                    Err(e) => notice(&e),
-                },
-                _ => {
-                    let n = line.chars().count() + 1;
-                    if chars + n > MAX_ANSWER_CHARS {
-                        let room = MAX_ANSWER_CHARS.saturating_sub(chars);
-                        lines.push(line.chars().take(room).collect());
-                        notice(&format!(
-                            "answers are limited to {MAX_ANSWER_CHARS} characters; submitting what fits"
-                        ));
-                        // Piped input goes on to the answer's end: its remaining lines
-                        // must not become the next answer. (In the editor each line is
-                        // typed after the notice, so there is nothing to skip.)
-                        if !src.interactive() {
-                            while let Line::Text(rest) = src.read_line("", deadline) {
-                                if rest.trim().is_empty() {
-                                    break;
-                                }
-                            }
-                        }
-                        return Answer::Text {
-                            text: lines.join("\n"),
-                            cut_off: false,
-                        };
-                    }
-                    chars += n;
-                    lines.push(line);
-                }
-            },
-            Line::Eof if lines.is_empty() => return Answer::Quit,
-            Line::Eof => {
-                return Answer::Text {
-                    text: lines.join("\n"),
-                    cut_off: false,
+        let watch = ask.redraw.is_some();
+        let whole = src.read_answer_text("› ", &resume, ask.deadline, watch);
+        let edits_whole = whole.is_some();
+        let line = match whole {
+            Some(line) => line,
+            None => src.read_line(if draft.is_empty() { "› " } else { "· " }, ask.deadline),
+        };
+        let step = match line {
+            Line::Text(text) if edits_whole => draft.edited(&text),
+            Line::Text(line) => draft.feed(&line),
+            Line::Eof if draft.is_empty() => {
+                return Answer::Quit {
+                    typed: String::new(),
                 }
             }
-            Line::Interrupted => return Answer::Abandoned,
+            Line::Eof => Step::Submit,
+            Line::Interrupted => {
+                let typed = if edits_whole {
+                    src.typed()
+                } else {
+                    draft.text()
+                };
+                return Answer::Abandoned {
+                    typed: typed.trim_end().to_string(),
+                };
+            }
             Line::Invalid => return Answer::Invalid,
+            Line::Resized { partial } => {
+                draft.replace(&partial);
+                resume = partial;
+                if let Some(redraw) = ask.redraw.as_mut() {
+                    redraw();
+                }
+                continue;
+            }
             Line::TimedOut { partial } => {
-                if !partial.trim().is_empty() {
-                    lines.push(partial);
+                if edits_whole {
+                    draft.replace(partial.trim_end());
+                } else if !partial.trim().is_empty() {
+                    draft.push(&partial);
                 }
-                return Answer::Text {
-                    text: lines.join("\n"),
-                    cut_off: true,
-                };
+                return cut_off(&draft, Duration::ZERO);
             }
-        }
-    }
-}
-
-/// Opens `$VISUAL` or `$EDITOR` (default `vi`) on `text` and returns the result.
-fn edit_in_editor(text: &str) -> Result<String, String> {
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
-    let path = std::env::temp_dir().join(format!(
-        "grill-answer-{}-{}.md",
-        std::process::id(),
-        fastrand::u32(..)
-    ));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    opts.open(&path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| format!("cannot write a temporary file for the editor: {e}"))?;
-    // The editor command may carry arguments, e.g. "code --wait".
-    let mut parts = editor.split_whitespace();
-    let program = parts.next().unwrap_or("vi");
-    let status = std::process::Command::new(program)
-        .args(parts)
-        .arg(&path)
-        .status();
-    let result = match status {
-        Ok(s) if s.success() => std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read the edited answer: {e}")),
-        Ok(s) => Err(format!(
-            "the editor `{editor}` exited with {s}; the text so far is kept"
-        )),
-        Err(e) => Err(format!(
-            "cannot start the editor `{editor}` (set EDITOR): {e}"
-        )),
-    };
-    let _ = std::fs::remove_file(&path);
-    result.map(|t| t.trim_end().to_string())
-}
-
-/// Lines from standard input when it is not a terminal. A thread reads
-/// ahead so a deadline can cut off a writer that never finishes.
-pub struct Piped {
-    rx: Receiver<Line>,
-    done: bool,
-}
-
-impl Piped {
-    pub fn stdin() -> Piped {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut stdin = std::io::stdin().lock();
-            loop {
-                let mut buf = Vec::new();
-                match stdin.read_until(b'\n', &mut buf) {
-                    Ok(0) | Err(_) => {
-                        let _ = tx.send(Line::Eof);
-                        return;
-                    }
-                    Ok(_) => {
-                        let line = match String::from_utf8(buf) {
-                            Ok(s) => Line::Text(s.trim_end_matches(['\n', '\r']).to_string()),
-                            Err(_) => Line::Invalid,
-                        };
-                        if tx.send(line).is_err() {
-                            return;
+        };
+        resume = if draft.is_empty() {
+            String::new()
+        } else {
+            format!("{}\n", draft.text())
+        };
+        match step {
+            Step::More => {}
+            Step::Submit => return submitted(&draft),
+            Step::Full => {
+                (ask.notice)(&format!(
+                    "answers are limited to {MAX_ANSWER_CHARS} characters; submitting what fits"
+                ));
+                // Piped input goes on to the answer's end: its remaining lines
+                // must not become the next answer.
+                if !edits_whole {
+                    while let Line::Text(rest) = src.read_line("", ask.deadline) {
+                        if rest.trim().is_empty() {
+                            break;
                         }
                     }
                 }
+                return submitted(&draft);
             }
-        });
-        Piped { rx, done: false }
-    }
-}
-
-impl LineSource for Piped {
-    fn read_line(&mut self, _prompt: &str, deadline: Option<Instant>) -> Line {
-        if self.done {
-            return Line::Eof;
-        }
-        let line = match deadline {
-            None => self.rx.recv().unwrap_or(Line::Eof),
-            Some(at) => match self
-                .rx
-                .recv_timeout(at.saturating_duration_since(Instant::now()))
-            {
-                Ok(line) => line,
-                Err(RecvTimeoutError::Timeout) => {
-                    return Line::TimedOut {
-                        partial: String::new(),
-                    }
+            Step::Command(Command::Skip) => return Answer::Skip,
+            Step::Command(Command::Hint) => (ask.notice)(&format!("hint: {}", ask.hint)),
+            Step::Command(Command::Edit) => {
+                if let Some(late) = edit(&mut draft, ask) {
+                    return cut_off(&draft, late);
                 }
-                Err(RecvTimeoutError::Disconnected) => Line::Eof,
-            },
-        };
-        if line == Line::Eof {
-            self.done = true;
-        }
-        line
-    }
-
-    fn interactive(&self) -> bool {
-        false
-    }
-}
-
-/// The rustyline helper: it only watches the line being typed.
-struct Watcher {
-    current: Arc<Mutex<String>>,
-}
-
-impl rustyline::completion::Completer for Watcher {
-    type Candidate = String;
-}
-impl rustyline::highlight::Highlighter for Watcher {}
-impl rustyline::validate::Validator for Watcher {}
-impl rustyline::Helper for Watcher {}
-impl rustyline::hint::Hinter for Watcher {
-    type Hint = String;
-    fn hint(&self, line: &str, _pos: usize, _ctx: &rustyline::Context<'_>) -> Option<String> {
-        // Called on every change of the line: remember it for a cut-off.
-        if let Ok(mut current) = self.current.lock() {
-            current.clear();
-            current.push_str(line);
-        }
-        None
-    }
-}
-
-/// The terminal: rustyline on a thread of its own, interruptible at a deadline.
-pub struct Terminal {
-    requests: Sender<String>,
-    replies: Receiver<Line>,
-    thread: nix::sys::pthread::Pthread,
-    timing_out: Arc<AtomicBool>,
-    current: Arc<Mutex<String>>,
-    /// Set by SIGINT outside `readline()`: the user's Ctrl-C while grading,
-    /// or a stray cut-off signal, which must not kill the session.
-    sigint: Arc<AtomicBool>,
-}
-
-impl Terminal {
-    /// The editor, or `None` when standard input is not a terminal.
-    pub fn open() -> Option<Terminal> {
-        if !std::io::stdin().is_terminal() {
-            return None;
-        }
-        let sigint = Arc::new(AtomicBool::new(false));
-        signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&sigint)).ok()?;
-        let current = Arc::new(Mutex::new(String::new()));
-        let timing_out = Arc::new(AtomicBool::new(false));
-        let (req_tx, req_rx) = mpsc::channel::<String>();
-        let (rep_tx, rep_rx) = mpsc::channel::<Line>();
-        let (id_tx, id_rx) = mpsc::channel();
-        let watcher = Watcher {
-            current: Arc::clone(&current),
-        };
-        std::thread::spawn(move || {
-            let _ = id_tx.send(nix::sys::pthread::pthread_self());
-            let config = rustyline::Config::builder().auto_add_history(false).build();
-            let Ok(mut editor) =
-                rustyline::Editor::<Watcher, rustyline::history::DefaultHistory>::with_config(
-                    config,
-                )
-            else {
-                return;
-            };
-            editor.set_helper(Some(watcher));
-            while let Ok(prompt) = req_rx.recv() {
-                let line = match editor.readline(&prompt) {
-                    Ok(line) => {
-                        if !line.trim().is_empty() && !line.starts_with(':') {
-                            let _ = editor.add_history_entry(line.as_str());
+            }
+            Step::Command(Command::Quit) => {
+                if draft.is_empty() || !src.interactive() {
+                    return Answer::Quit {
+                        typed: draft.text(),
+                    };
+                }
+                match confirm_quit(src, ask.deadline) {
+                    Some(true) => {
+                        return Answer::Quit {
+                            typed: draft.text(),
                         }
-                        Line::Text(line)
                     }
-                    Err(rustyline::error::ReadlineError::Interrupted) => Line::Interrupted,
-                    Err(_) => Line::Eof,
-                };
-                if rep_tx.send(line).is_err() {
-                    return;
+                    Some(false) => (ask.notice)("Go on: what you typed is still there."),
+                    None => return cut_off(&draft, Duration::ZERO),
                 }
             }
-        });
-        let thread = id_rx.recv().ok()?;
-        Some(Terminal {
-            requests: req_tx,
-            replies: rep_rx,
-            thread,
-            timing_out,
-            current,
-            sigint,
-        })
+        }
     }
 }
 
-impl LineSource for Terminal {
-    fn read_line(&mut self, prompt: &str, deadline: Option<Instant>) -> Line {
-        if let Ok(mut c) = self.current.lock() {
-            c.clear();
-        }
-        if self.requests.send(prompt.to_string()).is_err() {
-            return Line::Eof;
-        }
-        let Some(at) = deadline else {
-            return self.replies.recv().unwrap_or(Line::Eof);
-        };
-        match self
-            .replies
-            .recv_timeout(at.saturating_duration_since(Instant::now()))
-        {
-            Ok(line) => return line,
-            Err(RecvTimeoutError::Disconnected) => return Line::Eof,
-            Err(RecvTimeoutError::Timeout) => {}
-        }
-        // Interrupt readline(); repeat in case the signal landed just before
-        // rustyline installed its handler.
-        self.timing_out.store(true, Ordering::SeqCst);
-        let line = loop {
-            let _ = nix::sys::pthread::pthread_kill(self.thread, nix::sys::signal::Signal::SIGINT);
-            match self.replies.recv_timeout(Duration::from_millis(100)) {
-                Ok(line) => break line,
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break Line::Eof,
+fn submitted(draft: &Draft) -> Answer {
+    Answer::Text {
+        text: draft.text(),
+        cut_off: false,
+        over: Duration::ZERO,
+    }
+}
+
+fn cut_off(draft: &Draft, over: Duration) -> Answer {
+    Answer::Text {
+        text: draft.text(),
+        cut_off: true,
+        over,
+    }
+}
+
+/// `:edit`: the draft through `$EDITOR`. The limit cannot interrupt an
+/// editor, so one that returns after it ends the answer: `Some(how late)`.
+fn edit(draft: &mut Draft, ask: &mut Ask<'_>) -> Option<Duration> {
+    (ask.editor)(true);
+    let edited = crate::ui::editor::edit(&draft.text());
+    (ask.editor)(false);
+    match edited {
+        Ok(text) => {
+            if !draft.replace(&text) {
+                (ask.notice)(&format!(
+                    "answers are limited to {MAX_ANSWER_CHARS} characters; the edited text was cut there"
+                ));
             }
-        };
-        self.timing_out.store(false, Ordering::SeqCst);
-        let partial = self.current.lock().map(|c| c.clone()).unwrap_or_default();
-        match line {
-            // Enter was pressed at the very moment of the cut-off.
-            Line::Text(text) => Line::TimedOut { partial: text },
-            _ => Line::TimedOut { partial },
         }
+        Err(e) => (ask.notice)(&e),
     }
-
-    fn interactive(&self) -> bool {
-        true
+    let late = ask
+        .deadline
+        .map(|at| Instant::now().saturating_duration_since(at))
+        .filter(|late| !late.is_zero());
+    if late.is_none() {
+        (ask.notice)("edited text kept; add lines, or press Enter on an empty line to submit");
     }
-
-    fn ctrl_c(&self) -> Option<Arc<AtomicBool>> {
-        Some(Arc::clone(&self.sigint))
-    }
+    late
 }
 
-/// The terminal editor when there is one, plain lines otherwise.
-pub fn open_source() -> Box<dyn LineSource> {
-    match Terminal::open() {
-        Some(t) => Box::new(t),
-        None => Box::new(Piped::stdin()),
+/// `:quit` with text typed: leave without submitting it? `None` when the
+/// time ran out while asking.
+fn confirm_quit(src: &mut dyn LineSource, deadline: Option<Instant>) -> Option<bool> {
+    match src.read_line(
+        "What you typed is not submitted. Leave the session anyway? [y/N] › ",
+        deadline,
+    ) {
+        Line::Text(t) => Some(matches!(t.trim().to_lowercase().as_str(), "y" | "yes")),
+        Line::Eof | Line::Invalid => Some(true),
+        Line::Interrupted | Line::Resized { .. } => Some(false),
+        Line::TimedOut { .. } => None,
     }
 }
 
@@ -395,32 +265,90 @@ pub fn open_source() -> Box<dyn LineSource> {
 mod tests {
     use super::*;
 
-    /// Lines from a script; a `None` entry stands for a deadline passing.
-    struct Script(Vec<Option<&'static str>>);
+    /// Reads from a script; a `None` entry stands for a deadline passing.
+    /// `whole`: the script's entries are whole edits, as from the terminal.
+    struct Script {
+        reads: Vec<Option<&'static str>>,
+        whole: bool,
+        offered: Vec<String>,
+    }
 
-    impl LineSource for Script {
-        fn read_line(&mut self, _prompt: &str, _deadline: Option<Instant>) -> Line {
-            if self.0.is_empty() {
+    impl Script {
+        fn lines(reads: Vec<Option<&'static str>>) -> Script {
+            Script {
+                reads,
+                whole: false,
+                offered: Vec::new(),
+            }
+        }
+
+        fn edits(reads: Vec<Option<&'static str>>) -> Script {
+            Script {
+                reads,
+                whole: true,
+                offered: Vec::new(),
+            }
+        }
+
+        fn next(&mut self) -> Line {
+            if self.reads.is_empty() {
                 return Line::Eof;
             }
-            match self.0.remove(0) {
+            match self.reads.remove(0) {
                 Some(text) => Line::Text(text.to_string()),
                 None => Line::TimedOut {
                     partial: "half a".into(),
                 },
             }
         }
+    }
+
+    impl LineSource for Script {
+        fn read_line(&mut self, _prompt: &str, _deadline: Option<Instant>) -> Line {
+            self.next()
+        }
+        fn read_answer_text(
+            &mut self,
+            _prompt: &str,
+            so_far: &str,
+            _deadline: Option<Instant>,
+            _watch_size: bool,
+        ) -> Option<Line> {
+            self.whole.then(|| {
+                self.offered.push(so_far.to_string());
+                self.next()
+            })
+        }
         fn interactive(&self) -> bool {
-            false
+            self.whole
         }
     }
 
-    fn read(lines: Vec<Option<&'static str>>) -> (Answer, Vec<String>) {
+    fn read_from(src: &mut Script) -> (Answer, Vec<String>) {
         let mut notices = Vec::new();
-        let answer = read_answer(&mut Script(lines), "the hint", None, &mut |n| {
-            notices.push(n.to_string());
-        });
+        let answer = read_answer(
+            src,
+            &mut Ask {
+                hint: "the hint",
+                deadline: None,
+                notice: &mut |n| notices.push(n.to_string()),
+                editor: &mut |_| {},
+                redraw: None,
+            },
+        );
         (answer, notices)
+    }
+
+    fn read(lines: Vec<Option<&'static str>>) -> (Answer, Vec<String>) {
+        read_from(&mut Script::lines(lines))
+    }
+
+    fn text(text: &str) -> Answer {
+        Answer::Text {
+            text: text.into(),
+            cut_off: false,
+            over: Duration::ZERO,
+        }
     }
 
     #[test]
@@ -432,39 +360,30 @@ mod tests {
             Some(""),
             Some("next"),
         ]);
-        assert_eq!(
-            a,
-            Answer::Text {
-                text: "one\ntwo".into(),
-                cut_off: false
-            }
-        );
+        assert_eq!(a, text("one\ntwo"));
     }
 
     #[test]
     fn end_of_input_submits_what_there_is_or_quits() {
+        assert_eq!(read(vec![Some("only")]).0, text("only"));
         assert_eq!(
-            read(vec![Some("only")]).0,
-            Answer::Text {
-                text: "only".into(),
-                cut_off: false
+            read(vec![]).0,
+            Answer::Quit {
+                typed: String::new()
             }
         );
-        assert_eq!(read(vec![]).0, Answer::Quit);
     }
 
     #[test]
     fn commands_skip_quit_and_hint() {
         assert_eq!(read(vec![Some(":skip")]).0, Answer::Skip);
-        assert_eq!(read(vec![Some("x"), Some(":quit")]).0, Answer::Quit);
-        let (a, notices) = read(vec![Some(":hint"), Some("x"), Some("")]);
         assert_eq!(
-            a,
-            Answer::Text {
-                text: "x".into(),
-                cut_off: false
-            }
+            read(vec![Some("x"), Some(":quit")]).0,
+            Answer::Quit { typed: "x".into() },
+            "piped, nobody to ask: what was typed goes with the quit"
         );
+        let (a, notices) = read(vec![Some(":hint"), Some("x"), Some("")]);
+        assert_eq!(a, text("x"));
         assert_eq!(notices, ["hint: the hint"]);
     }
 
@@ -475,7 +394,8 @@ mod tests {
             a,
             Answer::Text {
                 text: "first line\nhalf a".into(),
-                cut_off: true
+                cut_off: true,
+                over: Duration::ZERO,
             }
         );
     }
@@ -497,7 +417,7 @@ mod tests {
     #[test]
     fn piped_lines_past_the_limit_are_skipped_up_to_the_answers_end() {
         let long: &'static str = Box::leak("x".repeat(MAX_ANSWER_CHARS).into_boxed_str());
-        let mut src = Script(vec![
+        let mut src = Script::lines(vec![
             Some(long),
             Some("tail"),
             Some("more tail"),
@@ -505,17 +425,68 @@ mod tests {
             Some("next answer"),
             Some(""),
         ]);
-        let first = read_answer(&mut src, "", None, &mut |_| {});
+        let (first, _) = read_from(&mut src);
         assert!(
             matches!(first, Answer::Text { ref text, .. } if text.len() == MAX_ANSWER_CHARS),
             "{first:?}"
         );
-        let second = read_answer(&mut src, "", None, &mut |_| {});
+        assert_eq!(read_from(&mut src).0, text("next answer"));
+    }
+
+    #[test]
+    fn a_whole_edit_keeps_paragraphs_and_ends_at_its_last_line() {
+        // A pasted answer with a paragraph break, submitted with a blank line.
+        let (a, _) = read_from(&mut Script::edits(vec![Some("one\n\ntwo\nthree\n")]));
+        assert_eq!(a, text("one\n\ntwo\nthree"));
+        // Ctrl-D hands the text back as it is: submitted.
+        let (a, _) = read_from(&mut Script::edits(vec![Some("one\ntwo")]));
+        assert_eq!(a, text("one\ntwo"));
+        // A command on the last line acts; the editor reopens with the text.
+        let mut src = Script::edits(vec![Some("one\n:hint"), Some("one\ntwo\n")]);
+        let (a, notices) = read_from(&mut src);
+        assert_eq!(a, text("one\ntwo"));
+        assert_eq!(notices, ["hint: the hint"]);
+        assert_eq!(src.offered, ["", "one\n"]);
+        // An empty edit is nothing yet.
+        let (a, _) = read_from(&mut Script::edits(vec![Some(""), Some("x\n")]));
+        assert_eq!(a, text("x"));
+    }
+
+    #[test]
+    fn quitting_with_text_typed_asks_first() {
+        // "n": keep writing; the text is offered again.
+        let mut src = Script::edits(vec![Some("draft\n:quit"), Some("n"), Some("draft\nmore\n")]);
+        let (a, _) = read_from(&mut src);
+        assert_eq!(a, text("draft\nmore"));
+        assert_eq!(src.offered, ["", "draft\n"]);
+        // "y": leave, and say what was not submitted.
+        let mut src = Script::edits(vec![Some("draft\n:quit"), Some("y")]);
         assert_eq!(
-            second,
+            read_from(&mut src).0,
+            Answer::Quit {
+                typed: "draft".into()
+            }
+        );
+        // Nothing typed: nothing to ask.
+        let mut src = Script::edits(vec![Some(":quit")]);
+        assert_eq!(
+            read_from(&mut src).0,
+            Answer::Quit {
+                typed: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn a_whole_edit_cut_off_keeps_what_was_on_the_screen() {
+        let mut src = Script::edits(vec![None]);
+        let (a, _) = read_from(&mut src);
+        assert_eq!(
+            a,
             Answer::Text {
-                text: "next answer".into(),
-                cut_off: false
+                text: "half a".into(),
+                cut_off: true,
+                over: Duration::ZERO,
             }
         );
     }

@@ -1,9 +1,14 @@
-//! The terminal edge: answers typed or piped, the interview clock, the
+//! The terminal edge: answers typed (`terminal`) or piped (`piped`) under
+//! one protocol (`input`), `$EDITOR` for `:edit`, the interview clock, the
 //! self-grading checklist, spinners, and the output streams.
 
 pub mod checklist;
 pub mod clock;
+pub mod draft;
+pub mod editor;
 pub mod input;
+pub mod piped;
 pub mod progress;
 pub mod render;
+pub mod terminal;
 pub mod uncertain;

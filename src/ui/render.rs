@@ -47,3 +47,21 @@ pub fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> io::Res
 pub fn note(text: &str) {
     let _ = writeln!(stderr(), "{}", crate::text::sanitize(text));
 }
+
+/// Decides colour once for the run: `--color always|never` as given; with
+/// `auto`, `NO_COLOR` turns it off, then `FORCE_COLOR` (not `0`) turns it
+/// on, then `TERM=dumb` turns it off, and otherwise each stream has colour
+/// when it is a terminal.
+pub fn choose_color(flag: crate::cli::ColorWhen, env: crate::config::Env<'_>) {
+    use crate::cli::ColorWhen;
+    use anstream::ColorChoice;
+    let choice = match flag {
+        ColorWhen::Always => ColorChoice::Always,
+        ColorWhen::Never => ColorChoice::Never,
+        ColorWhen::Auto if env("NO_COLOR").is_some() => ColorChoice::Never,
+        ColorWhen::Auto if env("FORCE_COLOR").is_some_and(|v| v != "0") => ColorChoice::Always,
+        ColorWhen::Auto if env("TERM").as_deref() == Some("dumb") => ColorChoice::Never,
+        ColorWhen::Auto => ColorChoice::Auto,
+    };
+    choice.write_global();
+}

@@ -1,5 +1,5 @@
 //! One builder for hermetic runs of the real `grill` binary: a fresh
-//! `GRILL_HOME`, no config file, no API settings from the developer's shell.
+//! `GRILL_HOME`, an empty config file, no API settings from the developer's shell.
 
 #![allow(dead_code)]
 
@@ -49,10 +49,14 @@ impl std::fmt::Debug for Output {
 }
 
 impl Env {
+    /// A fresh home with an empty config file: `GRILL_CONFIG` names it, and
+    /// a config file that is named must exist.
     pub fn new() -> Env {
-        Env {
+        let env = Env {
             home: tempfile::tempdir().expect("temp dir"),
-        }
+        };
+        env.write("config.toml", "");
+        env
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

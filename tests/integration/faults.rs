@@ -612,12 +612,19 @@ fn a_malformed_config_file_is_named_with_its_line_and_left_untouched() {
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
+    // A config file that is named must exist (issue 13): exit 2, naming it.
     let out = env.run_with(
         &["list"],
         "",
         &[("GRILL_CONFIG", "/nonexistent-dir/also-missing.toml")],
     );
-    assert_eq!(out.code, 0, "a missing config file is no config: {out:?}");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "GRILL_CONFIG names `/nonexistent-dir/also-missing.toml`, which does not exist"
+        ),
+        "{out:?}"
+    );
 }
 
 #[test]

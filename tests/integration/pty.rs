@@ -6,7 +6,7 @@ use crate::common::Env;
 use crate::grade::BANK;
 
 /// `grill` in a 30×100 pseudo-terminal with the test bank, offline.
-fn spawn(env: &Env, args: &[&str]) -> rexpect::session::PtySession {
+pub fn spawn(env: &Env, args: &[&str]) -> rexpect::session::PtySession {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
@@ -29,6 +29,8 @@ fn an_answer_typed_in_the_editor_is_graded_while_the_clock_ticks() {
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
     let mut p = spawn(&env, &["interview", "--minutes", "2", "--question", "tq"]);
+    p.exp_string("Press Enter to start the clock").unwrap();
+    p.send_line("").unwrap();
     p.exp_string("Why do we test?").unwrap();
     // The status line shows both clocks and counts down. (rexpect reads bytes
     // as Latin-1, so only ASCII is matched.)
@@ -66,11 +68,22 @@ fn ctrl_c_abandons_the_answer_and_ctrl_d_leaves() {
     p.exp_string("Leave the session? [y/N]").unwrap();
     p.send_line("n").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
-    // Asked again; Ctrl-D on an empty answer ends the session cleanly.
+    // Asked again; Ctrl-D on an empty answer ends the session cleanly, and
+    // the report lists the abandoned answer, whose text is kept.
     p.exp_string("Why do we test?").unwrap();
     p.send_control('d').unwrap();
-    p.exp_string("No answers in this session").unwrap();
+    p.exp_string("Practice report").unwrap();
+    p.exp_string("abandoned with Ctrl-C").unwrap();
     p.exp_eof().unwrap();
+    let store = grill::store::Store::open(&env.db(), grill::time::Clock::system()).unwrap();
+    let all = store.all_attempts().unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[0].answer, "half an answer");
+    assert_eq!(all[0].status, grill::store::Status::Skipped);
+    assert_eq!(
+        all[1].answer, "",
+        "the question open at Ctrl-D is listed too"
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::common::{wait_with_timeout, Env};
 use crate::grade::{echo_verdict, Judged, BANK};
 
 /// The test bank plus a second question, so sessions have two to ask.
-fn two_question_bank() -> String {
+pub fn two_question_bank() -> String {
     format!(
         "{BANK}\n[[questions]]\nid = \"tq2\"\nquestion = \"Why review code?\"\ndifficulty = \"core\"\nmodel_answer = \"Reviews spread knowledge and catch bugs.\"\n\n[[questions.key_points]]\nid = \"knowledge\"\npoint = \"Reviews spread knowledge\"\ncues = [\"knowledge\"]\n\n[[questions.key_points]]\nid = \"bugs\"\npoint = \"Reviews catch bugs\"\ncues = [\"bug\"]\n\n[[questions.key_points]]\nid = \"style\"\npoint = \"Reviews keep the style consistent\"\ncues = [\"style|consisten\"]\n"
     )

@@ -1,7 +1,8 @@
 //! `grill bank check [DIR...]`: every problem in the banks, one run, each as
 //! `path:line:col: message`; then warnings that do not stop a bank from
 //! loading but make its grades worse: cues too generic to mean anything,
-//! and built-in questions whose facts were last checked over a year ago.
+//! built-in questions whose facts were last checked over a year ago, and
+//! key points still marked `# TODO: review` by `grill bank import`.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -43,6 +44,7 @@ pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<()> {
     let today = ctx.clock().now().date_naive();
     let mut warnings = generic_cues(&bank);
     warnings.extend(stale_reviews(&bank, &builtin, today));
+    warnings.extend(todo_markers(&sources[builtin_files..]));
     let mut err = render::stderr();
     for w in &warnings {
         writeln!(
@@ -105,6 +107,29 @@ pub fn generic_cues(bank: &Bank) -> Vec<String> {
         }
     }
     warnings
+}
+
+/// Lines still marked `# TODO: review` by `grill bank import`: key points
+/// drafted from the answer's own sentences, not yet rewritten by a person.
+pub fn todo_markers(sources: &[bank::Source]) -> Vec<String> {
+    sources
+        .iter()
+        .flat_map(|source| {
+            source
+                .text
+                .lines()
+                .enumerate()
+                .filter(|(_, line)| line.trim_start().starts_with("# TODO: review"))
+                .map(|(i, _)| {
+                    format!(
+                        "{}:{}: a key point still marked `# TODO: review`: it was drafted from the answer's sentences; rewrite it, then delete the marker",
+                        source.path,
+                        i + 1
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Built-in questions whose `reviewed` month is more than a year before `today`.

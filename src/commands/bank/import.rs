@@ -22,7 +22,13 @@ use crate::text::sanitize;
 use crate::ui::render;
 
 /// `grill bank import FILE [--out DIR] [--topic T]`.
-pub fn run(ctx: &Context, file: &Path, out_dir: &Path, topic: Option<&str>) -> Result<()> {
+pub fn run(
+    ctx: &Context,
+    file: &Path,
+    out_dir: &Path,
+    topic: Option<&str>,
+    merge: bool,
+) -> Result<()> {
     let settings = &ctx.settings;
     if let Some(t) = topic {
         if !is_slug(t) {
@@ -35,19 +41,6 @@ pub fn run(ctx: &Context, file: &Path, out_dir: &Path, topic: Option<&str>) -> R
     let shown = file.display().to_string();
     let kept = read_notes(file)?;
     let groups = group(kept, file, topic);
-
-    // Nothing is written over an existing file.
-    let targets: Vec<PathBuf> = groups
-        .iter()
-        .map(|(slug, _, _)| out_dir.join(format!("{slug}.toml")))
-        .collect();
-    if let Some(existing) = targets.iter().find(|p| p.exists()) {
-        return Err(Error::input(format!(
-            "`{}` already exists; not overwritten",
-            existing.display()
-        ))
-        .with_hint("write into another directory with --out, or move the file away"));
-    }
 
     // Ids must be unique across every bank loaded alongside, the output directory included.
     let mut sources = bank::builtin_sources();
@@ -62,7 +55,21 @@ pub fn run(ctx: &Context, file: &Path, out_dir: &Path, topic: Option<&str>) -> R
         }
     }
     let (loaded, _) = Bank::from_sources(&sources);
+    let groups = check_topics(groups, &loaded, merge)?;
+    warn_duplicates(file, &groups, &loaded)?;
     let mut taken: HashSet<String> = loaded.questions.iter().map(|q| q.id.clone()).collect();
+    // Nothing is written over an existing file.
+    let targets: Vec<PathBuf> = groups
+        .iter()
+        .map(|(slug, _, _)| out_dir.join(format!("{slug}.toml")))
+        .collect();
+    if let Some(existing) = targets.iter().find(|p| p.exists()) {
+        return Err(Error::input(format!(
+            "`{}` already exists; not overwritten",
+            existing.display()
+        ))
+        .with_hint("write into another directory with --out, or move the file away"));
+    }
 
     let judge = if settings.judge_unavailable().is_none() {
         match ctx.judge() {
@@ -145,6 +152,104 @@ fn write_files(
         "{DIM}Check with `grill bank check {0}`; practise with `grill --bank {0} practice`.{DIM:#}",
         out_dir.display()
     )?;
+    Ok(())
+}
+
+/// Topics of the notes that the loaded banks already have, by slug or by
+/// title: refused, all named at once, unless `--merge`, which adds the
+/// questions to the loaded topic (its slug, so they load into it).
+fn check_topics(
+    groups: Vec<(String, String, Vec<Note>)>,
+    loaded: &Bank,
+    merge: bool,
+) -> Result<Vec<(String, String, Vec<Note>)>> {
+    let same = |slug: &str, title: &str| {
+        loaded
+            .topics
+            .iter()
+            .find(|t| t.slug == slug || t.title.trim().eq_ignore_ascii_case(title.trim()))
+    };
+    let mut clashes = Vec::new();
+    let mut merged: Vec<(String, String, Vec<Note>)> = Vec::new();
+    for (slug, title, notes) in groups {
+        let (slug, title) = match same(&slug, &title) {
+            Some(t) if merge => (t.slug.clone(), t.title.clone()),
+            Some(t) => {
+                clashes.push(format!(
+                    "`{slug}` (\"{}\") is the loaded topic `{}` (\"{}\")",
+                    sanitize(&title),
+                    t.slug,
+                    sanitize(&t.title)
+                ));
+                (slug, title)
+            }
+            None => (slug, title),
+        };
+        match merged.iter_mut().find(|(s, _, _)| *s == slug) {
+            Some((_, _, more)) => more.extend(notes),
+            None => merged.push((slug, title, notes)),
+        }
+    }
+    if clashes.is_empty() {
+        return Ok(merged);
+    }
+    Err(Error::input(format!(
+        "{} of the notes would merge into topics the loaded banks already have",
+        crate::text::plural(clashes.len(), "topic", "topics")
+    ))
+    .with_details(clashes)
+    .with_hint("pass --merge to add the questions to those topics, or --topic T to import them as a new topic"))
+}
+
+/// Content words of a question, for telling likely duplicates.
+fn content_words(text: &str) -> HashSet<String> {
+    crate::bank::slug::raw_words(text)
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 3 && !crate::bank::slug::is_stopword(w))
+        .map(|w| w.trim_end_matches('s').to_string())
+        .collect()
+}
+
+/// The loaded question a note's question most likely repeats, if any: half
+/// or more of their content words shared.
+pub fn likely_duplicate<'b>(question: &str, loaded: &'b Bank) -> Option<&'b crate::bank::Question> {
+    let mine = content_words(question);
+    if mine.is_empty() {
+        return None;
+    }
+    loaded
+        .questions
+        .iter()
+        .map(|q| {
+            let theirs = content_words(&q.question);
+            let shared = mine.intersection(&theirs).count() as f64;
+            let union = mine.union(&theirs).count().max(1) as f64;
+            (shared / union, q)
+        })
+        .filter(|(score, _)| *score >= 0.5)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, q)| q)
+}
+
+/// Warns about each note whose question looks like one already loaded.
+fn warn_duplicates(
+    file: &Path,
+    groups: &[(String, String, Vec<Note>)],
+    loaded: &Bank,
+) -> Result<()> {
+    let mut stderr = render::stderr();
+    for note in groups.iter().flat_map(|(_, _, notes)| notes) {
+        if let Some(q) = likely_duplicate(&note.question, loaded) {
+            writeln!(
+                stderr,
+                "{YELLOW}warning{YELLOW:#}: {}:{}: looks like the loaded question `{}` (\"{}\"); imported anyway: delete it from the new file if it is the same question",
+                sanitize(&file.display().to_string()),
+                note.line,
+                q.id,
+                sanitize(&q.question)
+            )?;
+        }
+    }
     Ok(())
 }
 

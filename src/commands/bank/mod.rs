@@ -10,8 +10,14 @@ use crate::error::Result;
 
 pub fn run(ctx: &Context, command: &BankCommand) -> Result<()> {
     match command {
-        BankCommand::Check { dirs } => check::run(ctx, dirs),
-        BankCommand::Import { file, out, topic } => import::run(ctx, file, out, topic.as_deref()),
+        BankCommand::Check { dirs, .. } => check::run(ctx, dirs),
+        BankCommand::Import {
+            file,
+            out,
+            topic,
+            merge,
+            ..
+        } => import::run(ctx, file, out, topic.as_deref(), *merge),
         BankCommand::New { topic } => new::run(topic.as_deref()),
     }
 }

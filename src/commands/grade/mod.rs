@@ -45,10 +45,15 @@ pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
     let grader = if ctx.settings.offline {
         Grader::Estimate
     } else {
-        let judge = ctx.judge().map_err(|e| {
-            e.with_hint(saved.clone())
-                .with_hint("`--offline` gives a keyword estimate now")
-        })?;
+        let judge = match ctx.judge() {
+            Ok(judge) => judge,
+            Err(e) => {
+                failed_json(args.json, &e.message, attempt_id)?;
+                return Err(e
+                    .with_hint(saved)
+                    .with_hint("`--offline` gives a keyword estimate now"));
+            }
+        };
         judge.set_samples(usize::from(args.samples));
         Grader::Judge(std::sync::Arc::clone(judge))
     };
@@ -101,10 +106,33 @@ pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
             }
             Ok(())
         }
-        Ok(Outcome::Abandoned) => Err(Error::failure("grading was abandoned").with_hint(saved)),
-        Err(GradeError::Storage(err)) => Err(err.with_hint(saved)),
-        Err(err) => Err(Error::failure(format!("grading failed: {err}")).with_hint(saved)),
+        Ok(Outcome::Abandoned) => {
+            failed_json(args.json, "grading was abandoned", attempt_id)?;
+            Err(Error::failure("grading was abandoned").with_hint(saved))
+        }
+        Err(GradeError::Storage(err)) => {
+            failed_json(args.json, &err.message, attempt_id)?;
+            Err(err.with_hint(saved))
+        }
+        Err(err) => {
+            let message = format!("grading failed: {err}");
+            failed_json(args.json, &message, attempt_id)?;
+            Err(Error::failure(message).with_hint(saved))
+        }
     }
+}
+
+/// With `--json`, a failed grade is still one JSON object on stdout:
+/// `{"error": ..., "attempt": N}`, so a script reads why and which answer.
+fn failed_json(json: bool, message: &str, attempt_id: i64) -> Result<()> {
+    if json {
+        let value = serde_json::json!({
+            "error": crate::text::sanitize(message),
+            "attempt": attempt_id,
+        });
+        writeln!(render::stdout(), "{}", crate::json::to_text(&value, true))?;
+    }
+    Ok(())
 }
 
 /// Reads an answer from a file or standard input.
