@@ -186,7 +186,14 @@ fn garbage_and_truncated_bodies_fail_cleanly_and_keep_the_answer() {
         assert_eq!(out.code, 1, "{name}: {out:?}");
         assert_no_panic(&out);
         assert_eq!(error_lines(&out).len(), 1, "{name}: {out:?}");
-        assert!(out.stdout.is_empty(), "{name}: no verdict printed: {out:?}");
+        // No verdict: with --json, an error object saying why and which attempt.
+        let v = out.json();
+        assert!(
+            v.get("score").is_none(),
+            "{name}: no verdict printed: {out:?}"
+        );
+        assert_eq!(v["attempt"], 1, "{name}: {out:?}");
+        assert!(v["error"].as_str().is_some(), "{name}: {out:?}");
         assert!(start.elapsed() < Duration::from_secs(40), "{name}");
         assert_eq!(stored_ungraded(&t), 1, "{name}: the answer is kept");
     }
