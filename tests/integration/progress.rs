@@ -171,8 +171,12 @@ fn a_question_scored_2_comes_due_before_one_scored_10() {
     assert_eq!(ids(&list), ["q-alpha", "q-beta"], "{list}");
     assert_eq!(
         list[0],
-        json!({"id": "q-alpha", "topic": "drills", "due": list[0]["due"], "last_score": 2.0})
+        json!({"id": "q-alpha", "topic": "drills", "due": list[0]["due"], "last_score": 2.0,
+               "due_points": [], "points": list[0]["points"]})
     );
+    // Covered k1 comes back later than the four points missed.
+    assert_eq!(list[0]["points"].as_array().unwrap().len(), 5);
+    assert!(list[0]["points"][0]["due"].as_str() > list[0]["due"].as_str());
     assert_eq!(list[1]["last_score"], 10.0);
     let (weak, strong) = (
         parse_time(list[0]["due"].as_str().unwrap()),
@@ -374,21 +378,28 @@ fn history_after_the_week(w: &Week, graded: &[Value], now: &str) {
 }
 
 fn schedule_after_the_week(w: &Week, now: &str) {
-    // The schedule: sorted by due time, each with its latest score.
+    // The schedule: the most key points due first, each with its latest
+    // score; the rest by due time.
     let review = w.grill(&["review", "--list", "--json"], now).json();
     let entries = review.as_array().unwrap();
     assert_eq!(entries.len(), 4);
-    let dues: Vec<_> = entries
+    let due_counts: Vec<usize> = entries
+        .iter()
+        .map(|e| e["due_points"].as_array().unwrap().len())
+        .collect();
+    // beta: all five points, covered on day 0, due for their first review
+    // (Good: a few days); delta: the three it missed yesterday.
+    assert_eq!(due_counts, [5, 3, 0, 0], "{review}");
+    assert_eq!(entries[0]["id"], "q-beta", "{review}");
+    let delta = &entries[1];
+    assert_eq!(delta["id"], "q-delta", "{review}");
+    assert_eq!(delta["last_score"], 4.0);
+    assert_eq!(delta["due_points"], json!(["k3", "k4", "k5"]));
+    let dues: Vec<_> = entries[2..]
         .iter()
         .map(|e| parse_time(e["due"].as_str().unwrap()))
         .collect();
     assert!(dues.windows(2).all(|d| d[0] <= d[1]), "{review}");
-    let delta = entries.iter().find(|e| e["id"] == "q-delta").unwrap();
-    assert_eq!(delta["last_score"], 4.0);
-    assert_eq!(
-        entries[0]["id"], "q-delta",
-        "the weakest recent answer comes back first: {review}"
-    );
 }
 
 #[test]
