@@ -246,6 +246,9 @@ pub struct PracticeArgs {
     /// Order of the questions [default: due first, then unseen, then weakest]
     #[arg(long, value_enum)]
     pub order: Option<Order>,
+    /// Follow-up questions about the key points an answer left open [default: 1 in a terminal, 0 on a pipe]
+    #[arg(long = "follow-ups", value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub follow_ups: Option<u8>,
     /// Judge calls per answer, key points reordered each time; points they split on are put to you
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
     pub samples: u16,
@@ -276,6 +279,9 @@ pub struct InterviewArgs {
     /// Only these questions (repeatable)
     #[arg(long = "question", value_name = "ID")]
     pub questions: Vec<String>,
+    /// Follow-up questions about the key points an answer left open [default: 1 in a terminal, 0 on a pipe]
+    #[arg(long = "follow-ups", value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub follow_ups: Option<u8>,
     /// Judge calls per answer, key points reordered each time; points they split on are put to you
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
     pub samples: u16,
@@ -298,6 +304,9 @@ pub struct ReviewArgs {
     /// Print JSON (with --list)
     #[arg(long)]
     pub json: bool,
+    /// Follow-up questions about the key points an answer left open [default: 1 in a terminal, 0 on a pipe]
+    #[arg(long = "follow-ups", value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub follow_ups: Option<u8>,
     #[command(flatten)]
     pub judge: JudgeArgs,
     #[command(flatten)]

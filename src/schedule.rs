@@ -129,12 +129,24 @@ pub fn join(
     entries
 }
 
-/// The rating a key point's coverage earns.
-pub fn point_rating(coverage: crate::judge::Coverage) -> Rating {
-    match coverage {
-        crate::judge::Coverage::Covered => Rating::Good,
-        crate::judge::Coverage::Partial => Rating::Hard,
-        crate::judge::Coverage::Missing => Rating::Again,
+/// The rating a key point's grade earns: covered → Good, partial or
+/// recovered on a follow-up → Hard, missing → Again.
+pub fn point_rating(point: &crate::judge::PointVerdict) -> Rating {
+    use crate::judge::Coverage;
+    match point.coverage {
+        Coverage::Covered => Rating::Good,
+        _ if point.recovered => Rating::Hard,
+        Coverage::Partial => Rating::Hard,
+        Coverage::Missing => Rating::Again,
+    }
+}
+
+/// The outcome stored with a point's card: its coverage, or `recovered`.
+pub fn outcome(point: &crate::judge::PointVerdict) -> &'static str {
+    if point.recovered && point.coverage != crate::judge::Coverage::Covered {
+        "recovered"
+    } else {
+        point.coverage.as_str()
     }
 }
 
@@ -342,10 +354,24 @@ mod tests {
 
     #[test]
     fn coverage_maps_to_ratings() {
-        use crate::judge::Coverage;
-        assert_eq!(point_rating(Coverage::Covered), Rating::Good);
-        assert_eq!(point_rating(Coverage::Partial), Rating::Hard);
-        assert_eq!(point_rating(Coverage::Missing), Rating::Again);
+        use crate::judge::{Coverage, PointVerdict};
+        let p = |coverage, recovered| PointVerdict {
+            id: "k".into(),
+            coverage,
+            claimed: coverage,
+            evidence: String::new(),
+            verified: true,
+            weight: 1,
+            check: None,
+            uncertain: false,
+            recovered,
+        };
+        assert_eq!(point_rating(&p(Coverage::Covered, false)), Rating::Good);
+        assert_eq!(point_rating(&p(Coverage::Partial, false)), Rating::Hard);
+        assert_eq!(point_rating(&p(Coverage::Missing, false)), Rating::Again);
+        assert_eq!(point_rating(&p(Coverage::Missing, true)), Rating::Hard);
+        assert_eq!(outcome(&p(Coverage::Missing, true)), "recovered");
+        assert_eq!(outcome(&p(Coverage::Partial, false)), "partial");
     }
 
     #[test]

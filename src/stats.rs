@@ -403,6 +403,7 @@ mod tests {
                         weight: 1,
                         check: None,
                         uncertain: false,
+                        recovered: false,
                     })
                     .collect(),
                 ..Verdict::default()

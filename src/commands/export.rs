@@ -408,6 +408,7 @@ mod tests {
             weight: 1,
             check: None,
             uncertain: false,
+            recovered: false,
         };
         let mut graded = attempt(7, "first, \"quoted\"\nsecond line");
         graded.session_id = Some(3);

@@ -19,7 +19,7 @@ use crate::judge::Verdict;
 use crate::report;
 use crate::session::{self, Filter, Order, Seen};
 use crate::store::{GradedBy, NewAttempt, SessionKind, Store};
-use crate::style::{self, BOLD, DIM, YELLOW};
+use crate::style::{self, BOLD, DIM, GREEN, RED, YELLOW};
 use crate::ui::checklist::Asked;
 use crate::ui::input::{self, Answer, Ask, Line, LineSource};
 use crate::ui::render;
@@ -32,6 +32,17 @@ pub struct Runner<'c> {
     pub grader: Grader,
     pub session_id: i64,
     pub interactive: bool,
+    /// Follow-up rounds after each graded answer with points open.
+    pub follow_ups: u8,
+    /// The judge's verdicts are not shown as they come (an interview shows
+    /// them in its report).
+    pub quiet: bool,
+    /// An answer whose full verdict waits until its follow-ups are done, so
+    /// the model answer does not give the open points away.
+    pub held: Option<i64>,
+    /// In a review: each question's key points that were due, to say after
+    /// the answer which of them were recalled.
+    pub due_points: HashMap<String, Vec<String>>,
     /// Questions passed over with nothing typed, stored only once the
     /// session holds an answer: a session of skips leaves no trace.
     pending: Vec<Unanswered>,
@@ -179,6 +190,10 @@ impl<'c> Runner<'c> {
             grader,
             session_id,
             interactive,
+            follow_ups: 0,
+            quiet: false,
+            held: None,
+            due_points: HashMap::new(),
             pending: Vec::new(),
         })
     }
@@ -188,6 +203,12 @@ impl<'c> Runner<'c> {
         if let Grader::Judge(judge) = &self.grader {
             judge.set_samples(usize::from(n));
         }
+    }
+
+    /// Follow-up rounds per answer: `n`, or by default one in a terminal
+    /// and none when answers come from a pipe, so scripts keep their protocol.
+    pub fn set_follow_ups(&mut self, n: Option<u8>) {
+        self.follow_ups = n.unwrap_or(u8::from(self.interactive));
     }
 
     /// Prints question `n` of `total`; `extra` goes on its header line.
@@ -323,7 +344,54 @@ impl<'c> Runner<'c> {
                 runtime.block_on(grader.grade(&self.store, job, &mut checklist))
             }
         };
+        if let Ok(Outcome::Graded(verdict, GradedBy::Judge(_))) = &result {
+            if self.quiet {
+                return Ok(Graded::Done);
+            }
+            if self.follow_up_due(attempt_id)? {
+                self.held = Some(attempt_id);
+                brief(verdict)?;
+                return Ok(Graded::Done);
+            }
+        }
         show(q, result)
+    }
+
+    /// In a review, after an answer's grade: which of its due key points
+    /// were recalled (covered, or recovered on a follow-up) and which not.
+    pub fn show_recalled(&self, q: &Question, attempt_id: i64) -> Result<()> {
+        let Some(due) = self.due_points.get(&q.id).filter(|d| !d.is_empty()) else {
+            return Ok(());
+        };
+        let Some(verdict) = self.store.attempt(attempt_id)?.and_then(|a| a.verdict) else {
+            return Ok(());
+        };
+        let (recalled, not): (Vec<&String>, Vec<&String>) = due.iter().partition(|id| {
+            verdict.key_points.iter().any(|p| {
+                &&p.id == id && (p.coverage == crate::judge::Coverage::Covered || p.recovered)
+            })
+        });
+        let list = |ids: &[&String]| {
+            ids.iter()
+                .map(|s| crate::text::sanitize(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = Vec::new();
+        if !recalled.is_empty() {
+            parts.push(format!("{GREEN}recalled{GREEN:#} {}", list(&recalled)));
+        }
+        if !not.is_empty() {
+            parts.push(format!("{RED}not yet{RED:#} {}", list(&not)));
+        }
+        writeln!(
+            render::stdout(),
+            "{BOLD}Due for review{BOLD:#} {DIM}({} of {} points){DIM:#}: {}",
+            recalled.len(),
+            due.len(),
+            parts.join(" · ")
+        )?;
+        Ok(())
     }
 
     /// With `--samples`, the points the judge's samples split on are put to
@@ -335,7 +403,7 @@ impl<'c> Runner<'c> {
             return verdict;
         }
         let settled = crate::grading::settle(&verdict, &marks);
-        match self.store.update_verdict(attempt_id, &settled) {
+        match self.store.revise_verdict(attempt_id, &q.id, &settled) {
             Ok(()) => settled,
             Err(_) => verdict,
         }
@@ -424,6 +492,37 @@ pub fn print_question(q: &Question, n: usize, total: usize, extra: &str, keys: b
 pub const KEYS: &str =
     "Type your answer. Enter on an empty line submits · :hint · :edit · :skip · :quit · Ctrl-C abandons";
 
+/// The score alone, while a follow-up is still to come.
+fn brief(verdict: &Verdict) -> Result<()> {
+    let mut out = render::stdout();
+    let covered = verdict
+        .key_points
+        .iter()
+        .filter(|p| p.coverage == crate::judge::Coverage::Covered)
+        .count();
+    let style = style::score(verdict.score);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{BOLD}{style}Score so far {:.1}/10{style:#}{BOLD:#} {DIM}· {covered} of {} key points covered; the full verdict and the model answer come after the follow-up{DIM:#}",
+        verdict.score,
+        verdict.key_points.len()
+    )?;
+    Ok(())
+}
+
+/// The full verdict and the model answer of a graded answer.
+pub fn show_verdict(q: &Question, by: &GradedBy, verdict: &Verdict) -> Result<()> {
+    let mut out = render::stdout();
+    writeln!(out)?;
+    let text = report::verdict::text(q, by, verdict, render::width());
+    write!(out, "{text}")?;
+    writeln!(out)?;
+    writeln!(out, "{BOLD}Model answer{BOLD:#}")?;
+    write!(out, "{}", render::wrap(&q.model_answer, "  "))?;
+    Ok(())
+}
+
 /// Whether a judge failure will repeat for every answer: the key refused, a
 /// 404 (wrong URL or model), the server unreachable.
 fn lasting(err: &GradeError) -> bool {
@@ -452,12 +551,8 @@ fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> Resul
             }
         }
         Ok(Outcome::Graded(verdict, by)) => {
-            writeln!(out)?;
-            let text = report::verdict::text(q, &by, &verdict, render::width());
-            write!(out, "{text}")?;
-            writeln!(out)?;
-            writeln!(out, "{BOLD}Model answer{BOLD:#}")?;
-            write!(out, "{}", render::wrap(&q.model_answer, "  "))?;
+            drop(out);
+            show_verdict(q, &by, &verdict)?;
         }
         Ok(Outcome::Abandoned) => {
             render::note("Self-grading left: the answer is saved ungraded; `grill --offline regrade` grades it later.");

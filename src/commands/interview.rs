@@ -3,6 +3,7 @@
 //! judge grades in the background while the next question is asked;
 //! self-grading waits until the end, so the clock never runs during it.
 
+use std::cell::Cell;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::bank::Question;
 use crate::cli::InterviewArgs;
 use crate::commands::flow::{plan, print_question, until_ctrl_c, Left, Runner};
+use crate::commands::followup::{Round, Timing};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job};
@@ -45,6 +47,8 @@ pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
     };
     let mut runner = Runner::start(ctx, SessionKind::Interview)?;
     runner.samples(args.samples);
+    runner.set_follow_ups(args.follow_ups);
+    runner.quiet = true;
     let length = Duration::from_secs_f64(args.minutes * 60.0);
     if show_plan(&mut runner, questions.len(), length)? {
         let answered = ask_all(&mut runner, &questions, length)?;
@@ -66,10 +70,11 @@ fn show_plan(runner: &mut Runner<'_>, questions: usize, length: Duration) -> Res
     let lines = [
         "Each question gets its share of the time left. At its limit the answer is cut off and graded as it stands.",
         "Type your answer; Enter on an empty line submits it. :hint shows a key point, :edit opens $EDITOR, :skip passes, :quit ends the interview, Ctrl-C abandons the answer.",
-        if matches!(runner.grader, Grader::Judge(_)) {
-            "The judge grades each answer while you answer the next."
-        } else {
-            "You grade yourself at the end, against the model answers; the clock is stopped by then."
+        match (runner.follow_ups > 0, matches!(runner.grader, Grader::Judge(_))) {
+            (true, true) => "The judge grades each answer as you submit it, with the clock stopped; if it left key points open, the interviewer asks a follow-up within the question's time (at least a minute). Verdicts come in the report.",
+            (true, false) => "You grade each answer yourself as you submit it, with the clock stopped; if it left key points open, a follow-up asks about one of them within the question's time (at least a minute).",
+            (false, true) => "The judge grades each answer while you answer the next.",
+            (false, false) => "You grade yourself at the end, against the model answers; the clock is stopped by then.",
         },
     ];
     for line in lines {
@@ -114,26 +119,28 @@ fn ask_all<'q>(
     length: Duration,
 ) -> Result<Vec<Answered<'q>>> {
     let total = questions.len();
-    let end = Instant::now() + length;
+    // Moves on while the clock is stopped for the judge (with follow-ups).
+    let end = Cell::new(Instant::now() + length);
     let clock_line = Clock::start(
         Limits {
             question: None,
-            session: end,
+            session: end.get(),
             label: String::new(),
+            stopped: None,
         },
         render::color_enabled(),
     );
     let mut answered = Vec::new();
     for (i, q) in questions.iter().enumerate() {
         let now = Instant::now();
-        if now >= end {
+        if now >= end.get() {
             render::note(&format!(
                 "Time is up: {} not reached.",
                 plural(total - i, "question was", "questions were")
             ));
             break;
         }
-        let limit = session::question_limit(end - now, total - i);
+        let limit = session::question_limit(end.get() - now, total - i);
         let deadline = now + limit;
         clock_line.set(Some(deadline), format!("question {}/{total}", i + 1));
         let extra = format!(" · you have {}", clock(limit));
@@ -174,33 +181,26 @@ fn ask_all<'q>(
             }
         };
         let attempt_id = runner.keep(q, &text, seconds, cut_off, over)?;
-        if !over.is_zero() {
-            writeln!(
-                render::stdout(),
-                "The time ran out while you were in the editor: your answer is taken as it stands, cut off {} past the limit.",
-                crate::text::duration(over.as_secs_f64())
+        say_cut_off(cut_off, over)?;
+        if runner.follow_ups > 0 {
+            let deadline = Cell::new(deadline);
+            let step = grade_and_follow_up(
+                runner,
+                q,
+                attempt_id,
+                &text,
+                &clock_line,
+                &end,
+                &deadline,
+                &mut redraw,
             )?;
-        } else if cut_off {
-            writeln!(
-                render::stdout(),
-                "Time is up for this question: your answer was cut off and will be graded as it stands."
-            )?;
-        }
-        let grading = match &runner.grader {
-            Grader::Judge(judge) => {
-                let (judge, store) = (Arc::clone(judge), Arc::clone(&runner.store));
-                let (question, answer) = ((*q).clone(), text.clone());
-                Some(runner.ctx.runtime()?.spawn(async move {
-                    let job = Job {
-                        attempt_id,
-                        question: &question,
-                        answer: &answer,
-                    };
-                    judge.grade(&store, job).await.map(|_| ())
-                }))
+            clock_line.set(None, String::new());
+            if step == Round::Quit {
+                break;
             }
-            _ => None,
-        };
+            continue;
+        }
+        let grading = grade_in_background(runner, q, attempt_id, &text)?;
         answered.push(Answered {
             question: q,
             attempt_id,
@@ -209,6 +209,112 @@ fn ask_all<'q>(
         });
     }
     Ok(answered)
+}
+
+/// Says how an answer ended when the time ran out.
+fn say_cut_off(cut_off: bool, over: Duration) -> Result<()> {
+    if !over.is_zero() {
+        writeln!(
+            render::stdout(),
+            "The time ran out while you were in the editor: your answer is taken as it stands, cut off {} past the limit.",
+            crate::text::duration(over.as_secs_f64())
+        )?;
+    } else if cut_off {
+        writeln!(
+            render::stdout(),
+            "Time is up for this question: your answer was cut off and will be graded as it stands."
+        )?;
+    }
+    Ok(())
+}
+
+/// Without follow-ups: the judge grades the answer while the next question
+/// is asked; `None` for self-grading, which waits until the end.
+fn grade_in_background(
+    runner: &Runner<'_>,
+    q: &Question,
+    attempt_id: i64,
+    text: &str,
+) -> Result<Option<tokio::task::JoinHandle<std::result::Result<(), GradeError>>>> {
+    let Grader::Judge(judge) = &runner.grader else {
+        return Ok(None);
+    };
+    let (judge, store) = (Arc::clone(judge), Arc::clone(&runner.store));
+    let (question, answer) = (q.clone(), text.to_string());
+    Ok(Some(runner.ctx.runtime()?.spawn(async move {
+        let job = Job {
+            attempt_id,
+            question: &question,
+            answer: &answer,
+        };
+        judge.grade(&store, job).await.map(|_| ())
+    })))
+}
+
+/// The least time a follow-up gets; taken from the interview's reserve when
+/// the question's own time is shorter, or the follow-up is not asked.
+const MIN_FOLLOW_UP: Duration = Duration::from_secs(60);
+
+/// With follow-ups: grades the answer now with the clock stopped, then asks
+/// the follow-ups within the question's remaining time (at least
+/// `MIN_FOLLOW_UP`). Time waiting for the judge moves `end` and `deadline`
+/// on: it is never the candidate's.
+#[allow(clippy::too_many_arguments)]
+fn grade_and_follow_up(
+    runner: &mut Runner<'_>,
+    q: &Question,
+    attempt_id: i64,
+    text: &str,
+    clock_line: &Clock,
+    end: &Cell<Instant>,
+    deadline: &Cell<Instant>,
+    redraw: &mut dyn FnMut(),
+) -> Result<Round> {
+    let stopped = Cell::new(Instant::now());
+    let stop = |on: bool| {
+        if on {
+            stopped.set(Instant::now());
+            clock_line.stop("grading…");
+        } else {
+            let paused = stopped.get().elapsed();
+            end.set(end.get() + paused);
+            deadline.set(deadline.get() + paused);
+            clock_line.resume(Some(deadline.get()), end.get());
+        }
+    };
+    stop(true);
+    runner.grade_now(q, attempt_id, text)?;
+    stop(false);
+    let mut grading = stop;
+    loop {
+        if !runner.follow_up_due(attempt_id)? {
+            return Ok(Round::Nothing);
+        }
+        let now = Instant::now();
+        if deadline.get().saturating_duration_since(now) < MIN_FOLLOW_UP {
+            if end.get().saturating_duration_since(now) < MIN_FOLLOW_UP {
+                runner.follow_up_not_asked(
+                    q,
+                    attempt_id,
+                    "less than a minute was left in the interview",
+                )?;
+                return Ok(Round::Nothing);
+            }
+            deadline.set(now + MIN_FOLLOW_UP);
+        }
+        clock_line.resume(Some(deadline.get()), end.get());
+        let mut editor = |editing: bool| clock_line.pause(editing);
+        let timing = Timing {
+            deadline: Some(deadline.get()),
+            editor: Some(&mut editor),
+            redraw: Some(&mut *redraw),
+            grading: Some(&mut grading),
+        };
+        match runner.follow_up(q, attempt_id, timing)? {
+            Round::Asked => {}
+            other => return Ok(other),
+        }
+    }
 }
 
 /// With `--samples`, once the clock has stopped: the points the judge's

@@ -9,6 +9,7 @@ pub mod config;
 pub mod doctor;
 pub mod export;
 pub mod flow;
+pub mod followup;
 pub mod grade;
 pub mod help;
 pub mod history;

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use crate::bank::Question;
 use crate::cli::PracticeArgs;
 use crate::commands::flow::{plan, Graded, Left, Runner};
+use crate::commands::followup::Round;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::session::Filter;
@@ -30,6 +31,7 @@ pub fn run(ctx: &Context, args: &PracticeArgs) -> Result<()> {
     questions.truncate(count);
     let mut runner = Runner::start(ctx, SessionKind::Practice)?;
     runner.samples(args.samples);
+    runner.set_follow_ups(args.follow_ups);
     run_questions(&mut runner, &questions)
 }
 
@@ -106,6 +108,13 @@ fn after_answer(
 ) -> Result<Next> {
     let mut graded = runner.grade_now(q, attempt_id, text)?;
     loop {
+        if graded == Graded::Done {
+            let rounds = runner.follow_up_rounds(q, attempt_id)?;
+            runner.show_recalled(q, attempt_id)?;
+            if rounds == Round::Quit {
+                return Ok(Next::Question(Step::Stop));
+            }
+        }
         if let Graded::Failed { lasting: true } = graded {
             if runner.offer_self_grading() {
                 graded = runner.grade_now(q, attempt_id, text)?;

@@ -111,6 +111,15 @@ pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
         return Ok(());
     }
     let mut runner = Runner::start(ctx, SessionKind::Review)?;
+    runner.set_follow_ups(args.follow_ups);
+    runner.due_points = store
+        .due(now, &|id| bank.key_point_ids(id))?
+        .iter()
+        .map(|e| {
+            let ids = e.due_points(now).iter().map(|p| p.id.clone()).collect();
+            (e.id.clone(), ids)
+        })
+        .collect();
     run_questions(&mut runner, &questions)
 }
 

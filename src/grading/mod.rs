@@ -6,6 +6,7 @@
 //! Commands and the terminal never branch on grader names; they hold a
 //! `Grader` and call `grade`.
 
+pub mod followup;
 mod job;
 mod judge;
 mod vote;
@@ -37,8 +38,10 @@ pub enum Grader {
     Estimate,
 }
 
-/// The outcome of a grade that did not fail.
+/// The outcome of a grade that did not fail. (One per grade, moved once:
+/// boxing the verdict would buy nothing.)
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Outcome {
     Graded(Verdict, GradedBy),
     /// The person left the checklist (Ctrl-C): the answer stays ungraded.
@@ -182,6 +185,7 @@ fn verdict_from(question: &Question, marks: &[Coverage]) -> Verdict {
             weight: k.weight,
             check: None,
             uncertain: false,
+            recovered: false,
         })
         .collect();
     let first_missed = question

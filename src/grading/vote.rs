@@ -98,6 +98,7 @@ mod tests {
                     weight: if id == "a" { 2 } else { 1 },
                     check: None,
                     uncertain: false,
+                    recovered: false,
                 })
                 .collect(),
             usage: Some(Usage {

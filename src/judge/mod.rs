@@ -16,8 +16,8 @@ mod verdict;
 pub use guard::{answer_flags, FLAG_KEYWORD_STUFFED, FLAG_PASTED_KEY_POINTS};
 pub use schema::{verdict_schema, MAX_MISTAKES};
 pub use score::{
-    evidence_in, finalize, headline, score, Check, Mistake, PointVerdict, Usage, Verdict,
-    MIN_QUOTE_WORDS,
+    evidence_in, finalize, headline, score, Check, FollowUpRound, Mistake, PointVerdict, Usage,
+    Verdict, MIN_QUOTE_WORDS,
 };
 pub use verdict::{parse_verdict, parse_verdict_for, Coverage, RawMistake, RawPoint, RawVerdict};
 

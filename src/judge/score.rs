@@ -52,6 +52,49 @@ pub struct PointVerdict {
     /// With `--samples`: the samples did not all agree on this point.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub uncertain: bool,
+    /// Not covered by the answer, covered by the answer to a follow-up:
+    /// half its weight, since it took a prompt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovered: bool,
+}
+
+impl PointVerdict {
+    /// The share of its weight the point earns.
+    pub fn credit(&self) -> f64 {
+        let own = self.coverage.credit();
+        if self.recovered {
+            own.max(RECOVERED_CREDIT)
+        } else {
+            own
+        }
+    }
+}
+
+/// The credit of a point recovered on a follow-up.
+pub const RECOVERED_CREDIT: f64 = 0.5;
+
+/// One follow-up round: the interviewer's question about the points the
+/// answer left open, the candidate's answer and what it recovered. The
+/// follow-up is graded only against `points`, with evidence from its answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FollowUpRound {
+    pub question: String,
+    /// Empty when it was not answered (see `note`).
+    pub answer: String,
+    /// The ids of the points still open when it was asked.
+    pub points: Vec<String>,
+    /// Those the follow-up answer covered.
+    pub recovered: Vec<String>,
+    /// The follow-up's own verdict on `points`: coverage and evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_points: Vec<PointVerdict>,
+    /// The score before this round.
+    pub score_before: f64,
+    /// Why it has no grade: skipped, no time left, grading failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
 }
 
 /// A wrong claim as kept: counted only when its quote is in the answer.
@@ -104,6 +147,10 @@ pub struct Verdict {
     /// What the judge's calls cost; none for a cached verdict or no judge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// Follow-up rounds after the answer, in order; `score` includes what
+    /// they recovered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow_ups: Vec<FollowUpRound>,
 }
 
 impl Verdict {
@@ -171,7 +218,7 @@ pub fn score(points: &[PointVerdict], mistakes: usize) -> f64 {
     }
     let earned: f64 = points
         .iter()
-        .map(|p| f64::from(p.weight) * p.coverage.credit())
+        .map(|p| f64::from(p.weight) * p.credit())
         .sum();
     let raw = (100.0 * earned / total).round() / 10.0;
     (raw - mistakes as f64).max(0.0)
@@ -260,6 +307,7 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
                 weight: k.weight,
                 check,
                 uncertain: false,
+                recovered: false,
             }
         })
         .collect();
@@ -285,5 +333,6 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
         follow_up: sanitize(raw.follow_up.trim()),
         flags: super::guard::answer_flags(question, answer),
         usage: None,
+        follow_ups: Vec::new(),
     }
 }

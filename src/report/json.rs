@@ -26,6 +26,8 @@ pub fn render(r: &SessionReport) -> Value {
                 "outcome": row.outcome.word(),
                 "reason": row.outcome.reason(),
                 "over_seconds": row.over,
+                "follow_ups": row.rounds,
+                "recovered": row.recovered,
                 "verdict": a.verdict,
             })
         }).collect::<Vec<_>>(),

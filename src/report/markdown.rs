@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::text::{notes, outcome_cell};
+use super::text::{notes, outcome_cell, round_outcome, rounds};
 use super::{flag_text, SessionReport};
 use crate::text::{duration, plural, sanitize};
 
@@ -50,6 +50,17 @@ pub fn render(r: &SessionReport) -> String {
     for (i, row) in r.rows.iter().enumerate() {
         for text in row.flags.iter().filter_map(|f| flag_text(f)) {
             let _ = writeln!(s, "\nAnswer {} ({}): {text}", i + 1, cell(&row.question_id));
+        }
+    }
+    let asked = rounds(r);
+    if !asked.is_empty() {
+        let _ = writeln!(s, "\n## Follow-up rounds\n");
+        for (n, id, round) in asked {
+            let _ = writeln!(s, "- **{n} {}**: {}", cell(id), cell(&round.question));
+            if !round.answer.trim().is_empty() {
+                let _ = writeln!(s, "  - answered: {}", cell(round.answer.trim()));
+            }
+            let _ = writeln!(s, "  - {}", cell(&round_outcome(round)));
         }
     }
     let follow_ups: Vec<_> = r

@@ -9,7 +9,7 @@ pub mod markdown;
 pub mod text;
 pub mod verdict;
 
-use crate::judge::Coverage;
+use crate::judge::{Coverage, FollowUpRound};
 use crate::store::{Attempt, GradedBy, Session, SessionKind, Status};
 
 /// How one question of a session ended.
@@ -68,6 +68,10 @@ pub struct Row {
     pub flags: Vec<String>,
     pub follow_up: String,
     pub feedback: String,
+    /// The follow-up rounds after the answer, in order.
+    pub rounds: Vec<FollowUpRound>,
+    /// Ids of the key points recovered on a follow-up.
+    pub recovered: Vec<String>,
     /// The stored attempt, for the JSON renderer.
     pub attempt: Attempt,
 }
@@ -164,13 +168,29 @@ fn row(a: &Attempt) -> Row {
             .map(|v| {
                 v.key_points
                     .iter()
-                    .filter(|p| p.coverage == Coverage::Missing)
+                    .filter(|p| p.coverage == Coverage::Missing && !p.recovered)
+                    .map(|p| p.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        rounds: verdict.map(|v| v.follow_ups.clone()).unwrap_or_default(),
+        recovered: verdict
+            .map(|v| {
+                v.key_points
+                    .iter()
+                    .filter(|p| p.recovered)
                     .map(|p| p.id.clone())
                     .collect()
             })
             .unwrap_or_default(),
         flags: verdict.map(|v| v.flags.clone()).unwrap_or_default(),
+        // The judge's follow-up, unless it was asked as a round.
         follow_up: verdict
+            .filter(|v| {
+                !v.follow_ups
+                    .iter()
+                    .any(|r| r.question.trim() == v.follow_up.trim())
+            })
             .map(|v| v.follow_up.trim().to_string())
             .unwrap_or_default(),
         feedback: verdict
@@ -233,6 +253,7 @@ pub(crate) mod tests {
                 weight: 1,
                 check: None,
                 uncertain: false,
+                recovered: false,
             }],
             follow_up: "Why?".into(),
             feedback: "Fine.".into(),

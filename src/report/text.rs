@@ -30,7 +30,44 @@ pub fn notes(row: &Row) -> String {
         None if !row.missed.is_empty() => notes.push(format!("missed: {}", row.missed.join(", "))),
         None => {}
     }
+    if !row.recovered.is_empty() {
+        notes.push(format!(
+            "recovered on follow-up: {}",
+            row.recovered.join(", ")
+        ));
+    }
+    if let Some(first) = row.rounds.first() {
+        if row.recovered.is_empty() {
+            notes.push(match &first.note {
+                Some(note) => format!("follow-up: {note}"),
+                None => "follow-up: nothing recovered".into(),
+            });
+        }
+        notes.push(format!("answer alone {:.1}", first.score_before));
+    }
     notes.join("; ")
+}
+
+/// Each follow-up round of the session: the question, the answer, what it recovered.
+pub fn rounds(r: &SessionReport) -> Vec<(usize, &str, &crate::judge::FollowUpRound)> {
+    r.rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, row)| {
+            row.rounds
+                .iter()
+                .map(move |round| (i + 1, row.question_id.as_str(), round))
+        })
+        .collect()
+}
+
+/// What a round came to, in a phrase.
+pub fn round_outcome(round: &crate::judge::FollowUpRound) -> String {
+    match &round.note {
+        Some(note) => format!("not graded: {note}"),
+        None if round.recovered.is_empty() => "nothing recovered".into(),
+        None => format!("recovered {}", round.recovered.join(", ")),
+    }
 }
 
 pub fn render(r: &SessionReport, width: usize) -> String {
@@ -131,6 +168,34 @@ fn summary(s: &mut String, r: &SessionReport, width: usize) {
                 i + 1,
                 sanitize(&row.question_id)
             );
+        }
+    }
+    let asked = rounds(r);
+    if !asked.is_empty() {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "{BOLD}Follow-up rounds{BOLD:#}");
+        for (n, id, round) in asked {
+            let _ = write!(
+                s,
+                "{}",
+                wrap(
+                    &sanitize(&format!("- {n} {id}: {}", round.question)),
+                    "  ",
+                    width
+                )
+            );
+            if !round.answer.trim().is_empty() {
+                let _ = write!(
+                    s,
+                    "{DIM}{}{DIM:#}",
+                    wrap(
+                        &sanitize(&format!("answered: {}", round.answer.trim())),
+                        "    ",
+                        width
+                    )
+                );
+            }
+            let _ = writeln!(s, "    → {}", sanitize(&round_outcome(round)));
         }
     }
     let follow_ups: Vec<_> = r

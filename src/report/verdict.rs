@@ -27,12 +27,14 @@ pub fn json(question_id: &str, by: &GradedBy, verdict: &Verdict) -> Value {
             "verified": p.verified,
             "check": p.check,
             "uncertain": p.uncertain,
+            "recovered": p.recovered,
         })).collect::<Vec<_>>(),
         "mistakes": verdict.mistakes,
         "feedback": verdict.feedback,
         "follow_up": verdict.follow_up,
         "flags": verdict.flags,
         "usage": verdict.usage,
+        "follow_ups": verdict.follow_ups,
     })
 }
 
@@ -80,51 +82,7 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
     }
     let _ = writeln!(s);
     let _ = writeln!(s, "{BOLD}Key points{BOLD:#}");
-    for p in &verdict.key_points {
-        let point = question
-            .key_points
-            .iter()
-            .find(|k| k.id == p.id)
-            .map_or(p.id.as_str(), |k| k.point.as_str());
-        let mark_style = match p.coverage {
-            Coverage::Covered => GREEN,
-            Coverage::Partial => YELLOW,
-            Coverage::Missing => RED,
-        };
-        let body = wrap(point, "      ");
-        let _ = write!(
-            s,
-            "  {mark_style}{}{mark_style:#} {}",
-            p.coverage.mark(),
-            body.trim_start()
-        );
-        if p.uncertain {
-            let _ = writeln!(
-                s,
-                "      {YELLOW}uncertain:{YELLOW:#} the judge's samples disagreed on this point"
-            );
-        }
-        if let Some((missing, note)) = check_text(p) {
-            let (label, rest) = note.split_once(':').unwrap_or((&note, ""));
-            let tone = if missing { RED } else { YELLOW };
-            let wrapped = wrap(&format!("{label}:{rest}"), "      ");
-            let _ = write!(
-                s,
-                "{}",
-                wrapped.replacen(
-                    &format!("      {label}"),
-                    &format!("      {tone}{label}{tone:#}"),
-                    1
-                )
-            );
-        } else if p.coverage != Coverage::Missing && !p.evidence.trim().is_empty() {
-            let _ = write!(
-                s,
-                "{DIM}{}{DIM:#}",
-                wrap(&format!("“{}”", p.evidence.trim()), "      ")
-            );
-        }
-    }
+    key_points(&mut s, question, verdict, width);
     if !verdict.mistakes.is_empty() {
         let _ = writeln!(s);
         let _ = writeln!(
@@ -152,12 +110,123 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
         let _ = writeln!(s, "{BOLD}Judge's notes{BOLD:#}");
         let _ = write!(s, "{}", wrap(&verdict.feedback, "  "));
     }
-    if !verdict.follow_up.is_empty() {
+    let asked = verdict
+        .follow_ups
+        .iter()
+        .any(|r| r.question.trim() == verdict.follow_up.trim());
+    if !verdict.follow_up.is_empty() && !asked {
         let _ = writeln!(s);
         let _ = writeln!(s, "{BOLD}{CYAN}Follow-up to think about{CYAN:#}{BOLD:#}");
         let _ = write!(s, "{}", wrap(&verdict.follow_up, "  "));
     }
+    follow_ups(&mut s, verdict, width);
     s
+}
+
+/// Each key point with its mark, its evidence or why it earned less, and
+/// whether it was recovered on a follow-up or left uncertain by the samples.
+fn key_points(s: &mut String, question: &Question, verdict: &Verdict, width: usize) {
+    use std::fmt::Write;
+    let wrap = |text: &str, indent: &str| crate::text::wrap(text, indent, width);
+    for p in &verdict.key_points {
+        let point = question
+            .key_points
+            .iter()
+            .find(|k| k.id == p.id)
+            .map_or(p.id.as_str(), |k| k.point.as_str());
+        let mark_style = match p.coverage {
+            Coverage::Covered => GREEN,
+            Coverage::Partial => YELLOW,
+            Coverage::Missing => RED,
+        };
+        let body = wrap(point, "      ");
+        let _ = write!(
+            s,
+            "  {mark_style}{}{mark_style:#} {}",
+            p.coverage.mark(),
+            body.trim_start()
+        );
+        if p.recovered {
+            let quote = verdict
+                .follow_ups
+                .iter()
+                .flat_map(|r| &r.key_points)
+                .find(|r| r.id == p.id && r.coverage == Coverage::Covered)
+                .map(|r| format!(": “{}”", clean(r.evidence.trim())))
+                .unwrap_or_default();
+            let _ = write!(
+                s,
+                "{}",
+                wrap(
+                    &format!("↺ recovered on follow-up, half credit{quote}"),
+                    "      "
+                )
+                .replacen("↺", &format!("{GREEN}↺{GREEN:#}"), 1)
+            );
+        }
+        if p.uncertain {
+            let _ = writeln!(
+                s,
+                "      {YELLOW}uncertain:{YELLOW:#} the judge's samples disagreed on this point"
+            );
+        }
+        if let Some((missing, note)) = check_text(p) {
+            let (label, rest) = note.split_once(':').unwrap_or((&note, ""));
+            let tone = if missing { RED } else { YELLOW };
+            let wrapped = wrap(&format!("{label}:{rest}"), "      ");
+            let _ = write!(
+                s,
+                "{}",
+                wrapped.replacen(
+                    &format!("      {label}"),
+                    &format!("      {tone}{label}{tone:#}"),
+                    1
+                )
+            );
+        } else if p.coverage != Coverage::Missing && !p.evidence.trim().is_empty() {
+            let _ = write!(
+                s,
+                "{DIM}{}{DIM:#}",
+                wrap(&format!("“{}”", p.evidence.trim()), "      ")
+            );
+        }
+    }
+}
+
+/// The follow-up rounds: each question, the answer and what it recovered.
+fn follow_ups(s: &mut String, verdict: &Verdict, width: usize) {
+    use std::fmt::Write;
+    let wrap = |text: &str, indent: &str| crate::text::wrap(text, indent, width);
+    for (i, round) in verdict.follow_ups.iter().enumerate() {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "{BOLD}{CYAN}Follow-up {}{CYAN:#}{BOLD:#} {DIM}· about {}{DIM:#}",
+            i + 1,
+            clean(&round.points.join(", "))
+        );
+        let _ = write!(s, "{}", wrap(&clean(&round.question), "  "));
+        if !round.answer.trim().is_empty() {
+            let _ = write!(
+                s,
+                "{DIM}{}{DIM:#}",
+                wrap(
+                    &format!("Your answer: {}", clean(round.answer.trim())),
+                    "  "
+                )
+            );
+        }
+        let outcome = match (&round.note, round.recovered.is_empty()) {
+            (Some(note), _) => format!("{YELLOW}not graded:{YELLOW:#} {}", clean(note)),
+            (None, true) => format!("{YELLOW}nothing recovered{YELLOW:#}"),
+            (None, false) => format!(
+                "{GREEN}recovered:{GREEN:#} {} {DIM}(score {:.1} before){DIM:#}",
+                clean(&round.recovered.join(", ")),
+                round.score_before
+            ),
+        };
+        let _ = writeln!(s, "  {outcome}");
+    }
 }
 
 #[cfg(test)]
@@ -195,6 +264,7 @@ mod tests {
             weight: 1,
             check,
             uncertain: false,
+            recovered: false,
         };
         let v = Verdict {
             score: 4.0,
@@ -219,6 +289,7 @@ mod tests {
             follow_up: "Why?".into(),
             flags: vec![],
             usage: None,
+            follow_ups: vec![],
         };
         let text = anstream::adapter::strip_str(&text(&q, &GradedBy::Judge("m".into()), &v, 80))
             .to_string();

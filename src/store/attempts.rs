@@ -256,21 +256,57 @@ impl Store {
             ],
         )?;
         if by.counts() {
-            super::review::update_card(&tx, question_id, verdict, now)?;
+            super::review::update_card(&tx, id, question_id, verdict, now)?;
         }
         tx.commit()
     }
 
-    /// Replaces a graded attempt's verdict and score, leaving its review card
-    /// as the first grade moved it: for points the candidate settled after
-    /// the judge's samples disagreed.
-    pub fn update_verdict(&self, id: i64, verdict: &Verdict) -> Result<()> {
+    /// Replaces a graded attempt's verdict and score, and moves again the
+    /// key point cards it moved, by the revised points: for a follow-up
+    /// round, or points the candidate settled after the judge's samples
+    /// disagreed.
+    pub fn revise_verdict(&self, id: i64, question_id: &str, verdict: &Verdict) -> Result<()> {
         let json = serde_json::to_string(verdict).unwrap_or_else(|_| "null".into());
-        self.conn().execute(
-            "UPDATE attempts SET verdict = ?2, score = ?3 WHERE id = ?1 AND status = 'graded'",
-            params![id, json, verdict.score],
-        )?;
-        Ok(())
+        let mut conn = self.conn();
+        let write = |conn: &mut rusqlite::Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
+                "UPDATE attempts SET verdict = ?2, score = ?3 WHERE id = ?1 AND status = 'graded'",
+                params![id, json, verdict.score],
+            )?;
+            if changed > 0 {
+                super::review::revise_cards(&tx, id, question_id, verdict)?;
+            }
+            tx.commit()
+        };
+        write(&mut conn).map_err(|e| self.write_error("store the revised grade", &e))
+    }
+
+    /// Adds `value` to the list `key` in an attempt's `extra`: a follow-up
+    /// answer, stored before it is graded.
+    pub fn push_extra(&self, id: i64, key: &str, value: serde_json::Value) -> Result<()> {
+        let mut conn = self.conn();
+        let write = |conn: &mut rusqlite::Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            let text: Option<String> =
+                tx.query_row("SELECT extra FROM attempts WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            let mut extra = text
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .filter(serde_json::Value::is_object)
+                .unwrap_or_else(|| serde_json::json!({}));
+            match extra.get_mut(key).and_then(serde_json::Value::as_array_mut) {
+                Some(list) => list.push(value),
+                None => extra[key] = serde_json::Value::Array(vec![value]),
+            }
+            tx.execute(
+                "UPDATE attempts SET extra = ?2 WHERE id = ?1",
+                params![id, extra.to_string()],
+            )?;
+            tx.commit()
+        };
+        write(&mut conn).map_err(|e| self.write_error("store the follow-up answer", &e))
     }
 
     /// Records why grading failed; the attempt stays ungraded for `grill regrade`.

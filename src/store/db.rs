@@ -64,7 +64,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (base_url, model)
     );",
     // 3: one review card per key point. Existing questions need no copy:
-    // a point without a row follows its question's card in `review`.
+    // a point without a row follows its question's card in `review`. The
+    // attempt that last moved a card, and the card before it, let a verdict
+    // revised later (a follow-up, a settled sample) move it again instead.
     "CREATE TABLE review_points (
         question_id  TEXT NOT NULL,
         point_id     TEXT NOT NULL,
@@ -72,6 +74,8 @@ const MIGRATIONS: &[&str] = &[
         due          TEXT NOT NULL,
         outcome      TEXT NOT NULL,
         updated_at   TEXT NOT NULL,
+        attempt_id   INTEGER,
+        previous     TEXT,
         PRIMARY KEY (question_id, point_id)
     );",
 ];

@@ -23,11 +23,12 @@ fn stored_card(
 }
 
 /// Moves the cards of the question and of each of its key points after a
-/// counted grade at `now`, inside the transaction that records the grade:
-/// covered → Good, partial → Hard, missing → Again; the question's own card
-/// by the score.
+/// counted grade of attempt `attempt_id` at `now`, inside the transaction
+/// that records the grade: covered → Good, partial or recovered on a
+/// follow-up → Hard, missing → Again; the question's own card by the score.
 pub(super) fn update_card(
     tx: &Transaction<'_>,
+    attempt_id: i64,
     question_id: &str,
     verdict: &Verdict,
     now: DateTime<Utc>,
@@ -47,24 +48,25 @@ pub(super) fn update_card(
             "SELECT card FROM review_points WHERE question_id = ?1 AND point_id = ?2",
             [question_id, point.id.as_str()],
         )?;
-        let card = schedule::next_card_rated(
-            own.as_ref().or(previous.as_ref()),
-            schedule::point_rating(point.coverage),
-            now,
-        );
+        let before = own.as_ref().or(previous.as_ref());
+        let card = schedule::next_card_rated(before, schedule::point_rating(point), now);
         tx.execute(
-            "INSERT INTO review_points (question_id, point_id, card, due, outcome, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO review_points
+                 (question_id, point_id, card, due, outcome, updated_at, attempt_id, previous)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(question_id, point_id) DO UPDATE SET
-                 card = excluded.card, due = excluded.due,
-                 outcome = excluded.outcome, updated_at = excluded.updated_at",
+                 card = excluded.card, due = excluded.due, outcome = excluded.outcome,
+                 updated_at = excluded.updated_at, attempt_id = excluded.attempt_id,
+                 previous = excluded.previous",
             params![
                 question_id,
                 point.id,
                 serde_json::to_string(&card).unwrap_or_default(),
                 crate::time::stamp(card.due),
-                point.coverage.as_str(),
-                crate::time::stamp(now)
+                schedule::outcome(point),
+                crate::time::stamp(now),
+                attempt_id,
+                before.and_then(|c| serde_json::to_string(c).ok())
             ],
         )?;
     }
@@ -84,6 +86,50 @@ pub(super) fn update_card(
             crate::time::stamp(now)
         ],
     )?;
+    Ok(())
+}
+
+/// Moves again the point cards that attempt `attempt_id` moved, from the
+/// cards they had before it, by the points of its revised `verdict`: a
+/// follow-up recovered some, or the candidate settled what the judge's
+/// samples split on. Cards moved since by a later attempt are left alone.
+pub(super) fn revise_cards(
+    tx: &Transaction<'_>,
+    attempt_id: i64,
+    question_id: &str,
+    verdict: &Verdict,
+) -> rusqlite::Result<()> {
+    for point in &verdict.key_points {
+        let row: Option<(Option<String>, String)> = tx
+            .query_row(
+                "SELECT previous, updated_at FROM review_points
+                 WHERE question_id = ?1 AND point_id = ?2 AND attempt_id = ?3",
+                params![question_id, point.id, attempt_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((previous, moved_at)) = row else {
+            continue;
+        };
+        let Some(moved_at) = crate::time::parse(&moved_at) else {
+            continue;
+        };
+        let previous = previous.and_then(|t| serde_json::from_str::<StoredCard>(&t).ok());
+        let card =
+            schedule::next_card_rated(previous.as_ref(), schedule::point_rating(point), moved_at);
+        tx.execute(
+            "UPDATE review_points SET card = ?4, due = ?5, outcome = ?6
+             WHERE question_id = ?1 AND point_id = ?2 AND attempt_id = ?3",
+            params![
+                question_id,
+                point.id,
+                attempt_id,
+                serde_json::to_string(&card).unwrap_or_default(),
+                crate::time::stamp(card.due),
+                schedule::outcome(point)
+            ],
+        )?;
+    }
     Ok(())
 }
 

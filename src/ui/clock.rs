@@ -23,6 +23,8 @@ pub struct Limits {
     pub session: Instant,
     /// "question 2/5"
     pub label: String,
+    /// While the clock is stopped (the judge is grading): what is happening.
+    pub stopped: Option<String>,
 }
 
 pub struct Clock {
@@ -50,6 +52,16 @@ struct Screen {
 /// The status text and whether it is in its warning state, in at most
 /// `width` columns: the long form when it fits, then shorter ones.
 pub fn status_text(limits: &Limits, now: Instant, width: usize) -> (String, bool) {
+    if let Some(what) = &limits.stopped {
+        let forms = [
+            format!(" ⏸ {what} · the clock is stopped "),
+            format!(" ⏸ {what} "),
+            " ⏸ ".to_string(),
+        ];
+        let fits = |s: &&String| textwrap::core::display_width(s) <= width;
+        let text = forms.iter().find(fits).cloned().unwrap_or_default();
+        return (text, false);
+    }
     let session_left = limits.session.saturating_duration_since(now);
     let question_left = limits.question.map(|q| q.saturating_duration_since(now));
     let warn = question_left.is_some_and(|q| q <= WARN) || session_left <= WARN;
@@ -155,6 +167,9 @@ struct Warnings {
 
 impl Warnings {
     fn check(&mut self, l: &Limits, now: Instant) {
+        if l.stopped.is_some() {
+            return;
+        }
         if let Some(q) = l.question {
             let left_q = q.saturating_duration_since(now);
             if self.question != Some(q) && left_q <= WARN && q > now {
@@ -223,6 +238,24 @@ impl Clock {
         }
     }
 
+    /// Stops the clock, saying why (`grading…`): time spent waiting for the
+    /// judge is not the candidate's. The caller moves the limits on by the
+    /// time stopped with `resume`.
+    pub fn stop(&self, what: &str) {
+        if let Ok(mut l) = self.limits.lock() {
+            l.stopped = Some(what.to_string());
+        }
+    }
+
+    /// Starts the clock again with the limits moved on.
+    pub fn resume(&self, question: Option<Instant>, session: Instant) {
+        if let Ok(mut l) = self.limits.lock() {
+            l.stopped = None;
+            l.question = question;
+            l.session = session;
+        }
+    }
+
     /// After a resize, when the terminal may have moved old status lines
     /// into the text (terminals that rewrap lines do): clears the screen
     /// (terminals keep it in their scrollback), draws the status and leaves
@@ -279,7 +312,21 @@ mod tests {
             question: Some(now + Duration::from_secs(125)),
             session: now + Duration::from_secs(600),
             label: "question 1/4".into(),
+            stopped: None,
         }
+    }
+
+    #[test]
+    fn a_stopped_clock_says_so_and_never_warns() {
+        let now = Instant::now();
+        let l = Limits {
+            stopped: Some("grading…".into()),
+            ..limits(now)
+        };
+        let (text, warn) = status_text(&l, now + Duration::from_secs(900), 100);
+        assert_eq!(text, " ⏸ grading… · the clock is stopped ");
+        assert!(!warn);
+        assert_eq!(status_text(&l, now, 12).0, " ⏸ grading… ");
     }
 
     #[test]

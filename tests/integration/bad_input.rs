@@ -312,6 +312,7 @@ fn the_report_functions_clean_judge_text_even_with_colour_on() {
                 weight: k.weight,
                 check: (k.id != "docs").then_some(grill::judge::Check::NotInAnswer),
                 uncertain: false,
+                recovered: false,
             })
             .collect(),
         mistakes: vec![Mistake {
@@ -323,6 +324,14 @@ fn the_report_functions_clean_judge_text_even_with_colour_on() {
         follow_up: hostile.clone(),
         flags: vec![],
         usage: None,
+        follow_ups: vec![grill::judge::FollowUpRound {
+            question: hostile.clone(),
+            answer: hostile.clone(),
+            points: vec![hostile.clone()],
+            recovered: vec![hostile.clone()],
+            note: Some(hostile.clone()),
+            ..Default::default()
+        }],
     };
     let by = grill::store::GradedBy::Judge(hostile.clone());
     let text = grill::report::verdict::text(&q, &by, &v, 80);

@@ -18,6 +18,7 @@ mod conventions;
 mod cues_eval;
 mod export;
 mod faults;
+mod followups;
 mod grade;
 mod grading;
 mod injection;

@@ -92,6 +92,11 @@ impl Week {
     }
 
     pub fn grill(&self, args: &[&str], now: &str) -> Output {
+        self.grill_in(args, "", now)
+    }
+
+    /// `grill` with `stdin` piped in.
+    pub fn grill_in(&self, args: &[&str], stdin: &str, now: &str) -> Output {
         let mut full = vec!["--bank", "bank"];
         full.extend_from_slice(args);
         let url = self.server.base_url();
@@ -104,7 +109,7 @@ impl Week {
             // Days are local calendar days; pin the zone.
             ("TZ", "UTC"),
         ];
-        self.env.run_with(&full, "", &vars)
+        self.env.run_with(&full, stdin, &vars)
     }
 
     /// Grades `question` with an answer covering `covered` of its five key points.

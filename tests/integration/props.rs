@@ -248,7 +248,7 @@ proptest! {
         mistakes in 0usize..40,
     ) {
         let points: Vec<grill::judge::PointVerdict> = points.iter().enumerate().map(|(i, (c, w))| grill::judge::PointVerdict {
-            id: i.to_string(), coverage: *c, claimed: *c, evidence: String::new(), verified: true, weight: *w, check: None, uncertain: false,
+            id: i.to_string(), coverage: *c, claimed: *c, evidence: String::new(), verified: true, weight: *w, check: None, uncertain: false, recovered: false,
         }).collect();
         let s = grill::judge::score(&points, mistakes);
         prop_assert!((0.0..=10.0).contains(&s), "{s}");

@@ -102,6 +102,32 @@ fn the_review_asks_the_most_points_due_first() {
 }
 
 #[test]
+fn after_a_review_answer_the_due_points_recalled_are_named() {
+    let w = Week::new();
+    w.answer("q-alpha", 2, &at(0, 0));
+    // The next day k3, k4 and k5 are due; the answer recalls k3 and k4.
+    let out = w.grill_in(
+        &["review", "--count", "1"],
+        "fact kw1x holds here. fact kw3x holds here. fact kw4x holds here.\n\n",
+        &at(1, 30),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("Due for review (2 of 3 points): recalled k3, k4 · not yet k5"),
+        "{}",
+        out.stdout
+    );
+    // And the schedule moved on: k3 and k4 are no longer due the day after.
+    let rows = listed(&w, &at(2, 30));
+    assert_eq!(
+        rows[0],
+        ("q-alpha".into(), owned(&["k2", "k5"])),
+        "{rows:?}"
+    );
+}
+
+#[test]
 fn stats_name_the_points_missed_again_and_again() {
     let w = Week::new();
     w.answer("q-alpha", 2, &at(0, 0));

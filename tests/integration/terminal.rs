@@ -66,7 +66,13 @@ fn drain(p: &mut PtySession, for_: Duration) -> String {
 fn a_burst_of_lines_at_machine_speed_keeps_every_character() {
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
-    let mut p = spawn(&env, "", &["practice", "--question", "tq"], "", &[]);
+    let mut p = spawn(
+        &env,
+        "",
+        &["practice", "--question", "tq", "--follow-ups", "0"],
+        "",
+        &[],
+    );
     p.exp_string("Why do we test?").unwrap();
     let lines: Vec<String> = (1..=12)
         .map(|i| {
@@ -259,7 +265,15 @@ fn a_redirected_stdout_gets_no_escape_codes() {
     let mut p = spawn(
         &env,
         "",
-        &["interview", "--minutes", "2", "--question", "tq"],
+        &[
+            "interview",
+            "--minutes",
+            "2",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "0",
+        ],
         "> out.txt",
         &[("NO_COLOR", ""), ("TERM", "xterm-256color")],
     );
@@ -369,7 +383,15 @@ fn after_a_judge_failure_that_will_repeat_practice_offers_to_self_grade() {
     cmd.arg("-c")
         .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_grill"))
-        .args(["--bank", "bank", "practice", "--question", "tq"])
+        .args([
+            "--bank",
+            "bank",
+            "practice",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "0",
+        ])
         .current_dir(env.home.path())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

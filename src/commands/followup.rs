@@ -1,0 +1,290 @@
+//! Follow-up rounds in a session (`--follow-ups N`): after a graded answer
+//! that left key points partial or missing, the interviewer asks about them
+//! and listens again. The rules live in `grading::followup`; this is the
+//! asking, storing and showing, shared by practice, review and interview.
+
+use std::io::Write;
+use std::time::Instant;
+
+use crate::bank::Question;
+use crate::commands::flow::{until_ctrl_c, Runner};
+use crate::error::{Error, Result};
+use crate::grading::followup::{merge, narrowed, next_question};
+use crate::grading::{self, Checklist, Grader};
+use crate::judge::{FollowUpRound, Verdict};
+use crate::store::GradedBy;
+use crate::style::{self, BOLD, DIM, GREEN, YELLOW};
+use crate::ui::checklist::Asked;
+use crate::ui::input::Answer;
+use crate::ui::render;
+
+/// How a follow-up round went, for what the session does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Round {
+    /// Asked, and answered or passed over.
+    Asked,
+    /// Nothing left to ask: no open point, no counted grade, or none asked for.
+    Nothing,
+    /// `:quit` or end of input: the session ends.
+    Quit,
+}
+
+/// The hooks an interview gives a round: its time limit, and telling the
+/// clock when the editor has the screen and when the judge is grading.
+#[derive(Default)]
+pub struct Timing<'a> {
+    pub deadline: Option<Instant>,
+    pub editor: Option<&'a mut dyn FnMut(bool)>,
+    pub redraw: Option<&'a mut dyn FnMut()>,
+    /// `true` when grading starts (the clock stops), `false` when it ends.
+    pub grading: Option<&'a mut dyn FnMut(bool)>,
+}
+
+impl Runner<'_> {
+    /// The graded verdict of an attempt and whether the judge gave it;
+    /// `None` for anything a follow-up cannot build on.
+    fn counted_verdict(&self, attempt_id: i64) -> Result<Option<(Verdict, bool)>> {
+        let Some(a) = self.store.attempt(attempt_id)? else {
+            return Ok(None);
+        };
+        let judged = matches!(a.graded_by, Some(GradedBy::Judge(_)));
+        if a.counted_score().is_none() {
+            return Ok(None);
+        }
+        Ok(a.verdict.map(|v| (v, judged)))
+    }
+
+    /// Whether a follow-up would be asked now: rounds left and points open.
+    pub fn follow_up_due(&self, attempt_id: i64) -> Result<bool> {
+        if self.follow_ups == 0 {
+            return Ok(false);
+        }
+        let Some((verdict, judged)) = self.counted_verdict(attempt_id)? else {
+            return Ok(false);
+        };
+        Ok(verdict.follow_ups.len() < usize::from(self.follow_ups)
+            && next_question(&verdict, judged && self.judging()).is_some())
+    }
+
+    fn judging(&self) -> bool {
+        matches!(self.grader, Grader::Judge(_))
+    }
+
+    /// Records a follow-up that was due but not asked (no time left), so
+    /// the report says so.
+    pub fn follow_up_not_asked(&mut self, q: &Question, attempt_id: i64, why: &str) -> Result<()> {
+        let Some((verdict, judged)) = self.counted_verdict(attempt_id)? else {
+            return Ok(());
+        };
+        let Some((question, points)) = next_question(&verdict, judged && self.judging()) else {
+            return Ok(());
+        };
+        let round = FollowUpRound {
+            question,
+            points,
+            note: Some(why.to_string()),
+            ..FollowUpRound::default()
+        };
+        self.store
+            .revise_verdict(attempt_id, &q.id, &merge(&verdict, round, None))?;
+        render::note(&format!("No follow-up: {why}."));
+        Ok(())
+    }
+
+    /// Asks one follow-up about the points the answer left open, stores the
+    /// answer before grading it, grades it against those points only, and
+    /// stores the verdict with what it recovered.
+    pub fn follow_up(
+        &mut self,
+        q: &Question,
+        attempt_id: i64,
+        timing: Timing<'_>,
+    ) -> Result<Round> {
+        if !self.follow_up_due(attempt_id)? {
+            return Ok(Round::Nothing);
+        }
+        let Some((verdict, judged)) = self.counted_verdict(attempt_id)? else {
+            return Ok(Round::Nothing);
+        };
+        let Some((asked, points)) = next_question(&verdict, judged && self.judging()) else {
+            return Ok(Round::Nothing);
+        };
+        let narrow = narrowed(q, &asked, &points);
+        {
+            let mut out = render::stdout();
+            let time = timing.deadline.map_or_else(String::new, |d| {
+                format!(
+                    " · you have {}",
+                    crate::text::clock(d.saturating_duration_since(Instant::now()))
+                )
+            });
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{BOLD}Follow-up{BOLD:#} {DIM}· about what your answer left open; a point you make now earns half its weight{time}{DIM:#}"
+            )?;
+            write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&asked, "  "))?;
+            out.flush()?;
+        }
+        let Timing {
+            deadline,
+            editor,
+            redraw,
+            grading,
+        } = timing;
+        let mut no_editor = |_: bool| {};
+        let editor = editor.unwrap_or(&mut no_editor);
+        let start = Instant::now();
+        let mut round = FollowUpRound {
+            question: asked,
+            points,
+            ..FollowUpRound::default()
+        };
+        let text = match self.read(&narrow, deadline, editor, redraw) {
+            Answer::Text { text, .. } if !text.trim().is_empty() => text,
+            Answer::Text { .. } | Answer::Skip => {
+                round.note = Some("not answered".into());
+                self.store
+                    .revise_verdict(attempt_id, &q.id, &merge(&verdict, round, None))?;
+                return Ok(Round::Asked);
+            }
+            Answer::Invalid => return Err(Error::input("standard input is not UTF-8 text")),
+            Answer::Quit { typed } | Answer::Abandoned { typed } => {
+                round.note = Some("left".into());
+                round.answer = typed;
+                self.store
+                    .revise_verdict(attempt_id, &q.id, &merge(&verdict, round, None))?;
+                return Ok(Round::Quit);
+            }
+        };
+        round.seconds = Some(start.elapsed().as_secs_f64());
+        round.answer.clone_from(&text);
+        // Typed answers are stored before any network call.
+        self.store.push_extra(
+            attempt_id,
+            "follow_up_answers",
+            serde_json::json!({ "question": round.question, "answer": text }),
+        )?;
+        let mut no_hook = |_: bool| {};
+        let grading = grading.unwrap_or(&mut no_hook);
+        grading(true);
+        let judged_round = self.grade_follow_up(&narrow, &text);
+        grading(false);
+        let merged = match judged_round? {
+            Ok(v) => merge(&verdict, round, Some(&v)),
+            Err(why) => {
+                round.note = Some(why);
+                merge(&verdict, round, None)
+            }
+        };
+        self.store.revise_verdict(attempt_id, &q.id, &merged)?;
+        // A judged answer's whole verdict, follow-ups included, comes after
+        // its rounds (or in the interview's report); a self-grade's now.
+        if !self.judging() {
+            show_round(q, &merged)?;
+        }
+        Ok(Round::Asked)
+    }
+
+    /// Follow-up rounds, untimed, until none is due; `Round::Quit` when the
+    /// candidate left during one.
+    pub fn follow_up_rounds(&mut self, q: &Question, attempt_id: i64) -> Result<Round> {
+        let end = loop {
+            match self.follow_up(q, attempt_id, Timing::default())? {
+                Round::Asked => {}
+                other => break other,
+            }
+        };
+        if self.held == Some(attempt_id) {
+            self.held = None;
+            self.reveal(q, attempt_id)?;
+        }
+        Ok(end)
+    }
+
+    /// Shows the stored verdict of an attempt in full, with the model answer.
+    pub fn reveal(&self, q: &Question, attempt_id: i64) -> Result<()> {
+        let Some(a) = self.store.attempt(attempt_id)? else {
+            return Ok(());
+        };
+        if let (Some(verdict), Some(by)) = (a.verdict, a.graded_by) {
+            crate::commands::flow::show_verdict(q, &by, &verdict)?;
+        }
+        Ok(())
+    }
+
+    /// The follow-up's own verdict on the open points, or why it has none.
+    fn grade_follow_up(
+        &mut self,
+        narrow: &Question,
+        answer: &str,
+    ) -> Result<std::result::Result<Verdict, String>> {
+        let runtime = self.ctx.runtime()?;
+        match &self.grader {
+            Grader::Judge(judge) => {
+                let spinner = self
+                    .ctx
+                    .activity
+                    .spinner(&format!("grading the follow-up with {}…", judge.model()));
+                let assessing = judge.assess(&self.store, narrow, answer);
+                let done = runtime.block_on(until_ctrl_c(self.src.ctrl_c(), assessing));
+                drop(spinner);
+                Ok(match done {
+                    Some(Ok(assessed)) => Ok(assessed.verdict),
+                    Some(Err(grading::GradeError::Storage(err))) => return Err(err),
+                    Some(Err(err)) => Err(format!("grading failed: {err}")),
+                    None => Err("grading cancelled".into()),
+                })
+            }
+            _ => {
+                let guesses = crate::cues::match_all(answer, &narrow.key_points);
+                let mut checklist = Asked {
+                    src: self.src.as_mut(),
+                };
+                Ok(match checklist.mark(narrow, answer, &guesses) {
+                    Some(marks) => Ok(grading::self_verdict(narrow, &marks)),
+                    None => Err("self-grading left".into()),
+                })
+            }
+        }
+    }
+}
+
+/// What the last round recovered, and the score with and without it.
+fn show_round(q: &Question, verdict: &Verdict) -> Result<()> {
+    let Some(round) = verdict.follow_ups.last() else {
+        return Ok(());
+    };
+    let mut out = render::stdout();
+    writeln!(out)?;
+    if let Some(note) = &round.note {
+        writeln!(
+            out,
+            "{YELLOW}Follow-up not graded:{YELLOW:#} {}",
+            crate::text::sanitize(note)
+        )?;
+        return Ok(());
+    }
+    if round.recovered.is_empty() {
+        writeln!(out, "{YELLOW}Nothing recovered on the follow-up.{YELLOW:#}")?;
+    }
+    for id in &round.recovered {
+        let text = q
+            .key_points
+            .iter()
+            .find(|k| &k.id == id)
+            .map_or(id.as_str(), |k| k.point.as_str());
+        write!(
+            out,
+            "{GREEN}↺ recovered on follow-up:{GREEN:#} {}",
+            render::wrap(&crate::text::sanitize(text), "    ").trim_start()
+        )?;
+    }
+    let style = style::score(verdict.score);
+    writeln!(
+        out,
+        "{BOLD}{style}Score {:.1}/10{style:#}{BOLD:#} {DIM}(the answer {:.1}, with the follow-up){DIM:#}",
+        verdict.score, round.score_before
+    )?;
+    Ok(())
+}
