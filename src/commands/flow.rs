@@ -340,6 +340,7 @@ impl<'c> Runner<'c> {
                 let grader = grader.clone();
                 let mut checklist = Asked {
                     src: self.src.as_mut(),
+                    model_answer: true,
                 };
                 runtime.block_on(grader.grade(&self.store, job, &mut checklist))
             }

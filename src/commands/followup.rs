@@ -240,6 +240,7 @@ impl Runner<'_> {
                 let guesses = crate::cues::match_all(answer, &narrow.key_points);
                 let mut checklist = Asked {
                     src: self.src.as_mut(),
+                    model_answer: false,
                 };
                 Ok(match checklist.mark(narrow, answer, &guesses) {
                     Some(marks) => Ok(grading::self_verdict(narrow, &marks)),
@@ -274,10 +275,15 @@ fn show_round(q: &Question, verdict: &Verdict) -> Result<()> {
             .iter()
             .find(|k| &k.id == id)
             .map_or(id.as_str(), |k| k.point.as_str());
+        let line = format!("↺ recovered on follow-up: {}", crate::text::sanitize(text));
         write!(
             out,
-            "{GREEN}↺ recovered on follow-up:{GREEN:#} {}",
-            render::wrap(&crate::text::sanitize(text), "    ").trim_start()
+            "{}",
+            render::wrap(&line, "  ").replacen(
+                "↺ recovered on follow-up:",
+                &format!("{GREEN}↺ recovered on follow-up:{GREEN:#}"),
+                1
+            )
         )?;
     }
     let style = style::score(verdict.score);

@@ -83,7 +83,14 @@ pub fn run(ctx: &Context, args: &RegradeArgs) -> Result<()> {
                 ));
                 runtime.block_on(grader.grade(store, job, &mut NoChecklist))
             }
-            (_, Some(src)) => runtime.block_on(grader.grade(store, job, &mut Asked { src })),
+            (_, Some(src)) => runtime.block_on(grader.grade(
+                store,
+                job,
+                &mut Asked {
+                    src,
+                    model_answer: true,
+                },
+            )),
             (_, None) => runtime.block_on(grader.grade(store, job, &mut NoChecklist)),
         };
         show(args.json, question, attempt.id, &result)?;

@@ -14,11 +14,15 @@ use crate::ui::render;
 /// The checklist, asked through a line source.
 pub struct Asked<'a> {
     pub src: &'a mut dyn LineSource,
+    /// Show the model answer first (not again for a follow-up).
+    pub model_answer: bool,
 }
 
 impl Checklist for Asked<'_> {
     fn mark(&mut self, question: &Question, _answer: &str, guesses: &[CueMatch]) -> Option<Marks> {
-        show_model_answer(question);
+        if self.model_answer {
+            show_model_answer(question);
+        }
         let mut chosen = Vec::with_capacity(guesses.len());
         let mut rest_guessed = false;
         for (i, (kp, guess)) in question.key_points.iter().zip(guesses).enumerate() {

@@ -114,7 +114,7 @@ fn bad_labelled_lines_are_named_and_exit_2() {
 
 /// Covers every point with its own four words of the answer, except `docs`
 /// on the second request of each answer, which it calls missing.
-fn flipping(req: &Request, n: usize) -> Reply {
+pub fn flipping(req: &Request, n: usize) -> Reply {
     let body = req.json();
     let mut points = serde_json::Map::new();
     for id in schema_ids(&body) {

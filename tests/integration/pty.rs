@@ -125,3 +125,110 @@ fn ctrl_c_while_the_judge_is_slow_cancels_the_grade_and_keeps_the_answer() {
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].answer, "tests catch regressions");
 }
+
+#[test]
+fn in_a_terminal_a_half_answer_gets_a_follow_up_by_default() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let mut p = spawn(&env, &["practice", "--question", "tq"]);
+    p.exp_string("Why do we test?").unwrap();
+    p.send_line("Tests catch regressions before users do.")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_line("").unwrap();
+    p.exp_string("Grade yourself").unwrap();
+    for mark in ["y", "n", "n"] {
+        p.send_line(mark).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // No flag: one follow-up, about the first of the open points that weigh most.
+    p.exp_string("Let's go back to one part of this: docs.")
+        .unwrap();
+    p.send_line("They describe what the code is meant to do.")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_line("").unwrap();
+    // Its checklist has the one point.
+    p.exp_string("1/1").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("recovered on follow-up").unwrap();
+    p.exp_string("(the answer 5.0, with the follow-up)")
+        .unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+    let store = grill::store::Store::open(&env.db(), grill::time::Clock::system()).unwrap();
+    let all = store.all_attempts().unwrap();
+    assert_eq!(all[0].score, Some(6.3), "{all:?}");
+    let verdict = all[0].verdict.as_ref().unwrap();
+    assert_eq!(verdict.follow_ups[0].recovered, ["docs"]);
+    assert_eq!(
+        verdict.follow_ups[0].answer,
+        "They describe what the code is meant to do."
+    );
+}
+
+#[test]
+fn points_the_judge_samples_split_on_are_put_to_the_candidate() {
+    use crate::common::fake_server::FakeServer;
+    let server = FakeServer::start(crate::calibrate::flipping);
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_grill"))
+        .args(["--bank", "bank", "practice", "--question", "tq"])
+        .args(["--samples", "3", "--follow-ups", "0"])
+        .current_dir(env.home.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("GRILL_HOME", env.path("data"))
+        .env("GRILL_CONFIG", env.path("config.toml"))
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("Why do we test?").unwrap();
+    p.send_line("Tests catch regressions before users do.")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_line("They also document how the code behaves. More.")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_line("").unwrap();
+    // `docs` is covered by two samples of three: asked, with the majority
+    // offered as the default; the candidate says partial.
+    p.exp_string("The judge was unsure").unwrap();
+    p.exp_string("Tests document behaviour").unwrap();
+    p.exp_string("[y]").unwrap();
+    p.send_line("p").unwrap();
+    p.exp_string("Score").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(server.request_count(), 3);
+    let store = grill::store::Store::open(&env.db(), grill::time::Clock::system()).unwrap();
+    let a = &store.all_attempts().unwrap()[0];
+    let docs = a
+        .verdict
+        .as_ref()
+        .unwrap()
+        .key_points
+        .iter()
+        .find(|p| p.id == "docs")
+        .unwrap()
+        .clone();
+    assert_eq!(docs.coverage, grill::judge::Coverage::Partial);
+    // regressions 2 + docs half of 1, of 4.
+    assert_eq!(a.score, Some(6.3), "{a:?}");
+    // The card of docs moved as partial (Hard), not as the judge's covered.
+    let list = store.schedule(&|_| None).unwrap();
+    let docs_due = &list[0].points.iter().find(|p| p.id == "docs").unwrap().due;
+    let regressions_due = &list[0]
+        .points
+        .iter()
+        .find(|p| p.id == "regressions")
+        .unwrap()
+        .due;
+    assert!(docs_due < regressions_due, "{list:?}");
+}
