@@ -338,3 +338,44 @@ fn an_interview_with_no_time_left_skips_the_follow_up_and_the_report_says_so() {
         out.stdout
     );
 }
+
+#[test]
+fn a_judge_failing_on_the_follow_up_keeps_the_answer_and_the_first_grade() {
+    // The first verdict as usual; every later request a 500 that does not pass.
+    let t = Judged::new(|req, n| {
+        if n == 0 {
+            interviewer(req, n)
+        } else {
+            Reply::error(500, "model crashed")
+        }
+    });
+    let stdin = format!("{ANSWER}\n\n{FOLLOW_UP_ANSWER}\n\n");
+    let out = t.grill(
+        &["practice", "--question", "tq", "--follow-ups", "1"],
+        &stdin,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let a = last_attempt(&t);
+    assert_eq!(a["score"], 5.0, "{a}");
+    let round = &a["verdict"]["follow_ups"][0];
+    assert!(
+        round["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("grading failed"),
+        "{a}"
+    );
+    assert_eq!(round["recovered"], json!([]));
+    assert_eq!(
+        a["extra"]["follow_up_answers"][0]["answer"],
+        FOLLOW_UP_ANSWER
+    );
+    assert!(
+        out.stdout.contains("follow-up: grading failed"),
+        "{}",
+        out.stdout
+    );
+    // The verdict is still shown, after the failed round.
+    assert!(out.stdout.contains("Model answer"), "{}", out.stdout);
+}
