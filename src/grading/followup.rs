@@ -5,7 +5,7 @@
 //! it took a prompt. The original answer's verdict stays as it was.
 
 use crate::bank::Question;
-use crate::judge::{score, Coverage, FollowUpRound, PointVerdict, Verdict};
+use crate::judge::{is_question, score, Coverage, FollowUpRound, PointVerdict, Verdict};
 
 /// The points a follow-up can still recover: not covered, not yet recovered.
 pub fn open_points(verdict: &Verdict) -> Vec<&PointVerdict> {
@@ -31,8 +31,7 @@ pub fn next_question(verdict: &Verdict, judged: bool) -> Option<(String, Vec<Str
             Some(b) if rank(b) >= rank(p) => Some(b),
             _ => Some(p),
         })?;
-    let judge_asks =
-        judged && verdict.follow_ups.is_empty() && !verdict.follow_up.trim().is_empty();
+    let judge_asks = judged && verdict.follow_ups.is_empty() && is_question(&verdict.follow_up);
     if judge_asks {
         let ids = open.iter().map(|p| p.id.clone()).collect();
         return Some((verdict.follow_up.trim().to_string(), ids));
@@ -149,6 +148,21 @@ mod tests {
         // Nothing open, nothing asked.
         let all = verdict(vec![point(&ids[0], Coverage::Covered, 2)], "");
         assert!(next_question(&all, true).is_none());
+    }
+
+    #[test]
+    fn a_follow_up_of_symbols_is_not_a_question() {
+        assert!(is_question("How do tests make refactoring safer?"));
+        assert!(is_question("Explain the cost of HyDE."));
+        assert!(is_question("Why?"));
+        for junk in ["[[2.0]]", "", "?", "[1.0] [2.0] [3.0] ok", "a b c", "…"] {
+            assert!(!is_question(junk), "{junk:?}");
+        }
+        // The judge's junk is passed over for the heaviest open point.
+        let v = verdict(vec![point("cost-of-it", Coverage::Missing, 1)], "[[2.0]]");
+        let (asked, points) = next_question(&v, true).unwrap();
+        assert!(asked.contains("cost of it"), "{asked}");
+        assert_eq!(points, ["cost-of-it"]);
     }
 
     #[test]

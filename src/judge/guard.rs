@@ -116,6 +116,19 @@ pub fn pasted_key_points(question: &Question, answer: &str) -> bool {
     share >= COPIED_SHARE
 }
 
+/// Whether the judge's follow-up reads as something to put to a person:
+/// mostly words, not the `[[2.0]]` or bare symbols a small model leaves in
+/// the field (seen from SmolLM2-135M through llama-cpp-python).
+pub fn is_question(text: &str) -> bool {
+    let words = text
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+        .count();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let visible = text.chars().filter(|c| !c.is_whitespace()).count();
+    words >= 1 && 2 * letters >= visible
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ mod schema;
 mod score;
 mod verdict;
 
-pub use guard::{answer_flags, FLAG_KEYWORD_STUFFED, FLAG_PASTED_KEY_POINTS};
+pub use guard::{answer_flags, is_question, FLAG_KEYWORD_STUFFED, FLAG_PASTED_KEY_POINTS};
 pub use schema::{verdict_schema, MAX_MISTAKES};
 pub use score::{
     evidence_in, finalize, headline, score, Check, FollowUpRound, Mistake, PointVerdict, Usage,

@@ -191,6 +191,7 @@ fn row(a: &Attempt) -> Row {
                     .iter()
                     .any(|r| r.question.trim() == v.follow_up.trim())
             })
+            .filter(|v| crate::judge::is_question(&v.follow_up))
             .map(|v| v.follow_up.trim().to_string())
             .unwrap_or_default(),
         feedback: verdict

@@ -114,7 +114,7 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
         .follow_ups
         .iter()
         .any(|r| r.question.trim() == verdict.follow_up.trim());
-    if !verdict.follow_up.is_empty() && !asked {
+    if crate::judge::is_question(&verdict.follow_up) && !asked {
         let _ = writeln!(s);
         let _ = writeln!(s, "{BOLD}{CYAN}Follow-up to think about{CYAN:#}{BOLD:#}");
         let _ = write!(s, "{}", wrap(&verdict.follow_up, "  "));

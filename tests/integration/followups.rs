@@ -379,3 +379,44 @@ fn a_judge_failing_on_the_follow_up_keeps_the_answer_and_the_first_grade() {
     // The verdict is still shown, after the failed round.
     assert!(out.stdout.contains("Model answer"), "{}", out.stdout);
 }
+
+#[test]
+fn a_judge_follow_up_of_symbols_is_replaced_by_one_about_the_open_point() {
+    // What SmolLM2-135M put in the field: grill must not ask "[[2.0]]".
+    let t = Judged::new(|req, n| {
+        if n == 0 {
+            let mut v = verdict(
+                &[
+                    (
+                        "regressions",
+                        "covered",
+                        "Tests catch regressions before users",
+                    ),
+                    ("docs", "missing", ""),
+                    ("refactor", "missing", ""),
+                ],
+                0,
+            );
+            v["follow_up"] = json!("[[2.0]]");
+            Reply::verdict(&v)
+        } else {
+            interviewer(req, n)
+        }
+    });
+    let stdin = format!("{ANSWER}\n\n{FOLLOW_UP_ANSWER}\n\n");
+    let out = t.grill(
+        &["practice", "--question", "tq", "--follow-ups", "1"],
+        &stdin,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains("[[2.0]]"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("Let's go back to one part of this: docs."),
+        "{}",
+        out.stdout
+    );
+    // Graded against that one point only.
+    assert_eq!(schema_ids(&t.server.requests()[1].json()), [json!("docs")]);
+}

@@ -117,3 +117,34 @@ fn a_piped_practice_is_graded_by_the_real_server() {
     assert!(out.stdout.contains("Score "), "{out:?}");
     assert!(out.stdout.contains("Practice report"), "{out:?}");
 }
+
+#[test]
+fn a_follow_up_round_completes_against_the_real_server() {
+    let Some(server) = server() else { return };
+    let env = Env::new();
+    let input = format!(
+        "{}\n\nRetraining for every changed fact is slow; a re-index takes minutes.\n\n",
+        ANSWERS[0].1
+    );
+    let out = run(
+        &env,
+        &server,
+        &["practice", "--question", ANSWERS[0].0, "--follow-ups", "1"],
+        &input,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let history = run(&env, &server, &["history", "--json"], "").json();
+    let verdict = &history[0]["verdict"];
+    // A small model may leave every point covered (no round) or recover
+    // nothing; what must hold is a well-formed round when one was asked,
+    // with a question of words, never the model's symbols.
+    if let Some(round) = verdict["follow_ups"].as_array().and_then(|r| r.first()) {
+        let asked = round["question"].as_str().unwrap();
+        assert!(grill::judge::is_question(asked), "{asked:?}");
+        assert!(
+            round["note"].is_null() || round["note"].is_string(),
+            "{round}"
+        );
+        assert!(history[0]["score"].is_number(), "{history}");
+    }
+}
