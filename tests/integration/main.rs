@@ -27,6 +27,7 @@ mod layout;
 mod progress;
 mod props;
 mod pty;
+mod rate_limits;
 mod real_judge;
 mod review_points;
 mod secrets;

@@ -1,0 +1,596 @@
+//! How many requests a run keeps in flight to one server, adapted to its
+//! rate limits: additive increase, multiplicative decrease (AIMD), as TCP
+//! does with its window. A 429, or a success whose
+//! `x-ratelimit-remaining-requests` says the window is nearly spent, halves
+//! the limit; each success adds `1 / limit`, so the limit climbs back by one
+//! per round of requests. When the server says how long to wait
+//! (`Retry-After`, `x-ratelimit-reset-requests`), the whole gate pauses that
+//! long once, instead of every request sleeping and retrying on its own; when
+//! a success's headers say how many requests the window has left and when
+//! it resets, no more than that many go before the reset. A server that says
+//! nothing but 429 gets a guessed pause, doubled for each 429 in a row.
+//!
+//! A limiter with no maximum (the default, and every single grade) lets
+//! everything through: only a batch sets one (`--concurrency`).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// The longest pause the gate takes on its own guess, when a throttled
+/// server says nothing of how long to wait.
+const MAX_GUESSED_PAUSE: Duration = Duration::from_secs(8);
+/// The first guess; doubled for each throttle in a row.
+const FIRST_GUESSED_PAUSE: Duration = Duration::from_millis(250);
+/// The longest the gate waits for a window to reset on the word of a
+/// success's headers; past it a request goes and its 429 says how long.
+const MAX_RESET_WAIT: Duration = Duration::from_secs(60);
+
+/// The server's current window, as the latest success's headers told it.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// Requests the window still admits, less those sent since.
+    left: u64,
+    /// When it has room again.
+    reset_at: Instant,
+}
+
+/// Whether a request may go now.
+enum Gate {
+    Open,
+    /// As many in flight as allowed: wait for one to end.
+    Full,
+    /// Paused, or the window is spent: wait until then.
+    Until(Instant),
+}
+
+#[derive(Debug)]
+struct State {
+    /// Requests allowed in flight: 1 ..= max, fractional while it climbs.
+    limit: f64,
+    in_flight: usize,
+    /// No request starts before this.
+    paused_until: Option<Instant>,
+    /// What the rate-limit headers said of the window, if they did.
+    window: Option<Window>,
+    /// Bumped at each decrease: a request sent before it cannot decrease
+    /// again (one halving per burst of 429s, not one per request).
+    epoch: u64,
+    /// Throttles in a row, for the guessed pause.
+    throttles: u32,
+    /// Decreases so far, for the report.
+    decreases: u64,
+    /// 429s seen through the gate, for the report.
+    refused: u64,
+    /// The lowest the limit went, for the report.
+    lowest: f64,
+}
+
+/// What rate limits did to a run, for a line on stderr at its end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// The most requests in flight (`--concurrency`).
+    pub max: usize,
+    /// Replies that were 429.
+    pub refused: u64,
+    /// Times the limit was halved.
+    pub decreases: u64,
+    /// The fewest requests in flight it allowed.
+    pub lowest: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "rate limited: the server refused {} with 429; requests in flight were cut {} (from {} to {} at the lowest)",
+            crate::text::plural(self.refused as usize, "request", "requests"),
+            crate::text::plural(self.decreases as usize, "time", "times"),
+            self.max,
+            self.lowest
+        )
+    }
+}
+
+/// What the rate-limit headers of a reply say.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RateHeaders {
+    /// `x-ratelimit-remaining-requests`
+    pub remaining: Option<u64>,
+    /// `x-ratelimit-reset-requests`: until the window has room again.
+    pub reset: Option<Duration>,
+}
+
+impl RateHeaders {
+    pub fn read(headers: &reqwest::header::HeaderMap) -> RateHeaders {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        RateHeaders {
+            remaining: text("x-ratelimit-remaining-requests").and_then(|t| t.trim().parse().ok()),
+            reset: text("x-ratelimit-reset-requests").and_then(parse_reset),
+        }
+    }
+}
+
+/// A duration as OpenAI's rate-limit headers write it: `1s`, `6m0s`,
+/// `20ms`, `0.5s`, or bare seconds.
+pub fn parse_reset(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
+    }
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .filter(|&n| n > 0)?;
+        let n: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let (unit, scale) = [("ms", 0.001), ("h", 3600.0), ("m", 60.0), ("s", 1.0)]
+            .into_iter()
+            .find(|(u, _)| rest.starts_with(u))?;
+        rest = &rest[unit.len()..];
+        total += n * scale;
+    }
+    (total.is_finite() && !text.is_empty()).then(|| Duration::from_secs_f64(total.min(3600.0)))
+}
+
+/// The gate. Shared by every request of a run (`Arc`).
+#[derive(Debug)]
+pub struct Limiter {
+    /// 0: no limit, the gate lets everything through.
+    max: AtomicUsize,
+    state: Mutex<State>,
+    wake: tokio::sync::Notify,
+}
+
+impl Default for Limiter {
+    fn default() -> Self {
+        Limiter {
+            max: AtomicUsize::new(0),
+            state: Mutex::new(State {
+                limit: 1.0,
+                in_flight: 0,
+                paused_until: None,
+                window: None,
+                epoch: 0,
+                throttles: 0,
+                decreases: 0,
+                refused: 0,
+                lowest: 1.0,
+            }),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+/// A request let through the gate; its slot is freed when dropped.
+#[derive(Debug)]
+pub struct Permit {
+    limiter: Arc<Limiter>,
+    epoch: u64,
+}
+
+impl Limiter {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts gating at `max` requests in flight (a batch's `--concurrency`).
+    pub fn set_max(&self, max: usize) {
+        self.max.store(max, Ordering::SeqCst);
+        let mut s = self.state();
+        s.limit = max.max(1) as f64;
+        s.lowest = s.limit;
+        drop(s);
+        self.wake.notify_waiters();
+    }
+
+    fn max(&self) -> usize {
+        self.max.load(Ordering::SeqCst)
+    }
+
+    /// Requests allowed in flight now (the maximum when not gating).
+    pub fn limit(&self) -> usize {
+        if self.max() == 0 {
+            return usize::MAX;
+        }
+        self.state().limit as usize
+    }
+
+    /// How many times the limit was cut so far.
+    pub fn decreases(&self) -> u64 {
+        self.state().decreases
+    }
+
+    /// What rate limits did so far; `None` when not gating or when the
+    /// server never pushed back.
+    pub fn summary(&self) -> Option<Summary> {
+        let max = self.max();
+        let s = self.state();
+        (max > 0 && (s.refused > 0 || s.decreases > 0)).then(|| Summary {
+            max,
+            refused: s.refused,
+            decreases: s.decreases,
+            lowest: s.lowest as usize,
+        })
+    }
+
+    /// Waits for a slot (and the end of any pause); `None` when not gating.
+    pub async fn acquire(self: &Arc<Self>) -> Option<Permit> {
+        if self.max() == 0 {
+            return None;
+        }
+        loop {
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let gate = {
+                let mut s = self.state();
+                let gate = s.gate(Instant::now());
+                if let Gate::Open = gate {
+                    s.in_flight += 1;
+                    if let Some(w) = &mut s.window {
+                        w.left -= 1;
+                    }
+                    return Some(Permit {
+                        limiter: Arc::clone(self),
+                        epoch: s.epoch,
+                    });
+                }
+                gate
+            };
+            match gate {
+                // A success may bring news of the window before then.
+                Gate::Until(until) => {
+                    let _ = tokio::time::timeout_at(until, notified).await;
+                }
+                Gate::Full | Gate::Open => notified.await,
+            }
+        }
+    }
+}
+
+impl State {
+    /// Whether a request may go at `now`; forgets a pause or a window that
+    /// is over.
+    fn gate(&mut self, now: Instant) -> Gate {
+        if let Some(t) = self.paused_until {
+            if t > now {
+                return Gate::Until(t);
+            }
+            self.paused_until = None;
+        }
+        if let Some(w) = self.window {
+            if w.reset_at <= now {
+                self.window = None;
+            } else if w.left == 0 {
+                return Gate::Until(w.reset_at);
+            }
+        }
+        if self.in_flight >= (self.limit as usize).max(1) {
+            return Gate::Full;
+        }
+        Gate::Open
+    }
+
+    /// Halves the limit, once per epoch.
+    fn decrease(&mut self, epoch: u64) {
+        if epoch == self.epoch {
+            let cut = (self.limit / 2.0).max(1.0);
+            // At the floor of one there is nothing to cut, nor to report.
+            if cut < self.limit {
+                self.decreases += 1;
+            }
+            self.limit = cut;
+            self.lowest = self.lowest.min(cut);
+            self.epoch += 1;
+        }
+    }
+
+    fn pause_for(&mut self, wait: Duration) {
+        let until = Instant::now() + wait;
+        self.paused_until = Some(self.paused_until.map_or(until, |t| t.max(until)));
+    }
+}
+
+impl Permit {
+    /// A success: climb back, unless the window is nearly spent.
+    pub fn succeeded(self, rate: RateHeaders) {
+        let limiter = Arc::clone(&self.limiter);
+        let max = limiter.max() as f64;
+        let mut s = limiter.state();
+        s.throttles = 0;
+        // The others in flight may not be counted in `remaining` yet: the
+        // window is taken to hold no more than what they leave.
+        let others = s.in_flight.saturating_sub(1) as u64;
+        if let (Some(left), Some(reset)) = (rate.remaining, rate.reset) {
+            s.window = Some(Window {
+                left: left.saturating_sub(others),
+                reset_at: Instant::now() + reset.min(MAX_RESET_WAIT),
+            });
+        }
+        match rate.remaining {
+            // What is left would be used up by the requests already out.
+            Some(left) if left <= others => s.decrease(self.epoch),
+            _ => s.limit = (s.limit + 1.0 / s.limit).min(max),
+        }
+        drop(s);
+        drop(self);
+    }
+
+    /// A 429: halve the limit and pause the gate for as long as the server
+    /// asked (`wait`), or a guess that doubles with each throttle in a row.
+    pub fn throttled(self, wait: Option<Duration>) {
+        let limiter = Arc::clone(&self.limiter);
+        let mut s = limiter.state();
+        // The other 429s of a burst were sent before its first came back:
+        // they neither cut the limit again nor lengthen a guessed pause.
+        let first_of_burst = self.epoch == s.epoch;
+        s.refused += 1;
+        s.decrease(self.epoch);
+        let pause = match wait {
+            Some(wait) => Some(wait),
+            None if first_of_burst => {
+                let guess = FIRST_GUESSED_PAUSE
+                    .saturating_mul(1 << s.throttles.min(8))
+                    .min(MAX_GUESSED_PAUSE);
+                s.throttles += 1;
+                Some(guess / 2 + guess.mul_f64(fastrand::f64() / 2.0))
+            }
+            None => None,
+        };
+        if let Some(pause) = pause {
+            s.pause_for(pause);
+        }
+        drop(s);
+        drop(self);
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.limiter.state().in_flight -= 1;
+        self.limiter.wake.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn reset_durations_read_as_openai_writes_them() {
+        assert_eq!(parse_reset("1s"), Some(Duration::from_secs(1)));
+        assert_eq!(parse_reset("6m0s"), Some(Duration::from_secs(360)));
+        assert_eq!(parse_reset("20ms"), Some(Duration::from_millis(20)));
+        assert_eq!(parse_reset("0.5s"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_reset("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_reset("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_reset("soon"), None);
+        assert_eq!(parse_reset("5x"), None);
+        assert_eq!(parse_reset(""), None);
+    }
+
+    #[test]
+    fn without_a_maximum_the_gate_lets_everything_through() {
+        let l = Arc::new(Limiter::default());
+        assert!(block_on(l.acquire()).is_none());
+        assert_eq!(l.limit(), usize::MAX);
+    }
+
+    #[test]
+    fn a_429_halves_the_limit_once_per_burst_and_successes_climb_back() {
+        block_on(async {
+            let l = Arc::new(Limiter::default());
+            l.set_max(8);
+            let permits: Vec<Permit> = futures::future::join_all((0..8).map(|_| l.acquire()))
+                .await
+                .into_iter()
+                .flatten()
+                .collect();
+            assert_eq!(permits.len(), 8);
+            // Eight requests of one burst come back 429: one halving.
+            for p in permits {
+                p.throttled(Some(Duration::from_millis(100)));
+            }
+            assert_eq!((l.limit(), l.decreases()), (4, 1));
+            // The pause holds every request back, then four go at once.
+            let start = Instant::now();
+            let permits: Vec<Permit> = futures::future::join_all((0..4).map(|_| l.acquire()))
+                .await
+                .into_iter()
+                .flatten()
+                .collect();
+            assert!(start.elapsed() >= Duration::from_millis(100));
+            // A fifth waits for a slot.
+            let fifth = l.acquire();
+            tokio::pin!(fifth);
+            assert!(
+                tokio::time::timeout(Duration::from_millis(10), fifth.as_mut())
+                    .await
+                    .is_err()
+            );
+            // Each success adds 1 / limit: about one more per round.
+            for p in permits {
+                p.succeeded(RateHeaders::default());
+            }
+            let fifth = fifth.await.expect("a slot");
+            assert_eq!(l.limit(), 4, "4.92 after four successes");
+            fifth.succeeded(RateHeaders::default());
+            assert_eq!(l.limit(), 5);
+        });
+    }
+
+    #[test]
+    fn a_window_nearly_spent_cuts_the_limit_and_an_empty_one_pauses_the_gate() {
+        block_on(async {
+            let l = Arc::new(Limiter::default());
+            l.set_max(4);
+            let a = l.acquire().await.unwrap();
+            let b = l.acquire().await.unwrap();
+            // One left and another request still out: the window is spent.
+            a.succeeded(RateHeaders {
+                remaining: Some(0),
+                reset: Some(Duration::from_millis(300)),
+            });
+            assert_eq!(l.limit(), 2);
+            b.succeeded(RateHeaders {
+                remaining: Some(50),
+                reset: None,
+            });
+            let start = Instant::now();
+            let _c = l.acquire().await.unwrap();
+            assert!(start.elapsed() >= Duration::from_millis(300), "paused");
+        });
+    }
+
+    /// Takes `n` permits at once (the gate must have room for them).
+    async fn take(l: &Arc<Limiter>, n: usize) -> Vec<Permit> {
+        futures::future::join_all((0..n).map(|_| l.acquire()))
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    #[test]
+    fn rate_headers_are_read_from_a_reply() {
+        let mut h = reqwest::header::HeaderMap::new();
+        assert_eq!(RateHeaders::read(&h), RateHeaders::default());
+        h.insert("x-ratelimit-remaining-requests", " 59 ".parse().unwrap());
+        h.insert("x-ratelimit-reset-requests", "1s".parse().unwrap());
+        assert_eq!(
+            RateHeaders::read(&h),
+            RateHeaders {
+                remaining: Some(59),
+                reset: Some(Duration::from_secs(1)),
+            }
+        );
+        // Nonsense is no signal, not an error.
+        h.insert("x-ratelimit-remaining-requests", "-3".parse().unwrap());
+        h.insert("x-ratelimit-reset-requests", "later".parse().unwrap());
+        assert_eq!(RateHeaders::read(&h), RateHeaders::default());
+        // A reset of a day is capped at an hour.
+        assert_eq!(parse_reset("30h"), Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn the_limit_never_drops_below_one_nor_climbs_past_the_maximum() {
+        block_on(async {
+            let l = Arc::new(Limiter::default());
+            l.set_max(3);
+            for _ in 0..5 {
+                let p = l.acquire().await.unwrap();
+                p.throttled(Some(Duration::ZERO));
+            }
+            assert_eq!(
+                (l.limit(), l.decreases()),
+                (1, 2),
+                "3 -> 1.5 -> 1, then floored"
+            );
+            // From 1: +1, +1/2, +1/2.5 ... and never past 3.
+            for _ in 0..50 {
+                let p = l.acquire().await.unwrap();
+                p.succeeded(RateHeaders::default());
+            }
+            assert_eq!(l.limit(), 3);
+            let summary = l.summary().unwrap();
+            assert_eq!(
+                summary,
+                Summary {
+                    max: 3,
+                    refused: 5,
+                    decreases: 2,
+                    lowest: 1
+                }
+            );
+            assert_eq!(
+                summary.to_string(),
+                "rate limited: the server refused 5 requests with 429; requests in flight were cut 2 times (from 3 to 1 at the lowest)"
+            );
+        });
+    }
+
+    #[test]
+    fn a_run_the_server_never_pushed_back_on_has_nothing_to_report() {
+        block_on(async {
+            let l = Arc::new(Limiter::default());
+            assert_eq!(l.summary(), None, "not gating");
+            l.set_max(4);
+            let permits = take(&l, 4).await;
+            for p in permits {
+                p.succeeded(RateHeaders {
+                    remaining: Some(100),
+                    reset: Some(Duration::from_secs(1)),
+                });
+            }
+            assert_eq!(l.summary(), None);
+        });
+    }
+
+    #[test]
+    fn the_window_the_headers_describe_is_not_overrun() {
+        block_on(async {
+            let l = Arc::new(Limiter::default());
+            l.set_max(8);
+            let first = l.acquire().await.unwrap();
+            // Two left, and one more request already out that may take one.
+            let other = l.acquire().await.unwrap();
+            first.succeeded(RateHeaders {
+                remaining: Some(2),
+                reset: Some(Duration::from_millis(200)),
+            });
+            assert_eq!(l.limit(), 8, "two left for one other in flight: no cut");
+            // The window holds one more: it goes at once, the next waits.
+            let start = Instant::now();
+            let one = l.acquire().await.unwrap();
+            assert!(start.elapsed() < Duration::from_millis(200));
+            let next = l.acquire().await.unwrap();
+            assert!(
+                start.elapsed() >= Duration::from_millis(200),
+                "waited for the reset"
+            );
+            drop((other, one, next));
+        });
+    }
+
+    #[test]
+    fn a_429_without_a_wait_pauses_for_a_guess_that_doubles_in_a_row() {
+        block_on(async {
+            let l = Arc::new(Limiter::default());
+            l.set_max(2);
+            let mut pauses = Vec::new();
+            for _ in 0..3 {
+                let p = l.acquire().await.unwrap();
+                let sent = Instant::now();
+                p.throttled(None);
+                let until = l.state().paused_until.expect("paused");
+                pauses.push(until.saturating_duration_since(sent));
+            }
+            // Jittered within [guess / 2, guess]: 250 ms, 500 ms, 1 s.
+            for (pause, guess) in pauses.iter().zip([250, 500, 1000]) {
+                let guess = Duration::from_millis(guess);
+                assert!(*pause >= guess / 2 && *pause <= guess, "{pauses:?}");
+            }
+            // A success ends the run of throttles: the next guess starts over.
+            l.acquire().await.unwrap().succeeded(RateHeaders::default());
+            let p = l.acquire().await.unwrap();
+            let sent = Instant::now();
+            p.throttled(None);
+            let until = l.state().paused_until.unwrap();
+            assert!(until.saturating_duration_since(sent) <= FIRST_GUESSED_PAUSE);
+        });
+    }
+}
