@@ -13,6 +13,7 @@
 //! A limiter with no maximum (the default, and every single grade) lets
 //! everything through: only a batch sets one (`--concurrency`).
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -50,11 +51,16 @@ enum Gate {
 struct State {
     /// Requests allowed in flight: 1 ..= max, fractional while it climbs.
     limit: f64,
-    in_flight: usize,
+    /// The requests in flight, by the order they were let through.
+    out: BTreeSet<u64>,
+    next_seq: u64,
     /// No request starts before this.
     paused_until: Option<Instant>,
     /// What the rate-limit headers said of the window, if they did.
     window: Option<Window>,
+    /// A window running low cuts the limit once, not at each reply: until
+    /// this (the window's reset) it does not cut again.
+    low_cut_until: Option<Instant>,
     /// Bumped at each decrease: a request sent before it cannot decrease
     /// again (one halving per burst of 429s, not one per request).
     epoch: u64,
@@ -153,9 +159,11 @@ impl Default for Limiter {
             max: AtomicUsize::new(0),
             state: Mutex::new(State {
                 limit: 1.0,
-                in_flight: 0,
+                out: BTreeSet::new(),
+                next_seq: 0,
                 paused_until: None,
                 window: None,
+                low_cut_until: None,
                 epoch: 0,
                 throttles: 0,
                 decreases: 0,
@@ -172,6 +180,8 @@ impl Default for Limiter {
 pub struct Permit {
     limiter: Arc<Limiter>,
     epoch: u64,
+    /// Its place in the order requests were let through.
+    seq: u64,
 }
 
 impl Limiter {
@@ -232,13 +242,16 @@ impl Limiter {
                 let mut s = self.state();
                 let gate = s.gate(Instant::now());
                 if let Gate::Open = gate {
-                    s.in_flight += 1;
+                    let seq = s.next_seq;
+                    s.next_seq += 1;
+                    s.out.insert(seq);
                     if let Some(w) = &mut s.window {
                         w.left -= 1;
                     }
                     return Some(Permit {
                         limiter: Arc::clone(self),
                         epoch: s.epoch,
+                        seq,
                     });
                 }
                 gate
@@ -271,7 +284,7 @@ impl State {
                 return Gate::Until(w.reset_at);
             }
         }
-        if self.in_flight >= (self.limit as usize).max(1) {
+        if self.out.len() >= (self.limit as usize).max(1) {
             return Gate::Full;
         }
         Gate::Open
@@ -304,18 +317,27 @@ impl Permit {
         let max = limiter.max() as f64;
         let mut s = limiter.state();
         s.throttles = 0;
-        // The others in flight may not be counted in `remaining` yet: the
-        // window is taken to hold no more than what they leave.
-        let others = s.in_flight.saturating_sub(1) as u64;
-        if let (Some(left), Some(reset)) = (rate.remaining, rate.reset) {
+        // A server counts a request when it arrives: those let through
+        // before this one are in `remaining`, those after it may not be, and
+        // the window is taken to hold no more than what they leave.
+        let later = s.out.range(self.seq + 1..).count() as u64;
+        let now = Instant::now();
+        let reset_at = rate.reset.map(|r| now + r.min(MAX_RESET_WAIT));
+        if let (Some(left), Some(reset_at)) = (rate.remaining, reset_at) {
             s.window = Some(Window {
-                left: left.saturating_sub(others),
-                reset_at: Instant::now() + reset.min(MAX_RESET_WAIT),
+                left: left.saturating_sub(later),
+                reset_at,
             });
         }
+        let cut_lately = s.low_cut_until.is_some_and(|t| t > now);
         match rate.remaining {
-            // What is left would be used up by the requests already out.
-            Some(left) if left <= others => s.decrease(self.epoch),
+            // The requests already out would use up what is left.
+            Some(left) if left <= later => {
+                if !cut_lately {
+                    s.decrease(self.epoch);
+                    s.low_cut_until = reset_at;
+                }
+            }
             _ => s.limit = (s.limit + 1.0 / s.limit).min(max),
         }
         drop(s);
@@ -353,7 +375,7 @@ impl Permit {
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        self.limiter.state().in_flight -= 1;
+        self.limiter.state().out.remove(&self.seq);
         self.limiter.wake.notify_waiters();
     }
 }
@@ -591,6 +613,37 @@ mod tests {
             p.throttled(None);
             let until = l.state().paused_until.unwrap();
             assert!(until.saturating_duration_since(sent) <= FIRST_GUESSED_PAUSE);
+        });
+    }
+
+    #[test]
+    fn a_window_running_low_cuts_once_until_it_resets() {
+        block_on(async {
+            let l = Arc::new(Limiter::default());
+            l.set_max(8);
+            let mut permits = take(&l, 4).await;
+            let low = RateHeaders {
+                remaining: Some(0),
+                reset: Some(Duration::from_millis(150)),
+            };
+            // Three let through after the first: the window is spent.
+            permits.remove(0).succeeded(low);
+            assert_eq!((l.limit(), l.decreases()), (4, 1));
+            // Its other replies say the same of the same window: no more cuts.
+            permits.remove(0).succeeded(low);
+            permits.remove(0).succeeded(low);
+            assert_eq!(l.decreases(), 1);
+            // Nor its last.
+            permits.remove(0).succeeded(low);
+            assert_eq!(l.decreases(), 1);
+            // After the reset, a window running low cuts again.
+            let a = l.acquire().await.unwrap();
+            let _b = l.acquire().await.unwrap();
+            a.succeeded(RateHeaders {
+                remaining: Some(1),
+                reset: Some(Duration::from_millis(150)),
+            });
+            assert_eq!((l.limit(), l.decreases()), (2, 2));
         });
     }
 }

