@@ -27,14 +27,18 @@
 
 #[path = "../tests/common/fake_server.rs"]
 mod fake_server;
+#[path = "../tests/common/rate_limited.rs"]
+mod rate_limited;
 
 use std::io::{self, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
 use fake_server::{FakeServer, Reply, Request};
+use rate_limited::{RateLimited, Signals};
 use serde_json::{json, Value};
 
 const USAGE: &str = "usage: fake_judge [--port N] [--latency-ms MS] [--exit-after SECS]
@@ -42,7 +46,11 @@ const USAGE: &str = "usage: fake_judge [--port N] [--latency-ms MS] [--exit-afte
   --latency-ms MS   answer each request after MS milliseconds (default 0)       env FAKE_JUDGE_LATENCY_MS
   --exit-after SECS stop by itself after SECS seconds (default 0: run until killed) env FAKE_JUDGE_EXIT_AFTER
   --reply KIND      verdict (default), braces:N (N `{`), huge:BYTES (a BYTES-long content)
-The first line on stdout is the base URL.";
+  --rate R          admit R chat completions per second, 429 for the rest (default 0: no limit)
+  --signals KIND    what a 429 tells: headers (default: OpenAI's x-ratelimit-* on every
+                    reply), retry-after (Retry-After in whole seconds), bare (nothing)
+The first line on stdout is the base URL. GET /v1/fake/stats answers
+{\"requests\": N, \"admitted\": N, \"throttled\": N}, this request included.";
 
 /// What the judge answers with.
 #[derive(Clone, Copy)]
@@ -72,6 +80,8 @@ struct Options {
     latency_ms: u64,
     exit_after_secs: u64,
     kind: Kind,
+    rate: u64,
+    signals: Signals,
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
@@ -90,6 +100,8 @@ fn parse_options() -> Result<Options, String> {
         latency_ms: env_number("FAKE_JUDGE_LATENCY_MS", 0)?,
         exit_after_secs: env_number("FAKE_JUDGE_EXIT_AFTER", 0)?,
         kind: Kind::Verdict,
+        rate: 0,
+        signals: Signals::Headers,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -118,6 +130,12 @@ fn parse_options() -> Result<Options, String> {
             "--latency-ms" => options.latency_ms = number()?,
             "--exit-after" => options.exit_after_secs = number()?,
             "--reply" => options.kind = parse_kind(&value)?,
+            "--rate" => options.rate = number()?,
+            "--signals" => {
+                options.signals = Signals::parse(&value).ok_or_else(|| {
+                    format!("--signals: headers, retry-after or bare, not {value}")
+                })?;
+            }
             _ => return Err(format!("unknown flag {name}\n{USAGE}")),
         }
     }
@@ -294,7 +312,25 @@ fn main() -> ExitCode {
     };
     let latency = Duration::from_millis(options.latency_ms);
     let kind = options.kind;
-    let server = FakeServer::start(move |request, _| reply(request, latency, kind));
+    let limit =
+        (options.rate > 0).then(|| RateLimited::new(options.rate as usize, options.signals));
+    let server = FakeServer::start(move |request, n| {
+        if request.path.ends_with("/fake/stats") {
+            let count = |pick: fn(&RateLimited) -> &AtomicUsize| {
+                limit.as_ref().map_or(0, |l| pick(l).load(Ordering::SeqCst))
+            };
+            let stats = json!({
+                "requests": n,
+                "admitted": count(|l| &l.admitted),
+                "throttled": count(|l| &l.throttled),
+            });
+            return Reply::json(200, &stats);
+        }
+        match &limit {
+            Some(limit) => limit.reply(|| reply(request, latency, kind)),
+            None => reply(request, latency, kind),
+        }
+    });
     let mut url = server.base_url();
     if options.port != 0 {
         let target = url

@@ -36,6 +36,7 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
         GraderArg::Judge => {
             let judge = Arc::clone(ctx.judge()?);
             judge.set_samples(usize::from(args.samples));
+            judge.judge().set_concurrency(args.concurrency);
             let name = format!("the judge llm:{}", judge.model());
             (
                 name,
@@ -126,6 +127,9 @@ fn judged(
             .await
     });
     drop(bar);
+    if let Some(limits) = judge.judge().rate_limits() {
+        render::note(&limits.to_string());
+    }
     let mut grades = Vec::with_capacity(results.len());
     let mut failed = 0;
     for (item, result) in items.iter().zip(results) {

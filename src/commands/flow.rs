@@ -525,12 +525,15 @@ pub fn show_verdict(q: &Question, by: &GradedBy, verdict: &Verdict) -> Result<()
 }
 
 /// Whether a judge failure will repeat for every answer: the key refused, a
-/// 404 (wrong URL or model), the server unreachable.
+/// 404 (wrong URL or model), the server unreachable, the quota spent.
 fn lasting(err: &GradeError) -> bool {
     matches!(
         err,
         GradeError::Judge(AskError::Call(
-            CallError::Auth { .. } | CallError::NotFound { .. } | CallError::Unreachable { .. }
+            CallError::Auth { .. }
+                | CallError::NotFound { .. }
+                | CallError::Unreachable { .. }
+                | CallError::Quota { .. }
         ))
     )
 }

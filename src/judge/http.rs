@@ -12,6 +12,7 @@ use async_openai::error::OpenAIError;
 use async_openai::middleware::HttpRequestFactory;
 use serde_json::Value;
 
+use super::limit::{Limiter, RateHeaders};
 use crate::text::{self, Secret};
 
 /// Largest reply body read, in bytes. A verdict is a few kilobytes; anything
@@ -26,6 +27,9 @@ pub const MAX_REDIRECTS: usize = 5;
 const CONNECT_TRIES: u32 = 3;
 /// Longest server message kept, in characters.
 const MESSAGE_CHARS: usize = 200;
+/// 429s one request takes behind a gate before it gives up: the gate's
+/// pauses, not the retry budget, space them out.
+const MAX_THROTTLED_TRIES: u32 = 20;
 
 /// Why a call failed, in terms a user can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +40,8 @@ pub enum CallError {
     NotFound { message: String },
     /// Another 4xx, e.g. a request option the server does not support.
     Rejected { status: u16, message: String },
+    /// A 429 saying the account's quota is spent: no wait refills it.
+    Quota { message: String },
     /// Retries ran out within the budget; `last` says what the last try saw.
     GaveUp { attempts: u32, last: String },
     /// The connection was refused or the host name did not resolve, try after try.
@@ -64,6 +70,10 @@ impl std::fmt::Display for CallError {
             CallError::Rejected { status, message } => {
                 write!(f, "the judge server rejected the request ({status}: {message})")
             }
+            CallError::Quota { message } => write!(
+                f,
+                "the judge server says the account's quota is spent (429: {message}); check the plan and billing with the provider"
+            ),
             CallError::GaveUp { attempts, last } => write!(
                 f,
                 "the judge server did not answer after {attempts} tr{} ({last})",
@@ -112,6 +122,9 @@ impl CallError {
                 status,
                 message: m(message),
             },
+            CallError::Quota { message } => CallError::Quota {
+                message: m(message),
+            },
             CallError::GaveUp { attempts, last } => CallError::GaveUp {
                 attempts,
                 last: m(last),
@@ -147,6 +160,9 @@ pub struct Policy {
     pub max_backoff: Duration,
     /// Called before each wait between tries, with what is happening.
     pub notify: Option<Notify>,
+    /// The requests in flight to this server, adapted to its rate limits;
+    /// lets everything through until a batch gives it a maximum.
+    pub limiter: Arc<Limiter>,
 }
 
 impl Policy {
@@ -157,6 +173,7 @@ impl Policy {
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
             notify: None,
+            limiter: Arc::default(),
         }
     }
 
@@ -275,13 +292,22 @@ pub(super) async fn send(
     let start = Instant::now();
     let mut attempt: u32 = 0;
     let mut unreachable: u32 = 0;
+    let mut throttled: u32 = 0;
+    // Time spent waiting at the gate for a slot is not retry time.
+    let mut gated = Duration::ZERO;
     loop {
         let request = factory.build().await?;
+        let waited = Instant::now();
+        let mut permit = policy.limiter.acquire().await;
+        gated += waited.elapsed();
         // (what the try saw, how long the server asked to wait, if it did)
         let (last, asked) = match client.execute(request).await {
             Ok(resp) if resp.status().is_success() => {
                 let status = resp.status();
                 let headers = resp.headers().clone();
+                if let Some(p) = permit.take() {
+                    p.succeeded(RateHeaders::read(&headers));
+                }
                 match read_capped(resp, MAX_REPLY_BYTES).await {
                     Ok(Some(body)) => {
                         let mut rebuilt = http::Response::new(body);
@@ -293,26 +319,38 @@ pub(super) async fn send(
                     Err(err) => (describe(&err), None),
                 }
             }
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let asked = retry_after(resp.headers());
-                let body = read_capped(resp, MAX_ERROR_BYTES)
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default();
-                let message = error_message(&body, &secret);
-                match status {
-                    401 | 403 => return Err(boxed(CallError::Auth { status, message })),
-                    404 => return Err(boxed(CallError::NotFound { message })),
-                    429 => (format!("server busy (429: {message})"), asked),
-                    500..=599 if !is_refusal(&message) => {
-                        (format!("server error ({status}: {message})"), asked)
+            Ok(resp) => match refused(resp, &secret).await {
+                Refused::Final(err) => return Err(boxed(err)),
+                Refused::Retry { last, asked } => (last, asked),
+                Refused::Throttled { last, asked, reset } => match permit.take() {
+                    // Not gating (a single grade): retried like a 5xx.
+                    None => (last, asked),
+                    // A wait past the budget (a spent daily limit) is not
+                    // one to pause the whole batch for: this call gives up.
+                    Some(_) if asked.or(reset).is_some_and(|w| w >= policy.budget) => {
+                        (last, asked.or(reset))
                     }
-                    _ => return Err(boxed(CallError::Rejected { status, message })),
-                }
-            }
+                    Some(p) => {
+                        // The gate pauses for everyone; this try waits there.
+                        p.throttled(asked.or(reset));
+                        throttled += 1;
+                        attempt += 1;
+                        if throttled >= MAX_THROTTLED_TRIES {
+                            return Err(boxed(CallError::GaveUp {
+                                attempts: attempt,
+                                last: format!("{last}; throttled {throttled} times"),
+                            }));
+                        }
+                        if let Some(notify) = &policy.notify {
+                            notify(&format!(
+                                "rate limited: {} requests in flight at most",
+                                policy.limiter.limit()
+                            ));
+                        }
+                        continue;
+                    }
+                },
+            },
             Err(err) if err.is_redirect() => return Err(boxed(CallError::Redirects)),
             Err(err) if is_unreachable(&err) => {
                 unreachable += 1;
@@ -326,9 +364,10 @@ pub(super) async fn send(
             }
             Err(err) => (describe(&err), None),
         };
+        drop(permit);
         attempt += 1;
         let wait = asked.unwrap_or_else(|| policy.backoff(attempt - 1));
-        let spent = start.elapsed();
+        let spent = start.elapsed().saturating_sub(gated);
         if spent + wait >= policy.budget {
             let last = match asked {
                 Some(asked) if asked > policy.budget => format!(
@@ -352,6 +391,63 @@ pub(super) async fn send(
         }
         tokio::time::sleep(wait).await;
     }
+}
+
+/// What a reply that is not a success means for the call.
+enum Refused {
+    /// No retry will change it.
+    Final(CallError),
+    /// Worth another try, after `asked` if the server said.
+    Retry {
+        last: String,
+        asked: Option<Duration>,
+    },
+    /// A 429: the server's rate limit, with how long it said to wait
+    /// (`Retry-After`) and when its window has room again
+    /// (`x-ratelimit-reset-requests`).
+    Throttled {
+        last: String,
+        asked: Option<Duration>,
+        reset: Option<Duration>,
+    },
+}
+
+/// Reads a reply that is not a success (its body within a cap) and says
+/// what it means: give up, retry, or slow down.
+async fn refused(resp: reqwest::Response, secret: &Secret) -> Refused {
+    let status = resp.status().as_u16();
+    let asked = retry_after(resp.headers());
+    let reset = RateHeaders::read(resp.headers()).reset;
+    let body = read_capped(resp, MAX_ERROR_BYTES)
+        .await
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let message = error_message(&body, secret);
+    match status {
+        401 | 403 => Refused::Final(CallError::Auth { status, message }),
+        404 => Refused::Final(CallError::NotFound { message }),
+        // No wait refills a spent quota.
+        429 if is_out_of_quota(&message) => Refused::Final(CallError::Quota { message }),
+        429 => Refused::Throttled {
+            last: format!("server busy (429: {message})"),
+            asked,
+            reset,
+        },
+        500..=599 if !is_refusal(&message) => Refused::Retry {
+            last: format!("server error ({status}: {message})"),
+            asked,
+        },
+        _ => Refused::Final(CallError::Rejected { status, message }),
+    }
+}
+
+/// Whether a 429 says the account's quota is spent (OpenAI's
+/// `insufficient_quota`), which no retry fixes, rather than a rate limit.
+pub fn is_out_of_quota(message: &str) -> bool {
+    let m = message.to_lowercase();
+    m.contains("insufficient_quota") || m.contains("exceeded your current quota")
 }
 
 /// Whether a 5xx is really the server refusing the request, which no retry
@@ -451,6 +547,10 @@ mod tests {
             "1 validation error: {'type': 'float_parsing', 'loc': ('body', 'temperature')}"
         ));
         assert!(!is_refusal("CUDA out of memory"));
+        assert!(is_out_of_quota(
+            "You exceeded your current quota, please check your plan and billing details."
+        ));
+        assert!(!is_out_of_quota("Rate limit reached for requests"));
         assert!(is_context_overflow(
             "This model's maximum context length is 4096 tokens. However, you requested 5031 tokens"
         ));

@@ -8,6 +8,7 @@
 pub mod ask;
 pub mod guard;
 mod http;
+pub mod limit;
 pub mod openai;
 mod schema;
 mod score;

@@ -116,6 +116,8 @@ pub struct OpenAiJudge {
     fallbacks: AtomicU8,
     /// The key and any password, only to mask them in what the server sends back.
     secret: Secret,
+    /// The gate on requests in flight, shared with the HTTP path.
+    limiter: Arc<super::limit::Limiter>,
 }
 
 /// The longest reply asked for, in tokens: a verdict at the schema's bounds
@@ -183,6 +185,7 @@ impl OpenAiJudge {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let http_for_client = http.clone();
+        let limiter = Arc::clone(&policy.limiter);
         let for_send = secret.clone();
         let service = tower::service_fn(move |factory: HttpRequestFactory| {
             send(http.clone(), policy.clone(), for_send.clone(), factory)
@@ -199,6 +202,7 @@ impl OpenAiJudge {
             format: Arc::new(AtomicU8::new(0)),
             fallbacks: AtomicU8::new(0),
             secret,
+            limiter,
         })
     }
 
@@ -337,6 +341,17 @@ impl OpenAiJudge {
                 message: other.to_string(),
             },
         }
+    }
+
+    /// Keeps at most `n` requests in flight from now on, fewer while the
+    /// server rate-limits (a batch's `--concurrency`).
+    pub fn set_concurrency(&self, n: usize) {
+        self.limiter.set_max(n);
+    }
+
+    /// What the server's rate limits did to this run, if anything.
+    pub fn rate_limits(&self) -> Option<super::limit::Summary> {
+        self.limiter.summary()
     }
 
     /// Starts at `format`, e.g. the rung the store remembers for this server.

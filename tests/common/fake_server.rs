@@ -151,7 +151,8 @@ impl Reply {
         Reply::json(status, &body)
     }
 
-    fn json(status: u16, body: &serde_json::Value) -> Reply {
+    /// `status` with `body` as JSON.
+    pub fn json(status: u16, body: &serde_json::Value) -> Reply {
         Reply::Status {
             status,
             body: body.to_string(),

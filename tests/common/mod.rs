@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_server;
+pub mod rate_limited;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

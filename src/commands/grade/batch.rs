@@ -141,6 +141,7 @@ pub fn run(ctx: &Context, path: &Path, concurrency: usize, samples: u16) -> Resu
             ))
         })?;
         judge.set_samples(usize::from(samples));
+        judge.judge().set_concurrency(concurrency);
         Grader::Judge(std::sync::Arc::clone(judge))
     };
     let bar = ctx
@@ -182,6 +183,11 @@ pub fn run(ctx: &Context, path: &Path, concurrency: usize, samples: u16) -> Resu
     });
     drop(bar);
     let _ = store.end_session(session);
+    if let Grader::Judge(judge) = &grader {
+        if let Some(limits) = judge.judge().rate_limits() {
+            render::note(&limits.to_string());
+        }
+    }
     written?;
     tally.note_unestimated();
     tally.into_result(ids.len())?;
