@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::cli::GlobalArgs;
-pub use crate::config_file::ConfigFile;
+pub use crate::config_file::{ConfigFile, EXAMPLE_CONFIG};
 use crate::error::{Error, Result};
 use crate::text::mask_key_shaped;
 
@@ -47,20 +47,6 @@ impl<T> Setting<T> {
     }
 }
 
-/// A commented default config, printed by `grill config --example`.
-pub const EXAMPLE_CONFIG: &str = r#"# grill config: $XDG_CONFIG_HOME/grill/config.toml, else ~/.config/grill/config.toml
-# (on every platform; GRILL_CONFIG names another file, which must exist)
-# Flags beat environment variables, which beat this file.
-
-# model = "gpt-4o-mini"                  # GRILL_MODEL, --model
-# base_url = "http://localhost:11434/v1" # OPENAI_BASE_URL, --base-url (Ollama, vLLM, LM Studio...)
-# api_key = "..."                        # OPENAI_API_KEY; prefer the environment variable
-# timeout = 60                           # seconds per judge request, --timeout
-# retry_budget = 45                      # seconds for all retries of one grade, GRILL_RETRY_BUDGET
-# bank_dirs = ["~/interview-bank"]       # extra question banks, like --bank
-# prompts_dir = "~/grill-prompts"        # judge-system.md / judge-user.md overrides
-"#;
-
 /// The resolved settings every command runs with.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -71,6 +57,8 @@ pub struct Settings {
     pub retry_budget_secs: Setting<f64>,
     pub bank_dirs: Vec<PathBuf>,
     pub prompts_dir: Option<PathBuf>,
+    /// Prices per million tokens, from the config file only (`grill usage`).
+    pub prices: crate::prices::Prices,
     pub db_path: Setting<PathBuf>,
     pub config_path: PathBuf,
     pub offline: bool,
@@ -193,6 +181,7 @@ impl Settings {
             retry_budget_secs,
             bank_dirs,
             prompts_dir: file.prompts_dir.as_deref().map(|p| expand_home(p, env)),
+            prices: file.prices,
             db_path,
             config_path,
             offline: args.offline,

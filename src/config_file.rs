@@ -8,7 +8,30 @@ use std::path::PathBuf;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::prices::{Price, Prices};
 use crate::text::LineIndex;
+
+/// A commented default config, printed by `grill config --example`.
+pub const EXAMPLE_CONFIG: &str = r#"# grill config: $XDG_CONFIG_HOME/grill/config.toml, else ~/.config/grill/config.toml
+# (on every platform; GRILL_CONFIG names another file, which must exist)
+# Flags beat environment variables, which beat this file.
+
+# model = "gpt-4o-mini"                  # GRILL_MODEL, --model
+# base_url = "http://localhost:11434/v1" # OPENAI_BASE_URL, --base-url (Ollama, vLLM, LM Studio...)
+# api_key = "..."                        # OPENAI_API_KEY; prefer the environment variable
+# timeout = 60                           # seconds per judge request, --timeout
+# retry_budget = 45                      # seconds for all retries of one grade, GRILL_RETRY_BUDGET
+# bank_dirs = ["~/interview-bank"]       # extra question banks, like --bank
+# prompts_dir = "~/grill-prompts"        # judge-system.md / judge-user.md overrides
+
+# What your provider charges, per million tokens, for `grill usage` to show
+# cost; grill knows no price of its own. Copy the figures from your provider.
+# batch_discount = 0.5                   # fraction off for grades made through the Batch API
+# [prices."gpt-4o-mini"]
+# input = 0.0                            # prompt tokens
+# cached_input = 0.0                     # prompt tokens served from the prompt cache (default: input)
+# output = 0.0                           # completion tokens
+"#;
 
 /// The config file, `~/.config/grill/config.toml` by default.
 #[derive(Debug, Default)]
@@ -20,6 +43,8 @@ pub struct ConfigFile {
     pub retry_budget: Option<f64>,
     pub bank_dirs: Vec<PathBuf>,
     pub prompts_dir: Option<PathBuf>,
+    /// `[prices."MODEL"]` tables and `batch_discount`.
+    pub prices: Prices,
 }
 
 /// The keys a config file may hold, with what each must be.
@@ -31,7 +56,12 @@ const KEYS: &[(&str, &str)] = &[
     ("retry_budget", "a number of seconds"),
     ("bank_dirs", "a list of directories in quotes"),
     ("prompts_dir", "a directory in quotes"),
+    ("batch_discount", "a fraction from 0 to 1"),
+    ("prices", "tables such as [prices.\"gpt-4o-mini\"]"),
 ];
+
+/// The fields of one model's prices, each a number per million tokens.
+const PRICE_FIELDS: &[&str] = &["input", "cached_input", "output"];
 
 /// A problem: line, column, message.
 pub type Problem = (usize, usize, String);
@@ -88,6 +118,14 @@ pub fn parse(text: &str) -> (ConfigFile, Vec<Problem>) {
             at(&key.span(), format!("unknown setting `{name}`{hint}"));
             continue;
         };
+        if name == "prices" {
+            if let Some(table) = value.get_ref().as_table() {
+                for (span, message) in prices(&mut file.prices, table) {
+                    at(&span, message);
+                }
+                continue;
+            }
+        }
         if let Err(message) = set(&mut file, name, value) {
             let message = message.unwrap_or_else(|| {
                 format!(
@@ -140,6 +178,17 @@ fn set(
             }
             file.retry_budget = Some(n);
         }
+        "batch_discount" => {
+            let n = number(v).ok_or(None)?;
+            if !(0.0..=1.0).contains(&n) {
+                return Err(Some(format!(
+                    "batch_discount must be a fraction from 0 to 1 (0.5 is half price), got {n}"
+                )));
+            }
+            file.prices.batch_discount = Some(n);
+        }
+        // A table is read by `prices`; anything else is the wrong type.
+        "prices" => return Err(None),
         "bank_dirs" => {
             let items = v.as_array().ok_or(None)?;
             let mut dirs = Vec::new();
@@ -159,6 +208,88 @@ fn set(
         _ => {}
     }
     Ok(())
+}
+
+/// `[prices."MODEL"]` tables into `out`; every problem with its span,
+/// named as the user wrote it (`prices."gpt-4o-mini".input`).
+fn prices(out: &mut Prices, table: &DeTable<'_>) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut problems = Vec::new();
+    for (model, value) in table {
+        let name = format!("prices.{:?}", model.get_ref().as_ref());
+        let Some(fields) = value.get_ref().as_table() else {
+            problems.push((
+                value.span(),
+                format!(
+                    "{name} must be a table of prices per million tokens (input, cached_input, output), got {}",
+                    described(value.get_ref())
+                ),
+            ));
+            continue;
+        };
+        let mut got = [None; 3];
+        let mut ok = true;
+        for (field, v) in fields {
+            let field_name = field.get_ref().as_ref();
+            let Some(i) = PRICE_FIELDS.iter().position(|f| *f == field_name) else {
+                let hint = crate::error::closest(field_name, PRICE_FIELDS.iter().copied())
+                    .map(|k| format!("; did you mean `{k}`?"))
+                    .unwrap_or_default();
+                problems.push((
+                    field.span(),
+                    format!("unknown price `{name}.{field_name}`{hint}"),
+                ));
+                ok = false;
+                continue;
+            };
+            match number(v.get_ref()) {
+                Some(n) if n.is_finite() && n >= 0.0 => got[i] = Some(n),
+                Some(n) => {
+                    problems.push((
+                        v.span(),
+                        format!(
+                            "{name}.{field_name} must be zero or more per million tokens, got {n}"
+                        ),
+                    ));
+                    ok = false;
+                }
+                None => {
+                    problems.push((
+                        v.span(),
+                        format!(
+                            "{name}.{field_name} must be a number per million tokens, got {}",
+                            described(v.get_ref())
+                        ),
+                    ));
+                    ok = false;
+                }
+            }
+        }
+        let missing: Vec<&str> = [0, 2]
+            .into_iter()
+            .filter(|&i| got[i].is_none())
+            .map(|i| PRICE_FIELDS[i])
+            .collect();
+        if ok && !missing.is_empty() {
+            problems.push((
+                model.span(),
+                format!(
+                    "{name} needs {} (per million tokens)",
+                    missing.join(" and ")
+                ),
+            ));
+        }
+        if let [Some(input), cached_input, Some(output)] = got {
+            out.models.insert(
+                model.get_ref().to_string(),
+                Price {
+                    input,
+                    cached_input,
+                    output,
+                },
+            );
+        }
+    }
+    problems
 }
 
 #[cfg(test)]
@@ -204,5 +335,54 @@ mod tests {
         let p = problems("model = \"m\"\ntimeout = \n");
         assert!(p[0].starts_with("2:"), "{p:?}");
         assert!(p[0].contains("invalid TOML"), "{p:?}");
+    }
+
+    #[test]
+    fn prices_are_read_per_model_and_each_bad_field_is_named() {
+        let (file, problems) = parse(
+            "batch_discount = 0.5\n[prices.\"gpt-4o-mini\"]\ninput = 0.15\ncached_input = 0.075\noutput = 0.6\n[prices.local]\ninput = 0\noutput = 0\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(file.prices.batch_discount, Some(0.5));
+        let p = file.prices.models["gpt-4o-mini"];
+        assert_eq!(
+            (p.input, p.cached_input, p.output),
+            (0.15, Some(0.075), 0.6)
+        );
+        assert_eq!(file.prices.models["local"].cached_input, None);
+
+        let text = "batch_discount = 50\n[prices.\"m\"]\ninput = \"0.15\"\noutptu = 1\n[prices.n]\ninput = -1\noutput = 2\n[prices.o]\ninput = 1\n";
+        assert_eq!(
+            problems_of(text),
+            [
+                "1:18: batch_discount must be a fraction from 0 to 1 (0.5 is half price), got 50",
+                "3:9: prices.\"m\".input must be a number per million tokens, got the string \"0.15\"",
+                "4:1: unknown price `prices.\"m\".outptu`; did you mean `output`?",
+                "6:9: prices.\"n\".input must be zero or more per million tokens, got -1",
+                "8:9: prices.\"o\" needs output (per million tokens)",
+            ]
+        );
+        assert!(parse(text).0.prices.models.is_empty());
+    }
+
+    fn problems_of(text: &str) -> Vec<String> {
+        problems(text)
+    }
+
+    #[test]
+    fn the_example_config_parses_once_uncommented() {
+        let text = EXAMPLE_CONFIG
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| {
+                l.starts_with('[') || l.split_once(" = ").is_some_and(|(k, _)| !k.contains(' '))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(text.contains("[prices."), "{text}");
+        let (file, problems) = parse(&text);
+        assert!(problems.is_empty(), "{problems:?}\n{text}");
+        assert_eq!(file.prices.models.len(), 1);
+        assert_eq!(file.prices.batch_discount, Some(0.5));
     }
 }

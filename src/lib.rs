@@ -19,6 +19,7 @@ pub mod error;
 pub mod grading;
 pub mod json;
 pub mod judge;
+pub mod prices;
 pub mod prompts;
 pub mod report;
 pub mod schedule;

@@ -38,6 +38,8 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
             "config_file": settings.config_path,
             "bank_dirs": settings.bank_dirs,
             "prompts_dir": settings.prompts_dir,
+            "prices": settings.prices.models.keys().collect::<Vec<_>>(),
+            "batch_discount": settings.prices.batch_discount,
             "judge": judge,
         }))?);
     }
@@ -114,6 +116,20 @@ fn rows(settings: &Settings, key: String, judge: String) -> Vec<(&'static str, S
                 .map_or("(built-in)".into(), |p| p.display().to_string()),
             String::new(),
         ),
+        ("prices", prices(&settings.prices), String::new()),
         ("judge", judge, String::new()),
     ]
+}
+
+/// The models with prices, and the batch discount, in one line.
+fn prices(prices: &crate::prices::Prices) -> String {
+    if prices.is_empty() {
+        return "(none: `grill usage` shows tokens only)".into();
+    }
+    let models: Vec<&str> = prices.models.keys().map(String::as_str).collect();
+    let discount = prices.batch_discount.map_or_else(
+        || "no batch_discount".to_string(),
+        |d| format!("batch {:.0}% off", d * 100.0),
+    );
+    format!("{}; {discount}", models.join(", "))
 }

@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod show;
 pub mod stats;
 pub mod topics;
+pub mod usage;
 
 use crate::cli::Command;
 use crate::context::Context;
@@ -43,6 +44,7 @@ pub fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Stats(a) => stats::run(ctx, a.json),
         Command::Report(a) => report::run(ctx, a),
         Command::Sessions(a) => sessions::run(ctx, a),
+        Command::Usage(a) => usage::run(ctx, a),
         Command::Export(a) => export::run(ctx, a),
         Command::Completions(a) => help::completions(a.shell),
         Command::Man => help::man(),

@@ -78,6 +78,10 @@ const MIGRATIONS: &[&str] = &[
         previous     TEXT,
         PRIMARY KEY (question_id, point_id)
     );",
+    // 4: how a grade's tokens were bought: NULL for a live call, 'batch'
+    // for the Batch API, which providers price at a discount (`grill usage`).
+    "ALTER TABLE attempts ADD COLUMN via TEXT;
+    CREATE INDEX attempts_graded_at ON attempts(graded_at);",
 ];
 
 /// What a session was.

@@ -13,7 +13,9 @@
 mod attempts;
 mod db;
 mod review;
+mod usage;
 
 pub use attempts::{Attempt, GradedBy, NewAttempt, Status};
 pub use db::{Session, SessionKind, Store};
 pub use review::KeyPoints;
+pub use usage::UsageRow;

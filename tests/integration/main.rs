@@ -32,3 +32,4 @@ mod review_points;
 mod secrets;
 mod session;
 mod terminal;
+mod usage;

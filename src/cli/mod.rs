@@ -5,6 +5,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod bank;
+mod jobs;
+mod shared;
+
+pub use bank::BankCommand;
+pub use jobs::UsageArgs;
+pub use shared::{BankArgs, DbArgs, JudgeArgs};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "grill",
@@ -47,43 +55,6 @@ pub struct GlobalArgs {
     pub base_url: Option<String>,
     pub timeout: Option<f64>,
     pub probe: bool,
-}
-
-/// Flags for the commands that may call the judge.
-#[derive(Debug, Args, Default, Clone)]
-pub struct JudgeArgs {
-    /// Grade yourself against the model answer; never call the judge
-    #[arg(long, help_heading = "Judge")]
-    pub offline: bool,
-    /// Judge model [env: GRILL_MODEL] [default: gpt-4o-mini]
-    #[arg(long, value_name = "NAME", help_heading = "Judge")]
-    pub model: Option<String>,
-    /// OpenAI-compatible API base URL [env: OPENAI_BASE_URL] [default: https://api.openai.com/v1]
-    #[arg(long, value_name = "URL", help_heading = "Judge")]
-    pub base_url: Option<String>,
-    /// Seconds to wait for one judge request [default: 60]
-    #[arg(long, value_name = "SECS", help_heading = "Judge")]
-    pub timeout: Option<f64>,
-    /// Try the judge's response formats again from the strictest, instead of
-    /// the one remembered for this server (remembered for 7 days)
-    #[arg(long, help_heading = "Judge")]
-    pub probe: bool,
-}
-
-/// `--bank`, for the commands that read questions.
-#[derive(Debug, Args, Default, Clone)]
-pub struct BankArgs {
-    /// Load an extra question bank from DIR (repeatable)
-    #[arg(long = "bank", value_name = "DIR")]
-    pub banks: Vec<PathBuf>,
-}
-
-/// `--db`, for the commands that read or write answers.
-#[derive(Debug, Args, Default, Clone)]
-pub struct DbArgs {
-    /// Use this database file [default: $GRILL_HOME/grill.db]
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<PathBuf>,
 }
 
 impl Cli {
@@ -152,6 +123,9 @@ pub enum Command {
         after_help = "Examples:\n  grill export --format anki --out grill-deck.txt     import in Anki: File > Import\n  grill export --format anki --topic rag > rag.txt\n  grill export --format csv --out history.csv         every answer, one row each"
     )]
     Export(ExportArgs),
+    /// Tokens the judge spent, by model and by day, with cost from your prices
+    #[command(after_help = "Examples:\n  grill usage\n  grill usage --days 7 --json")]
+    Usage(UsageArgs),
     /// List past sessions: number, date, kind, questions, average
     #[command(after_help = "Examples:\n  grill sessions\n  grill sessions --limit 5 --json")]
     Sessions(SessionsArgs),
@@ -201,6 +175,7 @@ impl Command {
             Command::Stats(a) => (None, Some(&a.bank), Some(&a.db)),
             Command::Report(a) => (None, None, Some(&a.db)),
             Command::Sessions(a) => (None, None, Some(&a.db)),
+            Command::Usage(a) => (None, None, Some(&a.db)),
             Command::Export(a) => (None, Some(&a.bank), Some(&a.db)),
             Command::Calibrate(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
             Command::Bank(BankCommand::Check { bank, .. }) => (None, Some(bank), None),
@@ -557,44 +532,4 @@ pub struct ExportArgs {
     pub bank: BankArgs,
     #[command(flatten)]
     pub db: DbArgs,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum BankCommand {
-    /// Validate banks; every problem is printed as path:line:col
-    #[command(
-        after_help = "Examples:\n  grill bank check            the built-in bank and configured ones\n  grill bank check ./my-bank"
-    )]
-    Check {
-        /// Bank directories to check (default: the built-in bank plus configured ones)
-        dirs: Vec<PathBuf>,
-        #[command(flatten)]
-        bank: BankArgs,
-    },
-    /// Turn a Markdown page of Q&A notes into a bank file
-    #[command(after_help = "Example:\n  grill bank import notes.md --out ./my-bank")]
-    Import {
-        /// The Markdown file
-        file: PathBuf,
-        /// Directory to write the bank file(s) into
-        #[arg(long, value_name = "DIR", default_value = ".")]
-        out: PathBuf,
-        /// Put every question in this topic
-        #[arg(long, value_name = "T")]
-        topic: Option<String>,
-        /// Add to topics the loaded banks already have, instead of refusing
-        #[arg(long)]
-        merge: bool,
-        #[command(flatten)]
-        judge: JudgeArgs,
-        #[command(flatten)]
-        bank: BankArgs,
-    },
-    /// Print a commented template for a new bank file
-    #[command(after_help = "Example:\n  grill bank new --topic my-topic > my-bank/my-topic.toml")]
-    New {
-        /// Topic slug of the new file
-        #[arg(long, value_name = "T")]
-        topic: Option<String>,
-    },
 }

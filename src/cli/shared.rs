@@ -1,0 +1,42 @@
+//! The flags several commands share: the judge's, `--bank` and `--db`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Flags for the commands that may call the judge.
+#[derive(Debug, Args, Default, Clone)]
+pub struct JudgeArgs {
+    /// Grade yourself against the model answer; never call the judge
+    #[arg(long, help_heading = "Judge")]
+    pub offline: bool,
+    /// Judge model [env: GRILL_MODEL] [default: gpt-4o-mini]
+    #[arg(long, value_name = "NAME", help_heading = "Judge")]
+    pub model: Option<String>,
+    /// OpenAI-compatible API base URL [env: OPENAI_BASE_URL] [default: https://api.openai.com/v1]
+    #[arg(long, value_name = "URL", help_heading = "Judge")]
+    pub base_url: Option<String>,
+    /// Seconds to wait for one judge request [default: 60]
+    #[arg(long, value_name = "SECS", help_heading = "Judge")]
+    pub timeout: Option<f64>,
+    /// Try the judge's response formats again from the strictest, instead of
+    /// the one remembered for this server (remembered for 7 days)
+    #[arg(long, help_heading = "Judge")]
+    pub probe: bool,
+}
+
+/// `--bank`, for the commands that read questions.
+#[derive(Debug, Args, Default, Clone)]
+pub struct BankArgs {
+    /// Load an extra question bank from DIR (repeatable)
+    #[arg(long = "bank", value_name = "DIR")]
+    pub banks: Vec<PathBuf>,
+}
+
+/// `--db`, for the commands that read or write answers.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DbArgs {
+    /// Use this database file [default: $GRILL_HOME/grill.db]
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
