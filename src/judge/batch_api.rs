@@ -1,0 +1,288 @@
+//! The Batch API's calls, on the judge's client: upload a requests file
+//! (Files API, purpose `batch`), create, read, list and cancel a batch, and
+//! download a result file. Everything but the download goes through
+//! `async-openai` and so through the judge's own HTTP path (`http`): the
+//! same retries, caps and masking as a live call. A result file can be far
+//! larger than a reply's cap, so it is streamed to disk here instead, with
+//! the server's words masked the same way.
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_openai::config::Config;
+use async_openai::error::OpenAIError;
+use async_openai::traits::RequestOptionsBuilder;
+use async_openai::types::files::{CreateFileRequest, FileInput, FilePurpose};
+use async_openai::types::InputSource;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+
+use super::http::{describe, error_message};
+use super::openai::{content_of, usage_of, CallError, OpenAiJudge};
+use super::score::Usage;
+
+/// The endpoint every request line of a grill batch names.
+pub const ENDPOINT: &str = "/v1/chat/completions";
+/// The only completion window the Batch API offers.
+pub const COMPLETION_WINDOW: &str = "24h";
+/// Longest a result file's download may take.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Tries for a download that meets a 429, a 5xx or a dropped connection.
+const DOWNLOAD_TRIES: u32 = 4;
+
+/// A remote batch as the server last described it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RemoteBatch {
+    pub id: String,
+    /// `validating`, `in_progress`, `finalizing`, `completed`, `failed`,
+    /// `expired`, `cancelling` or `cancelled`.
+    pub status: String,
+    pub input_file_id: String,
+    pub output_file_id: Option<String>,
+    pub error_file_id: Option<String>,
+    pub total: u64,
+    pub completed: u64,
+    pub failed: u64,
+    /// Why the batch failed, when it did (the server's words, masked).
+    pub errors: Option<String>,
+}
+
+impl RemoteBatch {
+    /// Whether the batch will change no more.
+    pub fn is_done(&self) -> bool {
+        is_terminal(&self.status)
+    }
+}
+
+/// Whether a batch status is final.
+pub fn is_terminal(status: &str) -> bool {
+    matches!(status, "completed" | "failed" | "expired" | "cancelled")
+}
+
+impl OpenAiJudge {
+    /// Uploads a requests file for the Batch API; returns the file's id.
+    /// The file is streamed from disk, not read into memory.
+    pub async fn upload_batch_file(&self, path: &Path) -> Result<String, CallError> {
+        let request = CreateFileRequest {
+            file: FileInput {
+                source: InputSource::Path {
+                    path: path.to_path_buf(),
+                },
+            },
+            purpose: FilePurpose::Batch,
+            expires_after: None,
+        };
+        let result: Result<Value, OpenAIError> = self.client.files().create_byot(request).await;
+        let body = result.map_err(|e| self.call_error(e).masked(&self.secret))?;
+        body.get("id")
+            .and_then(Value::as_str)
+            .map(|id| self.secret.mask(id))
+            .ok_or_else(|| CallError::BadBody {
+                message: "the file upload's reply has no `id`".into(),
+            })
+    }
+
+    /// Creates a batch over an uploaded requests file, with a 24 h window.
+    pub async fn create_batch(
+        &self,
+        input_file_id: &str,
+        metadata: Value,
+    ) -> Result<RemoteBatch, CallError> {
+        let request = json!({
+            "input_file_id": input_file_id,
+            "endpoint": ENDPOINT,
+            "completion_window": COMPLETION_WINDOW,
+            "metadata": metadata,
+        });
+        let result: Result<Value, OpenAIError> = self.client.batches().create_byot(request).await;
+        self.batch_of(result)
+    }
+
+    /// The batch as it stands now.
+    pub async fn retrieve_batch(&self, id: &str) -> Result<RemoteBatch, CallError> {
+        let result: Result<Value, OpenAIError> = self.client.batches().retrieve_byot(id).await;
+        self.batch_of(result)
+    }
+
+    /// Asks the server to cancel a batch; it goes through `cancelling`.
+    pub async fn cancel_batch(&self, id: &str) -> Result<RemoteBatch, CallError> {
+        let result: Result<Value, OpenAIError> = self.client.batches().cancel_byot(id).await;
+        self.batch_of(result)
+    }
+
+    /// The batch made from `input_file_id`, if the server has one: how a
+    /// run that was killed between creating a batch and storing its id
+    /// finds it again instead of creating a second one. Pages through the
+    /// list, newest first, for at most `max_pages` pages of 100.
+    pub async fn find_batch_for_file(
+        &self,
+        input_file_id: &str,
+        max_pages: usize,
+    ) -> Result<Option<RemoteBatch>, CallError> {
+        let mut after: Option<String> = None;
+        for _ in 0..max_pages {
+            let mut query = vec![("limit", "100".to_string())];
+            if let Some(after) = &after {
+                query.push(("after", after.clone()));
+            }
+            let batches = self
+                .client
+                .batches()
+                .query(&query)
+                .map_err(|e| self.call_error(e))?;
+            let result: Result<Value, OpenAIError> = batches.list_byot().await;
+            let page = result.map_err(|e| self.call_error(e).masked(&self.secret))?;
+            let data = page.get("data").and_then(Value::as_array);
+            for item in data.into_iter().flatten() {
+                if item.get("input_file_id").and_then(Value::as_str) == Some(input_file_id) {
+                    return Ok(Some(self.parse_batch(item)?));
+                }
+            }
+            let more = page.get("has_more").and_then(Value::as_bool) == Some(true);
+            after = page
+                .get("last_id")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if !more || after.is_none() {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    /// Streams a file's content (`GET /files/{id}/content`) to `to`,
+    /// replacing it. Memory stays flat whatever the file's size.
+    pub async fn download_file(&self, file_id: &str, to: &Path) -> Result<(), CallError> {
+        let url = self
+            .client
+            .config()
+            .url(&format!("/files/{file_id}/content"));
+        let mut last = String::new();
+        for attempt in 0..DOWNLOAD_TRIES {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+            }
+            let sent = self
+                .http
+                .get(&url)
+                .headers(self.client.config().headers())
+                .timeout(DOWNLOAD_TIMEOUT)
+                .send()
+                .await;
+            let mut resp = match sent {
+                Ok(resp) => resp,
+                Err(err) => {
+                    last = describe(&err);
+                    continue;
+                }
+            };
+            let status = resp.status().as_u16();
+            if !resp.status().is_success() {
+                let body = resp.text().await.unwrap_or_default();
+                let message = error_message(&body, &self.secret);
+                match status {
+                    401 | 403 => return Err(CallError::Auth { status, message }),
+                    404 => return Err(CallError::NotFound { message }),
+                    429 | 500..=599 => {
+                        last = format!("server error ({status}: {message})");
+                        continue;
+                    }
+                    _ => return Err(CallError::Rejected { status, message }),
+                }
+            }
+            let mut file = tokio::fs::File::create(to)
+                .await
+                .map_err(|e| CallError::BadBody {
+                    message: format!("cannot write `{}`: {e}", to.display()),
+                })?;
+            let mut broken = None;
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) => {
+                        file.write_all(&chunk)
+                            .await
+                            .map_err(|e| CallError::BadBody {
+                                message: format!("cannot write `{}`: {e}", to.display()),
+                            })?;
+                    }
+                    Ok(None) => break,
+                    Err(err) => {
+                        broken = Some(describe(&err));
+                        break;
+                    }
+                }
+            }
+            match broken {
+                Some(why) => last = why,
+                None => {
+                    file.flush().await.map_err(|e| CallError::BadBody {
+                        message: format!("cannot write `{}`: {e}", to.display()),
+                    })?;
+                    return Ok(());
+                }
+            }
+        }
+        Err(CallError::GaveUp {
+            attempts: DOWNLOAD_TRIES,
+            last: self.secret.mask(&last),
+        })
+    }
+
+    fn batch_of(&self, result: Result<Value, OpenAIError>) -> Result<RemoteBatch, CallError> {
+        let body = result.map_err(|e| self.call_error(e).masked(&self.secret))?;
+        self.parse_batch(&body)
+    }
+
+    /// A batch object as grill keeps it; every string the server chose is
+    /// masked, as a live reply's are.
+    fn parse_batch(&self, body: &Value) -> Result<RemoteBatch, CallError> {
+        let text = |key: &str| {
+            body.get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(|s| self.secret.mask(&crate::text::sanitize(s)))
+        };
+        let count = |key: &str| {
+            body.pointer(&format!("/request_counts/{key}"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        };
+        let id = text("id").ok_or_else(|| CallError::BadBody {
+            message: "the batch has no `id`".into(),
+        })?;
+        let errors = body
+            .pointer("/errors/data")
+            .and_then(Value::as_array)
+            .filter(|e| !e.is_empty())
+            .map(|errors| {
+                errors
+                    .iter()
+                    .take(3)
+                    .map(|e| {
+                        let message = e.get("message").and_then(Value::as_str).unwrap_or("");
+                        let code = e.get("code").and_then(Value::as_str).unwrap_or("error");
+                        format!("{code}: {message}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .map(|text| error_message(&json!({ "error": text }).to_string(), &self.secret));
+        Ok(RemoteBatch {
+            id,
+            status: text("status").unwrap_or_else(|| "unknown".into()),
+            input_file_id: text("input_file_id").unwrap_or_default(),
+            output_file_id: text("output_file_id"),
+            error_file_id: text("error_file_id"),
+            total: count("total"),
+            completed: count("completed"),
+            failed: count("failed"),
+            errors,
+        })
+    }
+}
+
+/// The assistant's text and the tokens of a chat completion found in a
+/// result file, read as a live reply is.
+pub fn reply_of(body: &Value) -> Result<(String, Option<Usage>), CallError> {
+    Ok((content_of(body)?, usage_of(body)))
+}
