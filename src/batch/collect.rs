@@ -223,7 +223,7 @@ async fn regrade_live(
 
 async fn download(job: &Job, judge: &JudgeGrader, file_id: &str, path: &Path) -> Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create directory", &e))?;
+        super::parts::private_dir(dir)?;
     }
     judge
         .judge()

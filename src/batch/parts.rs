@@ -61,6 +61,27 @@ pub(super) fn part_file(store: &Store, job: i64, part: i64, kind: &str) -> PathB
     files_dir(store).join(format!("job-{job}-part-{part}.{kind}.jsonl"))
 }
 
+/// Creates a job files' directory, readable by its owner only: the files
+/// hold candidates' answers, as the database does.
+pub(super) fn private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| Error::io(dir, "create directory", &e))
+}
+
+/// Creates (or empties) a file readable by its owner only.
+pub fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)
+}
+
 /// Writes a job's requests files, one JSON line per answer, starting a new
 /// part before a line would take one past the limits.
 pub struct PartWriter {
@@ -81,7 +102,7 @@ struct OpenPart {
 impl PartWriter {
     pub fn new(store: &Store, job: i64, limits: Limits) -> Result<PartWriter> {
         let dir = files_dir(store);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "create directory", &e))?;
+        private_dir(&dir)?;
         Ok(PartWriter {
             limits,
             dir,
@@ -119,8 +140,8 @@ impl PartWriter {
             let path = self
                 .dir
                 .join(format!("job-{}-part-{n}.requests.jsonl", self.job));
-            let file = std::fs::File::create(&path)
-                .map_err(|e| Error::io(&path, "write requests file", &e))?;
+            let file =
+                private_file(&path).map_err(|e| Error::io(&path, "write requests file", &e))?;
             self.open = Some(OpenPart {
                 file: BufWriter::new(file),
                 hash: Sha256::new(),

@@ -90,7 +90,7 @@ pub enum Command {
     Review(ReviewArgs),
     /// Grade one answer (or a batch) without an interactive session
     #[command(
-        after_help = "Examples:\n  grill grade --question hyde --answer-file answer.txt\n  echo 'HyDE embeds a hypothetical answer...' | grill grade --question hyde --json\n  grill grade --batch answers.jsonl --concurrency 8"
+        after_help = "Examples:\n  grill grade --question hyde --answer-file answer.txt\n  echo 'HyDE embeds a hypothetical answer...' | grill grade --question hyde --json\n  grill grade --batch answers.jsonl --concurrency 8\n  grill grade --batch answers.jsonl --via batch-api --wait"
     )]
     Grade(GradeArgs),
     /// Grade every stored answer that is still ungraded

@@ -190,11 +190,14 @@ impl OpenAiJudge {
                     _ => return Err(CallError::Rejected { status, message }),
                 }
             }
-            let mut file = tokio::fs::File::create(to)
-                .await
-                .map_err(|e| CallError::BadBody {
-                    message: format!("cannot write `{}`: {e}", to.display()),
-                })?;
+            // Readable by its owner only: it holds candidates' answers.
+            let mut opts = tokio::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            opts.mode(0o600);
+            let mut file = opts.open(to).await.map_err(|e| CallError::BadBody {
+                message: format!("cannot write `{}`: {e}", to.display()),
+            })?;
             let mut broken = None;
             loop {
                 match resp.chunk().await {

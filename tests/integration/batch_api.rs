@@ -140,6 +140,14 @@ fn without_wait_the_job_number_comes_back_and_the_same_command_finds_the_job() {
     assert_eq!(v["answers"], 2);
     assert_eq!(v["batches"].as_array().unwrap().len(), 1);
     assert!(out.stderr.contains("grill jobs wait 1"), "{out:?}");
+    // The requests file holds the answers: private, like the database.
+    let requests = t.env.path("data/batches/job-1-part-0.requests.jsonl");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&requests).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", requests.display());
+    }
 
     let again = submit(&t, &[], &[]);
     assert_eq!(again.code, 0, "{again:?}");
@@ -165,6 +173,7 @@ fn without_wait_the_job_number_comes_back_and_the_same_command_finds_the_job() {
     check_in_order(&waited, 2);
     let jobs = t.grill(&["jobs", "--json"], "", &[]).json();
     assert_eq!(jobs[0]["status"], "collected");
+    assert!(!requests.exists(), "a collected job's files are removed");
     let text = t.grill(&["jobs"], "", &[]);
     assert!(text.stdout.contains("collected"), "{text:?}");
 
@@ -375,4 +384,86 @@ fn batch_api_misuse_is_a_usage_error() {
     assert!(out.stderr.contains("bad.jsonl:1"), "{out:?}");
     assert_eq!(api.upload_count(), 0);
     assert!(!out.stderr.contains("panicked"), "{out:?}");
+}
+
+/// Runs the submit command and kills it (SIGKILL) once the server has seen
+/// `count` requests to `path`, while the reply to the last is held back.
+fn kill_during(t: &Judged, path: &str, count: usize) {
+    let mut cmd = t.env.command(&[
+        "--bank",
+        "bank",
+        "grade",
+        "--batch",
+        "batch.jsonl",
+        "--via",
+        "batch-api",
+    ]);
+    for (k, v) in t.vars() {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let seen = || {
+        t.server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == path)
+            .count()
+    };
+    for _ in 0..2000 {
+        if seen() >= count || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(seen() >= count, "grill never sent {path}");
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "grill finished before it was killed");
+}
+
+#[test]
+fn a_kill_9_between_a_call_and_its_write_loses_nothing_and_pays_once() {
+    // The server acts on each upload and batch creation but holds its reply
+    // back, and grill is killed in that window: first after its upload,
+    // then after its batch was created.
+    let api = FakeBatchApi::new(echo_verdict);
+    let inner = Arc::clone(&api);
+    let held = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let holding = Arc::clone(&held);
+    let t = Judged::new(move |req: &Request, _| {
+        let reply = inner.handle(req).unwrap_or_else(|| echo_verdict(req));
+        let first = |p: &str| req.method == "POST" && req.path == p;
+        let n = holding.load(std::sync::atomic::Ordering::SeqCst);
+        if (n == 0 && first("/v1/files")) || (n == 1 && first("/v1/batches")) {
+            holding.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return reply.after(std::time::Duration::from_secs(30));
+        }
+        reply
+    });
+    t.env.write("batch.jsonl", &answers(3));
+    kill_during(&t, "/v1/files", 1);
+    assert_eq!((api.upload_count(), api.batch_count()), (1, 0));
+    kill_during(&t, "/v1/batches", 1);
+    assert_eq!(
+        api.upload_count(),
+        2,
+        "the first upload's id was never stored"
+    );
+    assert_eq!(api.batch_count(), 1);
+
+    let out = submit(&t, &["--wait"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    check_in_order(&out, 3);
+    assert_eq!(
+        api.batch_count(),
+        1,
+        "the batch made before the kill was adopted"
+    );
+    let jobs = t.grill(&["jobs", "--json"], "", &[]).json();
+    assert_eq!(jobs.as_array().unwrap().len(), 1, "one job: {jobs}");
+    assert_eq!(jobs[0]["answers"], 3);
 }
