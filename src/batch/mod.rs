@@ -71,14 +71,44 @@ pub async fn submit(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<J
             }
         };
         let metadata = json!({"grill_job": job.id.to_string(), "part": part.part.to_string()});
-        let batch = api
-            .create_batch(&input_file_id, metadata)
-            .await
-            .map_err(|e| call_failed(&job, "create its batch", &e))?;
+        let batch = create_once(&job, judge, &input_file_id, &metadata).await?;
         store.set_batch(job.id, part.part, &batch.id, &batch.status)?;
     }
     store.set_job_status(job.id, JobStatus::Submitted)?;
     load(store, job_id)
+}
+
+/// Creates a part's batch, at most once: each try after a failure first
+/// looks for a batch the failed try may have made (a lost reply), and
+/// adopts it instead of making another.
+async fn create_once(
+    job: &Job,
+    judge: &JudgeGrader,
+    input_file_id: &str,
+    metadata: &Value,
+) -> Result<RemoteBatch> {
+    const TRIES: u32 = 4;
+    let api = judge.judge();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match api.create_batch(input_file_id, metadata.clone()).await {
+            Ok(batch) => return Ok(batch),
+            Err((err, again)) => {
+                let found = api
+                    .find_batch_for_file(input_file_id, 20)
+                    .await
+                    .map_err(|e| call_failed(job, "look for its batch", &e))?;
+                if let Some(batch) = found {
+                    return Ok(batch);
+                }
+                if !again || tries >= TRIES {
+                    return Err(call_failed(job, "create its batch", &err));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500 << tries)).await;
+            }
+        }
+    }
 }
 
 /// A requests file is sent only as it was written when its answers were stored.

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
 use super::http::{describe, error_message};
-use super::openai::{content_of, usage_of, CallError, OpenAiJudge};
+use super::openai::{content_of, usage_of, CallError, OpenAiJudge, MAX_REPLY_BYTES};
 use super::score::Usage;
 
 /// The endpoint every request line of a grill batch names.
@@ -82,20 +82,64 @@ impl OpenAiJudge {
             })
     }
 
-    /// Creates a batch over an uploaded requests file, with a 24 h window.
+    /// Creates a batch over an uploaded requests file, with a 24 h window:
+    /// one POST, never retried here. A retry after a lost reply could make
+    /// a second batch and pay for every answer twice; the caller looks for
+    /// the batch by its input file first (`find_batch_for_file`), then
+    /// tries again. `Err` says whether trying again may help.
     pub async fn create_batch(
         &self,
         input_file_id: &str,
         metadata: Value,
-    ) -> Result<RemoteBatch, CallError> {
+    ) -> Result<RemoteBatch, (CallError, bool)> {
         let request = json!({
             "input_file_id": input_file_id,
             "endpoint": ENDPOINT,
             "completion_window": COMPLETION_WINDOW,
             "metadata": metadata,
         });
-        let result: Result<Value, OpenAIError> = self.client.batches().create_byot(request).await;
-        self.batch_of(result)
+        let url = self.client.config().url("/batches");
+        let sent = self
+            .http
+            .post(&url)
+            .headers(self.client.config().headers())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(request.to_string())
+            .send()
+            .await;
+        let resp = match sent {
+            Ok(resp) => resp,
+            Err(err) => {
+                let last = self.secret.mask(&describe(&err));
+                return Err((CallError::GaveUp { attempts: 1, last }, true));
+            }
+        };
+        let status = resp.status().as_u16();
+        let body = read_capped(resp).await;
+        if !(200..300).contains(&status) {
+            let message = error_message(&body, &self.secret);
+            return Err(match status {
+                401 | 403 => (CallError::Auth { status, message }, false),
+                404 => (CallError::NotFound { message }, false),
+                429 | 500..=599 => (
+                    CallError::GaveUp {
+                        attempts: 1,
+                        last: format!("server error ({status}: {message})"),
+                    },
+                    true,
+                ),
+                _ => (CallError::Rejected { status, message }, false),
+            });
+        }
+        let value: Value = serde_json::from_str(&body).map_err(|_| {
+            (
+                CallError::BadBody {
+                    message: format!("not JSON: {}", error_message(&body, &self.secret)),
+                },
+                true,
+            )
+        })?;
+        self.parse_batch(&value).map_err(|e| (e, true))
     }
 
     /// The batch as it stands now.
@@ -282,6 +326,18 @@ impl OpenAiJudge {
             errors,
         })
     }
+}
+
+/// A reply's body as text, read within the reply cap.
+async fn read_capped(mut resp: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        if body.len() + chunk.len() > MAX_REPLY_BYTES {
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8_lossy(&body).into_owned()
 }
 
 /// The assistant's text and the tokens of a chat completion found in a

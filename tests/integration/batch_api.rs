@@ -183,7 +183,7 @@ fn without_wait_the_job_number_comes_back_and_the_same_command_finds_the_job() {
 }
 
 #[test]
-fn a_batch_created_but_not_recorded_is_found_again_not_created_twice() {
+fn a_batch_made_behind_a_refused_reply_is_found_and_adopted() {
     let api = FakeBatchApi::new(echo_verdict);
     let lost = std::sync::atomic::AtomicBool::new(false);
     let inner = Arc::clone(&api);
@@ -199,18 +199,13 @@ fn a_batch_created_but_not_recorded_is_found_again_not_created_twice() {
         inner.handle(req).unwrap_or_else(|| echo_verdict(req))
     });
     t.env.write("batch.jsonl", &answers(2));
-    let out = submit(&t, &[], &[]);
-    assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("run the same command again"), "{out:?}");
-    assert_eq!(api.batch_count(), 1);
-
     let out = submit(&t, &["--wait"], &[]);
     assert_eq!(out.code, 0, "{out:?}");
     check_in_order(&out, 2);
     assert_eq!(
         (api.upload_count(), api.batch_count()),
         (1, 1),
-        "adopted, not sent again"
+        "the batch behind the refused reply was adopted, not made again"
     );
 }
 
@@ -466,4 +461,48 @@ fn a_kill_9_between_a_call_and_its_write_loses_nothing_and_pays_once() {
     let jobs = t.grill(&["jobs", "--json"], "", &[]).json();
     assert_eq!(jobs.as_array().unwrap().len(), 1, "one job: {jobs}");
     assert_eq!(jobs[0]["answers"], 3);
+}
+
+#[test]
+fn a_batch_creation_answered_with_a_5xx_is_never_retried_into_a_second_batch() {
+    // First try: the server makes the batch, then fails (a lost reply).
+    // Second job's first try: the server is busy and makes nothing.
+    let api = FakeBatchApi::new(echo_verdict);
+    let inner = Arc::clone(&api);
+    let creates = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = Arc::clone(&creates);
+    let t = Judged::new(move |req: &Request, _| {
+        if req.method == "POST" && req.path == "/v1/batches" {
+            match counting.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                0 => {
+                    let _ = inner.handle(req);
+                    return Reply::error(502, "bad gateway after the batch was made");
+                }
+                1 => return Reply::error(503, "busy, nothing made"),
+                _ => {}
+            }
+        }
+        inner.handle(req).unwrap_or_else(|| echo_verdict(req))
+    });
+    t.env.write("batch.jsonl", &answers(2));
+    let out = submit(&t, &["--wait"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    check_in_order(&out, 2);
+    assert_eq!(
+        api.batch_count(),
+        1,
+        "adopted after the 502, not made again"
+    );
+    assert_eq!(creates.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    t.env.write("batch.jsonl", &answers(3));
+    let out = submit(&t, &["--wait"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    check_in_order(&out, 3);
+    assert_eq!(
+        api.batch_count(),
+        2,
+        "the 503 made nothing; the retry made one"
+    );
+    assert_eq!(creates.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
