@@ -367,3 +367,81 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Clock;
+
+    fn new_job() -> NewJob<'static> {
+        NewJob {
+            input_path: "/x/answers.jsonl",
+            input_hash: "h",
+            settings_key: "k",
+            model: "m",
+            base_url: "http://x/v1",
+        }
+    }
+
+    fn answer(sink: &mut AttemptSink<'_>) -> i64 {
+        sink.insert(&NewAttempt {
+            question_id: "q",
+            topic: "t",
+            answer: "a",
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_job_is_stored_whole_or_not_at_all() {
+        let store = Store::in_memory(Clock::system()).unwrap();
+        let failed = store.create_job(&new_job(), |_, sink| {
+            answer(sink);
+            Err(crate::error::Error::failure("the disk filled up"))
+        });
+        assert!(failed.is_err());
+        assert!(store.all_attempts().unwrap().is_empty(), "no answer kept");
+        assert!(store.jobs().unwrap().is_empty());
+        assert_eq!(store.last_session().unwrap(), None);
+
+        let id = store
+            .create_job(&new_job(), |job, sink| {
+                let (a, b) = (answer(sink), answer(sink));
+                Ok(vec![NewPart {
+                    first_attempt: a,
+                    last_attempt: b,
+                    requests: 2,
+                    requests_path: format!("job-{job}-part-0.requests.jsonl"),
+                    requests_hash: "x".into(),
+                }])
+            })
+            .unwrap();
+        let job = store.pending_job("h", "k").unwrap().unwrap();
+        assert_eq!(
+            (job.id, job.answers, job.status),
+            (id, 2, JobStatus::Submitting)
+        );
+        assert_eq!(job.parts[0].status, "local");
+        store.set_input_file(id, 0, "file-1").unwrap();
+        store.set_batch(id, 0, "batch-1", "validating").unwrap();
+        let part = &store.job(id).unwrap().unwrap().parts[0];
+        assert_eq!(
+            (part.input_file_id.as_deref(), part.batch_id.as_deref()),
+            (Some("file-1"), Some("batch-1"))
+        );
+        store.set_job_status(id, JobStatus::Collected).unwrap();
+        assert!(
+            store.pending_job("h", "k").unwrap().is_none(),
+            "a collected job is not pending"
+        );
+        let mut seen = Vec::new();
+        store
+            .for_each_attempt(job.session_id, part.first_attempt, part.last_attempt, |a| {
+                seen.push(a.id);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(seen, [part.first_attempt, part.last_attempt]);
+    }
+}
