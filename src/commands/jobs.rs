@@ -189,8 +189,21 @@ pub fn collect_and_print(ctx: &Context, id: i64, concurrency: usize) -> Result<(
 }
 
 fn cancel(ctx: &Context, id: i64) -> Result<()> {
-    job_for_judge(ctx, id)?;
+    let job = job_for_judge(ctx, id)?;
     let store = ctx.store()?;
+    if job.status == crate::store::JobStatus::Collected || batch::finished(&job) {
+        writeln!(
+            render::stdout(),
+            "job {id}: {} ({} of {} answered); nothing to cancel",
+            batch::state(&job),
+            batch::done_count(&job),
+            job.answers
+        )?;
+        if job.status != crate::store::JobStatus::Collected {
+            render::note(&format!("`grill jobs collect {id}` collects it"));
+        }
+        return Ok(());
+    }
     let judge = ctx.judge()?;
     let job = ctx.runtime()?.block_on(batch::cancel(store, judge, id))?;
     writeln!(

@@ -135,6 +135,7 @@ fn without_wait_the_job_number_comes_back_and_the_same_command_finds_the_job() {
     let t = setup(&api, 2);
     let out = submit(&t, &[], &[]);
     assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout.lines().count(), 1, "one JSON line: {out:?}");
     let v = out.json();
     assert_eq!(v["job"], 1, "{v}");
     assert_eq!(v["answers"], 2);
@@ -174,6 +175,9 @@ fn without_wait_the_job_number_comes_back_and_the_same_command_finds_the_job() {
     let jobs = t.grill(&["jobs", "--json"], "", &[]).json();
     assert_eq!(jobs[0]["status"], "collected");
     assert!(!requests.exists(), "a collected job's files are removed");
+    let cancel = t.grill(&["jobs", "cancel", "1"], "", &[]);
+    assert_eq!(cancel.code, 0, "{cancel:?}");
+    assert!(cancel.stdout.contains("nothing to cancel"), "{cancel:?}");
     let text = t.grill(&["jobs"], "", &[]);
     assert!(text.stdout.contains("collected"), "{text:?}");
 

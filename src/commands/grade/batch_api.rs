@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
             "answers": job.answers,
             "batches": job.parts.iter().filter_map(|p| p.batch_id.clone()).collect::<Vec<_>>(),
         });
-        render::json(&value)?;
+        render::json_line(&mut render::stdout(), &value)?;
         render::note(&format!(
             "job {} sent: {} in {}; `grill jobs wait {}` waits for it and prints the results",
             job.id,
