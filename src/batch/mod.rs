@@ -130,6 +130,51 @@ fn check_requests_file(path: &Path, hash: &str) -> Result<()> {
     Ok(())
 }
 
+/// Grades, from the verdict cache, the job's answers it holds: they were
+/// left out of the requests files. Run before every submission, so a run
+/// killed before it finished them finishes them next time.
+pub async fn grade_cached(
+    store: &Store,
+    judge: &std::sync::Arc<JudgeGrader>,
+    bank: &crate::bank::Bank,
+    job_id: i64,
+) -> Result<()> {
+    let job = load(store, job_id)?;
+    let mut cached = Vec::new();
+    store.for_each_attempt(job.session_id, i64::MIN + 1, i64::MAX, |a| {
+        if a.status == Status::Ungraded {
+            if let Some(q) = bank.get(&a.question_id) {
+                let key = judge.cache_key_for(q, &a.answer);
+                if store.cached_verdict(&key)?.is_some() {
+                    cached.push(a.id);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    let grader = crate::grading::Grader::Judge(std::sync::Arc::clone(judge));
+    for id in cached {
+        let Some(a) = store.attempt(id)? else {
+            continue;
+        };
+        let Some(question) = bank.get(&a.question_id) else {
+            continue;
+        };
+        let job = crate::grading::Job {
+            attempt_id: a.id,
+            question,
+            answer: &a.answer,
+        };
+        if let Err(crate::grading::GradeError::Storage(e)) = grader
+            .grade(store, job, &mut crate::grading::NoChecklist)
+            .await
+        {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 /// Asks the server where each unfinished part stands, and stores it.
 pub async fn refresh(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<Job> {
     let job = load(store, job_id)?;
@@ -215,7 +260,11 @@ pub fn state(job: &Job) -> String {
         .filter(|p| p.batch_id.is_some())
         .map(|p| p.status.as_str())
         .min_by_key(|s| rank(s))
-        .unwrap_or("cancelled")
+        .unwrap_or(if job.parts.is_empty() {
+            "completed"
+        } else {
+            "cancelled"
+        })
         .to_string()
 }
 
@@ -263,16 +312,15 @@ pub fn result_line(a: &Attempt) -> Value {
 /// returns how many are graded and how many are not.
 pub fn write_results<W: Write>(store: &Store, job: &Job, out: &mut W) -> Result<(usize, usize)> {
     let (mut graded, mut not) = (0, 0);
-    for part in &job.parts {
-        store.for_each_attempt(job.session_id, part.first_attempt, part.last_attempt, |a| {
-            if a.status == Status::Graded {
-                graded += 1;
-            } else {
-                not += 1;
-            }
-            crate::ui::render::json_line(out, &result_line(&a))?;
-            Ok(())
-        })?;
-    }
+    // Every answer of the job's session, the cached ones between the others.
+    store.for_each_attempt(job.session_id, i64::MIN + 1, i64::MAX, |a| {
+        if a.status == Status::Graded {
+            graded += 1;
+        } else {
+            not += 1;
+        }
+        crate::ui::render::json_line(out, &result_line(&a))?;
+        Ok(())
+    })?;
     Ok((graded, not))
 }

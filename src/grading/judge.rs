@@ -142,6 +142,17 @@ impl JudgeGrader {
         self.judge.request_body(&messages, &schema)
     }
 
+    /// The verdict cache's key for this answer, as a live grade computes it.
+    pub fn cache_key_for(&self, question: &Question, answer: &str) -> String {
+        cache_key(
+            self.model(),
+            &self.base_url,
+            &self.templates,
+            question,
+            answer,
+        )
+    }
+
     /// What makes two batch submissions of one file the same job: model,
     /// server and prompt templates.
     pub fn settings_key(&self) -> String {

@@ -109,6 +109,7 @@ pub struct AttemptSink<'t> {
     tx: &'t Transaction<'t>,
     session: i64,
     now: String,
+    inserted: u64,
 }
 
 impl AttemptSink<'_> {
@@ -122,7 +123,19 @@ impl AttemptSink<'_> {
             a.extra.as_ref().map(ToString::to_string),
             self.now
         ])?;
+        self.inserted += 1;
         Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Whether the verdict cache holds `key`: that answer needs no request.
+    pub fn is_cached(&self, key: &str) -> std::result::Result<bool, rusqlite::Error> {
+        Ok(self
+            .tx
+            .query_row("SELECT 1 FROM verdict_cache WHERE key = ?1", [key], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some())
     }
 }
 
@@ -169,8 +182,9 @@ fn read_part(r: &rusqlite::Row<'_>) -> rusqlite::Result<Part> {
 
 impl Store {
     /// Creates a job in one transaction: a batch session, the job row, every
-    /// answer `fill` inserts through the sink, and the parts it returns. All
-    /// of it or none: `fill` failing (or a crash) leaves nothing behind.
+    /// answer `fill` inserts through the sink (the job's answers, whether or
+    /// not a part asks for them), and the parts it returns. All of it or
+    /// none: `fill` failing (or a crash) leaves nothing behind.
     /// `fill` gets the new job's id, to name its requests files.
     pub fn create_job<F>(&self, job: &NewJob<'_>, fill: F) -> Result<i64>
     where
@@ -207,12 +221,13 @@ impl Store {
                 tx: &tx,
                 session,
                 now: now.clone(),
+                inserted: 0,
             };
-            fill(id, &mut sink)?
+            let parts = fill(id, &mut sink)?;
+            (parts, sink.inserted)
         };
-        let mut answers = 0;
+        let (parts, answers) = parts;
         for (i, p) in parts.iter().enumerate() {
-            answers += p.requests;
             tx.execute(
                 "INSERT INTO batch_parts (job_id, part, first_attempt, last_attempt, requests, requests_path, requests_hash, status)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'local')",

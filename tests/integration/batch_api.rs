@@ -510,3 +510,38 @@ fn a_batch_creation_answered_with_a_5xx_is_never_retried_into_a_second_batch() {
     );
     assert_eq!(creates.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
+
+#[test]
+fn answers_the_verdict_cache_holds_are_not_sent_again() {
+    let api = FakeBatchApi::new(echo_verdict);
+    let t = setup(&api, 3);
+    t.env.write(
+        "cached.txt",
+        "Answer 1: tests catch regressions before users do, and document behaviour.",
+    );
+    let live = t.grill(
+        &["grade", "--question", "tq", "--answer-file", "cached.txt"],
+        "",
+        &[],
+    );
+    assert_eq!(live.code, 0, "{live:?}");
+    assert_eq!(live_calls(&t), 1);
+
+    let out = submit(&t, &["--wait"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines = check_in_order(&out, 3);
+    assert!(lines.iter().all(|l| l["score"] == 10.0), "{out:?}");
+    assert_eq!(
+        api.batch_lines()[0].len(),
+        2,
+        "the cached answer is not in the batch"
+    );
+    assert_eq!(live_calls(&t), 1, "nor asked live again");
+
+    // A file whose every answer is cached needs no batch at all.
+    t.env.write("batch.jsonl", &answers(2));
+    let out = submit(&t, &["--wait"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    check_in_order(&out, 2);
+    assert_eq!((api.upload_count(), api.batch_count()), (1, 1));
+}

@@ -53,6 +53,7 @@ pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
         None => prepare(ctx, path, &shown, &hash, &key)?,
     };
     let runtime = ctx.runtime()?;
+    runtime.block_on(batch::grade_cached(store, judge, ctx.bank()?, job_id))?;
     let job = runtime.block_on(batch::submit(store, judge, job_id))?;
     if args.wait {
         crate::commands::jobs::wait_and_collect(ctx, job.id, args.concurrency)?;
@@ -113,6 +114,7 @@ fn prepare(ctx: &Context, path: &Path, shown: &str, hash: &str, key: &str) -> Re
         let mut writer = PartWriter::new(store, job_id, Limits::from_env())?;
         let mut line = Vec::new();
         let mut n = 0;
+        let mut answers = 0;
         loop {
             line.clear();
             let read = reader
@@ -146,10 +148,18 @@ fn prepare(ctx: &Context, path: &Path, shown: &str, hash: &str, key: &str) -> Re
                     ..NewAttempt::default()
                 })
                 .map_err(|e| store.write_error("store the answers", &e))?;
-            writer.add(id, &judge.batch_request(question, &item.answer))?;
+            // An answer the verdict cache holds costs nothing: no request
+            // (`batch::grade_cached` grades it from the cache).
+            let cached = sink
+                .is_cached(&judge.cache_key_for(question, &item.answer))
+                .map_err(|e| store.write_error("store the answers", &e))?;
+            if !cached {
+                writer.add(id, &judge.batch_request(question, &item.answer))?;
+            }
+            answers += 1;
         }
         let parts = writer.finish()?;
-        if parts.is_empty() {
+        if answers == 0 {
             return Err(Error::input(format!(
                 "`{shown}` has no answer that could be graded; nothing was sent"
             )));
