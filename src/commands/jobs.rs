@@ -119,7 +119,8 @@ pub fn wait_and_collect(ctx: &Context, id: i64, concurrency: usize) -> Result<()
         }
         loop {
             let job = runtime.block_on(batch::refresh(store, judge, id))?;
-            bar.set(batch::done_count(&job), job.answers);
+            let requests = job.parts.iter().map(|p| p.requests).sum();
+            bar.set(batch::done_count(&job), requests);
             if batch::finished(&job) {
                 break;
             }

@@ -355,8 +355,26 @@ impl Store {
             .optional()?)
     }
 
+    /// The answers still to grade, but for those waiting in a Batch API job
+    /// not yet collected: grading them live too would pay for them twice.
     pub fn ungraded(&self) -> Result<Vec<Attempt>> {
-        self.query("WHERE status = 'ungraded' ORDER BY id", [])
+        self.query(
+            "WHERE status = 'ungraded' AND coalesce(session_id, 0) NOT IN
+                (SELECT session_id FROM batch_jobs WHERE status != 'collected')
+             ORDER BY id",
+            [],
+        )
+    }
+
+    /// How many ungraded answers wait in Batch API jobs not yet collected.
+    pub fn waiting_in_jobs(&self) -> Result<u64> {
+        let n: i64 = self.conn().query_row(
+            "SELECT count(*) FROM attempts WHERE status = 'ungraded' AND session_id IN
+                (SELECT session_id FROM batch_jobs WHERE status != 'collected')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     pub fn session_attempts(&self, session_id: i64) -> Result<Vec<Attempt>> {

@@ -165,6 +165,15 @@ fn without_wait_the_job_number_comes_back_and_the_same_command_finds_the_job() {
     assert_eq!(list[0]["status"], "validating");
     assert!(list[0]["input"].as_str().unwrap().ends_with("batch.jsonl"));
 
+    // Answers waiting in a job are not graded live by `regrade` too.
+    let regrade = t.grill(&["regrade", "--json"], "", &[]);
+    assert_eq!(regrade.code, 0, "{regrade:?}");
+    assert!(
+        regrade.stderr.contains("2 answers wait in Batch API jobs"),
+        "{regrade:?}"
+    );
+    assert_eq!(live_calls(&t), 0, "{regrade:?}");
+
     let early = t.grill(&["jobs", "collect", "1"], "", &[]);
     assert_eq!(early.code, 1, "not finished yet: {early:?}");
     assert!(early.stderr.contains("grill jobs wait 1"), "{early:?}");
