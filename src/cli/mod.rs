@@ -321,7 +321,7 @@ pub struct GradeArgs {
     #[arg(long, default_value_t = 4, value_name = "N", requires = "batch")]
     pub concurrency: usize,
     /// How --batch reaches the judge: live calls, or the OpenAI Batch API
-    /// (half price, results within 24 h; see `grill jobs`)
+    /// (at the provider's batch price, results within 24 h; see `grill jobs`)
     #[arg(long, value_enum, default_value_t = Via::Live, value_name = "HOW", requires = "batch")]
     pub via: Via,
     /// With --via batch-api: wait for the batch, then collect it
