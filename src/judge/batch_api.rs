@@ -1,10 +1,12 @@
 //! The Batch API's calls, on the judge's client: upload a requests file
 //! (Files API, purpose `batch`), create, read, list and cancel a batch, and
-//! download a result file. Everything but the download goes through
+//! download a result file. Reading, listing and cancelling go through
 //! `async-openai` and so through the judge's own HTTP path (`http`): the
-//! same retries, caps and masking as a live call. A result file can be far
-//! larger than a reply's cap, so it is streamed to disk here instead, with
-//! the server's words masked the same way.
+//! same retries, caps and masking as a live call. Three calls go around it,
+//! on the same HTTP client and with the server's words masked the same way:
+//! the upload and the download, which stream files far larger than a reply's
+//! cap and need far longer than its timeout, and the batch's creation, which
+//! must never be retried blindly (see `create_batch`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,8 +14,6 @@ use std::time::Duration;
 use async_openai::config::Config;
 use async_openai::error::OpenAIError;
 use async_openai::traits::RequestOptionsBuilder;
-use async_openai::types::files::{CreateFileRequest, FileInput, FilePurpose};
-use async_openai::types::InputSource;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
@@ -25,10 +25,10 @@ use super::score::Usage;
 pub const ENDPOINT: &str = "/v1/chat/completions";
 /// The only completion window the Batch API offers.
 pub const COMPLETION_WINDOW: &str = "24h";
-/// Longest a result file's download may take.
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-/// Tries for a download that meets a 429, a 5xx or a dropped connection.
-const DOWNLOAD_TRIES: u32 = 4;
+/// Longest an upload or a result file's download may take.
+const TRANSFER_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Tries for an upload or a download that meets a 429, a 5xx or a dropped connection.
+const TRANSFER_TRIES: u32 = 4;
 
 /// A remote batch as the server last described it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -60,26 +60,77 @@ pub fn is_terminal(status: &str) -> bool {
 }
 
 impl OpenAiJudge {
-    /// Uploads a requests file for the Batch API; returns the file's id.
-    /// The file is streamed from disk, not read into memory.
+    /// Uploads a requests file for the Batch API (purpose `batch`); returns
+    /// the file's id. The file is streamed from disk, not read into memory,
+    /// outside the judge's middleware: a file of up to 200 MB needs far more
+    /// than one chat completion's timeout. A try that fails is made again
+    /// (a second upload is harmless: the first is an unused file that expires).
     pub async fn upload_batch_file(&self, path: &Path) -> Result<String, CallError> {
-        let request = CreateFileRequest {
-            file: FileInput {
-                source: InputSource::Path {
-                    path: path.to_path_buf(),
-                },
-            },
-            purpose: FilePurpose::Batch,
-            expires_after: None,
+        let url = self.client.config().url("/files");
+        let name = path.file_name().map_or_else(
+            || "requests.jsonl".into(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let unreadable = |e: std::io::Error| CallError::BadBody {
+            message: format!("cannot read `{}`: {e}", path.display()),
         };
-        let result: Result<Value, OpenAIError> = self.client.files().create_byot(request).await;
-        let body = result.map_err(|e| self.call_error(e).masked(&self.secret))?;
-        body.get("id")
-            .and_then(Value::as_str)
-            .map(|id| self.secret.mask(id))
-            .ok_or_else(|| CallError::BadBody {
-                message: "the file upload's reply has no `id`".into(),
-            })
+        let mut last = String::new();
+        for attempt in 0..TRANSFER_TRIES {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+            }
+            let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+            let len = file.metadata().await.map_err(unreadable)?.len();
+            let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(file), len)
+                .file_name(name.clone());
+            let form = reqwest::multipart::Form::new()
+                .text("purpose", "batch")
+                .part("file", part);
+            let sent = self
+                .http
+                .post(&url)
+                .headers(self.client.config().headers())
+                .multipart(form)
+                .timeout(TRANSFER_TIMEOUT)
+                .send()
+                .await;
+            let resp = match sent {
+                Ok(resp) => resp,
+                Err(err) => {
+                    last = describe(&err);
+                    continue;
+                }
+            };
+            let status = resp.status().as_u16();
+            let body = read_capped(resp).await;
+            if !(200..300).contains(&status) {
+                let message = error_message(&body, &self.secret);
+                match status {
+                    401 | 403 => return Err(CallError::Auth { status, message }),
+                    404 => return Err(CallError::NotFound { message }),
+                    429 | 500..=599 => {
+                        last = format!("server error ({status}: {message})");
+                        continue;
+                    }
+                    _ => return Err(CallError::Rejected { status, message }),
+                }
+            }
+            let value: Value = serde_json::from_str(&body).unwrap_or_default();
+            return value
+                .get("id")
+                .and_then(Value::as_str)
+                .map(|id| self.secret.mask(id))
+                .ok_or_else(|| CallError::BadBody {
+                    message: format!(
+                        "the file upload's reply has no `id`: {}",
+                        error_message(&body, &self.secret)
+                    ),
+                });
+        }
+        Err(CallError::GaveUp {
+            attempts: TRANSFER_TRIES,
+            last: self.secret.mask(&last),
+        })
     }
 
     /// Creates a batch over an uploaded requests file, with a 24 h window:
@@ -202,7 +253,7 @@ impl OpenAiJudge {
             .config()
             .url(&format!("/files/{file_id}/content"));
         let mut last = String::new();
-        for attempt in 0..DOWNLOAD_TRIES {
+        for attempt in 0..TRANSFER_TRIES {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
             }
@@ -210,7 +261,7 @@ impl OpenAiJudge {
                 .http
                 .get(&url)
                 .headers(self.client.config().headers())
-                .timeout(DOWNLOAD_TIMEOUT)
+                .timeout(TRANSFER_TIMEOUT)
                 .send()
                 .await;
             let mut resp = match sent {
@@ -270,7 +321,7 @@ impl OpenAiJudge {
             }
         }
         Err(CallError::GaveUp {
-            attempts: DOWNLOAD_TRIES,
+            attempts: TRANSFER_TRIES,
             last: self.secret.mask(&last),
         })
     }
