@@ -81,8 +81,12 @@ impl OpenAiJudge {
             }
             let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
             let len = file.metadata().await.map_err(unreadable)?.len();
-            let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(file), len)
-                .file_name(name.clone());
+            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+                file,
+                256 << 10,
+            ));
+            let part =
+                reqwest::multipart::Part::stream_with_length(body, len).file_name(name.clone());
             let form = reqwest::multipart::Form::new()
                 .text("purpose", "batch")
                 .part("file", part);
