@@ -11,6 +11,9 @@
 //! `huge:BYTES` with a content of BYTES bytes; `verdict` (the default) with a
 //! valid verdict.
 //!
+//! It also serves the Batch API (`/v1/files`, `/v1/batches`: the test suite's
+//! `fake_batch_api.rs`), each request answered with the same verdict.
+//!
 //! The first line on stdout is the base URL (`http://127.0.0.1:PORT/v1`).
 //! Flags win over the environment (`FAKE_JUDGE_PORT`, `FAKE_JUDGE_LATENCY_MS`,
 //! `FAKE_JUDGE_EXIT_AFTER`). Port 0 (the default) takes an ephemeral port;
@@ -25,6 +28,8 @@
 //! evidence, in the keyed form of the verdict schema.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a measuring tool: its output is its job
 
+#[path = "../tests/common/fake_batch_api.rs"]
+mod fake_batch_api;
 #[path = "../tests/common/fake_server.rs"]
 mod fake_server;
 #[path = "../tests/common/rate_limited.rs"]
@@ -314,7 +319,11 @@ fn main() -> ExitCode {
     let kind = options.kind;
     let limit =
         (options.rate > 0).then(|| RateLimited::new(options.rate as usize, options.signals));
-    let server = FakeServer::start(move |request, n| {
+    // The Batch API is served too (`grade --via batch-api`), its requests
+    // answered with the same verdicts, at once.
+    let batch_api =
+        fake_batch_api::FakeBatchApi::new(|request| Reply::verdict(&verdict_for(request)));
+    let server = FakeServer::start(batch_api.handler(move |request, n| {
         if request.path.ends_with("/fake/stats") {
             let count = |pick: fn(&RateLimited) -> &AtomicUsize| {
                 limit.as_ref().map_or(0, |l| pick(l).load(Ordering::SeqCst))
@@ -330,7 +339,7 @@ fn main() -> ExitCode {
             Some(limit) => limit.reply(|| reply(request, latency, kind)),
             None => reply(request, latency, kind),
         }
-    });
+    }));
     let mut url = server.base_url();
     if options.port != 0 {
         let target = url

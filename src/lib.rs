@@ -8,6 +8,7 @@
 //! run and handed to the command, which lives in `commands`.
 
 pub mod bank;
+pub mod batch;
 pub mod calibration;
 pub mod cli;
 pub mod commands;

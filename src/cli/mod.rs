@@ -10,7 +10,7 @@ mod jobs;
 mod shared;
 
 pub use bank::BankCommand;
-pub use jobs::UsageArgs;
+pub use jobs::{JobArgs, JobsArgs, JobsCommand, UsageArgs};
 pub use shared::{BankArgs, DbArgs, JudgeArgs};
 
 #[derive(Debug, Parser)]
@@ -90,7 +90,7 @@ pub enum Command {
     Review(ReviewArgs),
     /// Grade one answer (or a batch) without an interactive session
     #[command(
-        after_help = "Examples:\n  grill grade --question hyde --answer-file answer.txt\n  echo 'HyDE embeds a hypothetical answer...' | grill grade --question hyde --json\n  grill grade --batch answers.jsonl --concurrency 8"
+        after_help = "Examples:\n  grill grade --question hyde --answer-file answer.txt\n  echo 'HyDE embeds a hypothetical answer...' | grill grade --question hyde --json\n  grill grade --batch answers.jsonl --concurrency 8\n  grill grade --batch answers.jsonl --via batch-api --wait"
     )]
     Grade(GradeArgs),
     /// Grade every stored answer that is still ungraded
@@ -126,6 +126,11 @@ pub enum Command {
     /// Tokens the judge spent, by model and by day, with cost from your prices
     #[command(after_help = "Examples:\n  grill usage\n  grill usage --days 7 --json")]
     Usage(UsageArgs),
+    /// List Batch API jobs, or wait for, collect or cancel one
+    #[command(
+        after_help = "Examples:\n  grill grade --batch answers.jsonl --via batch-api   submit; prints the job's number\n  grill jobs                                          list the jobs\n  grill jobs wait 3 > results.jsonl                   wait, then collect\n  grill jobs cancel 3"
+    )]
+    Jobs(JobsArgs),
     /// List past sessions: number, date, kind, questions, average
     #[command(after_help = "Examples:\n  grill sessions\n  grill sessions --limit 5 --json")]
     Sessions(SessionsArgs),
@@ -176,6 +181,12 @@ impl Command {
             Command::Report(a) => (None, None, Some(&a.db)),
             Command::Sessions(a) => (None, None, Some(&a.db)),
             Command::Usage(a) => (None, None, Some(&a.db)),
+            Command::Jobs(a) => match &a.command {
+                Some(JobsCommand::Wait(j) | JobsCommand::Collect(j) | JobsCommand::Cancel(j)) => {
+                    (Some(&j.judge), Some(&j.bank), Some(&j.db))
+                }
+                None => (None, None, Some(&a.db)),
+            },
             Command::Export(a) => (None, Some(&a.bank), Some(&a.db)),
             Command::Calibrate(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
             Command::Bank(BankCommand::Check { bank, .. }) => (None, Some(bank), None),
@@ -309,6 +320,13 @@ pub struct GradeArgs {
     /// Requests in flight at once with --batch
     #[arg(long, default_value_t = 4, value_name = "N", requires = "batch")]
     pub concurrency: usize,
+    /// How --batch reaches the judge: live calls, or the OpenAI Batch API
+    /// (at the provider's batch price, results within 24 h; see `grill jobs`)
+    #[arg(long, value_enum, default_value_t = Via::Live, value_name = "HOW", requires = "batch")]
+    pub via: Via,
+    /// With --via batch-api: wait for the batch, then collect it
+    #[arg(long, requires = "batch")]
+    pub wait: bool,
     /// Judge calls per answer, key points reordered each time; points they split on are marked uncertain
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
     pub samples: u16,
@@ -321,6 +339,16 @@ pub struct GradeArgs {
     pub bank: BankArgs,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+/// How a batch reaches the judge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Via {
+    /// One chat completion per answer, `--concurrency` at a time
+    #[default]
+    Live,
+    /// The Batch API: one upload, results within 24 hours, at the batch price
+    BatchApi,
 }
 
 /// Who grades, for `calibrate`.

@@ -14,6 +14,7 @@ pub mod grade;
 pub mod help;
 pub mod history;
 pub mod interview;
+pub mod jobs;
 pub mod list;
 pub mod practice;
 pub mod regrade;
@@ -45,6 +46,7 @@ pub fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Report(a) => report::run(ctx, a),
         Command::Sessions(a) => sessions::run(ctx, a),
         Command::Usage(a) => usage::run(ctx, a),
+        Command::Jobs(a) => jobs::run(ctx, a),
         Command::Export(a) => export::run(ctx, a),
         Command::Completions(a) => help::completions(a.shell),
         Command::Man => help::man(),

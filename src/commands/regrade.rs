@@ -19,6 +19,19 @@ use crate::ui::render;
 
 use super::grade::tally::Tally;
 
+/// Says how many answers wait in Batch API jobs: `regrade` leaves them to
+/// their jobs rather than pay for them twice.
+fn note_waiting(store: &crate::store::Store) -> Result<()> {
+    let waiting = store.waiting_in_jobs()?;
+    if waiting > 0 {
+        render::note(&format!(
+            "{} wait in Batch API jobs and are left to them; `grill jobs` lists the jobs",
+            crate::text::plural(waiting as usize, "answer", "answers")
+        ));
+    }
+    Ok(())
+}
+
 pub fn run(ctx: &Context, args: &RegradeArgs) -> Result<()> {
     if args.cues && !ctx.settings.offline {
         return Err(
@@ -28,6 +41,7 @@ pub fn run(ctx: &Context, args: &RegradeArgs) -> Result<()> {
     let bank = ctx.bank()?;
     let store = ctx.store()?;
     let pending = store.ungraded()?;
+    note_waiting(store)?;
     if pending.is_empty() {
         if !args.json {
             writeln!(

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::job::{record, record_empty, GradeError, Job};
 use crate::bank::Question;
-use crate::judge::ask::{ask, cache_key, AskError};
+use crate::judge::ask::{ask, cache_key, check_reply, first_request, AskError};
 use crate::judge::openai::{Format, OpenAiJudge};
 use crate::judge::{finalize, RawVerdict, Usage, Verdict};
 use crate::prompts::Templates;
@@ -47,6 +47,19 @@ pub struct Assessed {
     pub verdict: Verdict,
     pub samples: Vec<Verdict>,
 }
+
+/// What became of a verdict the Batch API returned.
+#[derive(Debug)]
+pub enum BatchReply {
+    /// Checked, scored and stored, as a live verdict would have been.
+    Graded(Verdict),
+    /// Not a valid verdict: the problem, to re-ask the answer live.
+    Invalid(String),
+}
+
+/// How grades through the Batch API are stored in `attempts.via`, which
+/// `grill usage` prices at the batch discount.
+pub const VIA_BATCH: &str = "batch";
 
 /// How long a server's format rung is trusted before the ladder is tried
 /// again from the top.
@@ -115,6 +128,86 @@ impl JudgeGrader {
 
     pub fn judge(&self) -> &OpenAiJudge {
         &self.judge
+    }
+
+    /// The chat-completions body a live grade of this answer would send
+    /// first: same prompt, schema and format rung. One line of a Batch API
+    /// requests file.
+    pub fn batch_request(&self, question: &Question, answer: &str) -> serde_json::Value {
+        let (prompt, schema) = first_request(&self.templates, question, answer);
+        let messages = [
+            ("system", prompt.system.as_str()),
+            ("user", prompt.user.as_str()),
+        ];
+        self.judge.request_body(&messages, &schema)
+    }
+
+    /// The verdict cache's key for this answer, as a live grade computes it.
+    pub fn cache_key_for(&self, question: &Question, answer: &str) -> String {
+        cache_key(
+            self.model(),
+            &self.base_url,
+            &self.templates,
+            question,
+            answer,
+        )
+    }
+
+    /// What makes two batch submissions of one file the same job: model,
+    /// server and prompt templates.
+    pub fn settings_key(&self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for part in [
+            self.model(),
+            &self.base_url,
+            &self.templates.system,
+            &self.templates.user,
+        ] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        crate::text::hex(&h.finalize())
+    }
+
+    /// Checks a reply the Batch API returned exactly as a live first reply
+    /// is checked, then caches, scores and stores it (`via` batch). An
+    /// invalid one is not stored: the caller re-asks it live.
+    pub fn record_batch_reply(
+        &self,
+        store: &Store,
+        job: Job<'_>,
+        text: &str,
+        usage: Option<Usage>,
+    ) -> Result<BatchReply, GradeError> {
+        let raw = match check_reply(&self.judge, text, job.question, job.answer) {
+            Ok(raw) => raw,
+            Err(problem) => return Ok(BatchReply::Invalid(problem)),
+        };
+        let key = cache_key(
+            self.model(),
+            &self.base_url,
+            &self.templates,
+            job.question,
+            job.answer,
+        );
+        let value = serde_json::to_value(&raw).unwrap_or_default();
+        store
+            .cache_verdict(&key, &value)
+            .map_err(|e| GradeError::Storage(store.write_error("store the verdict", &e)))?;
+        let mut verdict = finalize(raw, job.question, &self.judge.mask(job.answer));
+        verdict.usage = usage;
+        let by = GradedBy::Judge(self.model().to_string());
+        store
+            .record_graded_via(
+                job.attempt_id,
+                &job.question.id,
+                &verdict,
+                &by,
+                Some(VIA_BATCH),
+            )
+            .map_err(|e| GradeError::Storage(store.write_error("store the verdict", &e)))?;
+        Ok(BatchReply::Graded(verdict))
     }
 
     /// Grades one stored attempt with the judge and records the verdict.

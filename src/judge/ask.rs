@@ -100,9 +100,7 @@ pub async fn ask<J: Judge>(
     question: &Question,
     answer: &str,
 ) -> Result<(RawVerdict, Usage), AskError> {
-    let nonce = prompts::fresh_nonce(answer);
-    let prompt = prompts::render(templates, question, answer, &nonce);
-    let schema = verdict_schema(question, true);
+    let (prompt, schema) = first_request(templates, question, answer);
     let mut messages = vec![
         ("system", prompt.system.as_str()),
         ("user", prompt.user.as_str()),
@@ -139,6 +137,32 @@ pub async fn ask<J: Judge>(
     parse_verdict_for(&second.text, question, answer)
         .map(|raw| (masked(judge, raw), usage))
         .map_err(|problem| AskError::Invalid(judge.mask(&problem)))
+}
+
+/// The first request of an ask: the prompt with a fresh nonce, and the
+/// bounded verdict schema. A live ask sends it at once; the Batch API writes
+/// it as one line of its input file.
+pub fn first_request(
+    templates: &Templates,
+    question: &Question,
+    answer: &str,
+) -> (prompts::Prompt, serde_json::Value) {
+    let nonce = prompts::fresh_nonce(answer);
+    let prompt = prompts::render(templates, question, answer, &nonce);
+    (prompt, verdict_schema(question, true))
+}
+
+/// A reply's text checked as a live ask checks its first reply: a verdict
+/// for this question and answer, its strings masked; else the problem, masked.
+pub fn check_reply<J: Judge>(
+    judge: &J,
+    text: &str,
+    question: &Question,
+    answer: &str,
+) -> Result<RawVerdict, String> {
+    parse_verdict_for(text, question, answer)
+        .map(|raw| masked(judge, raw))
+        .map_err(|problem| judge.mask(&problem))
 }
 
 /// The cache key: the same model, server, prompt templates, question and

@@ -6,6 +6,7 @@
 //! again once, and the client (`openai`, over `http`).
 
 pub mod ask;
+pub mod batch_api;
 pub mod guard;
 mod http;
 pub mod limit;

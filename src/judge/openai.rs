@@ -106,7 +106,10 @@ fn without_bounds(schema: &Value) -> Value {
 
 /// A client for one judge server and model, shared by every grade of a run.
 pub struct OpenAiJudge {
-    client: async_openai::Client<OpenAIConfig>,
+    pub(super) client: async_openai::Client<OpenAIConfig>,
+    /// The same HTTP client, for what goes around the middleware: the
+    /// Batch API's result files, streamed to disk (`batch_api`).
+    pub(super) http: reqwest::Client,
     pub model: String,
     /// The rung of the format ladder in use; starts at the top, or where the
     /// store remembers this server settled.
@@ -115,7 +118,7 @@ pub struct OpenAiJudge {
     /// left out from then on (`Fallback` bits).
     fallbacks: AtomicU8,
     /// The key and any password, only to mask them in what the server sends back.
-    secret: Secret,
+    pub(super) secret: Secret,
     /// The gate on requests in flight, shared with the HTTP path.
     limiter: Arc<super::limit::Limiter>,
 }
@@ -186,6 +189,7 @@ impl OpenAiJudge {
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let http_for_client = http.clone();
         let limiter = Arc::clone(&policy.limiter);
+        let http_for_files = http.clone();
         let for_send = secret.clone();
         let service = tower::service_fn(move |factory: HttpRequestFactory| {
             send(http.clone(), policy.clone(), for_send.clone(), factory)
@@ -198,6 +202,7 @@ impl OpenAiJudge {
             async_openai::Client::build(http_for_client, config).with_http_service(service);
         Ok(OpenAiJudge {
             client,
+            http: http_for_files,
             model: model.to_string(),
             format: Arc::new(AtomicU8::new(0)),
             fallbacks: AtomicU8::new(0),
@@ -238,30 +243,9 @@ impl OpenAiJudge {
         schema: &Value,
     ) -> Result<Reply, CallError> {
         loop {
-            let format = Format::from_u8(self.format.load(Ordering::Relaxed));
+            let format = self.format();
             let fallbacks = self.fallbacks.load(Ordering::Relaxed);
-            let mut request = json!({
-                "model": self.model,
-                "stream": false,
-                "messages": messages
-                    .iter()
-                    .map(|(role, content)| json!({"role": role, "content": content}))
-                    .collect::<Vec<_>>(),
-            });
-            if fallbacks & Fallback::NoTemperature as u8 == 0 {
-                request["temperature"] = 0.into();
-            }
-            if fallbacks & Fallback::NoTokenCap as u8 == 0 {
-                let field = if fallbacks & Fallback::MaxCompletionTokens as u8 == 0 {
-                    "max_tokens"
-                } else {
-                    "max_completion_tokens"
-                };
-                request[field] = MAX_REPLY_TOKENS.into();
-            }
-            if let Some(response_format) = format.response_format(schema) {
-                request["response_format"] = response_format;
-            }
+            let request = self.request_body(messages, schema);
             let result: Result<Value, OpenAIError> = self.client.chat().create_byot(request).await;
             match result {
                 Ok(body) => {
@@ -300,6 +284,37 @@ impl OpenAiJudge {
         }
     }
 
+    /// The chat-completions request body as the judge sends it now: the
+    /// format rung and the fallbacks the server has taught it. The Batch API
+    /// sends this same body, one line per answer.
+    pub fn request_body(&self, messages: &[(&str, &str)], schema: &Value) -> Value {
+        let format = self.format();
+        let fallbacks = self.fallbacks.load(Ordering::Relaxed);
+        let mut request = json!({
+            "model": self.model,
+            "stream": false,
+            "messages": messages
+                .iter()
+                .map(|(role, content)| json!({"role": role, "content": content}))
+                .collect::<Vec<_>>(),
+        });
+        if fallbacks & Fallback::NoTemperature as u8 == 0 {
+            request["temperature"] = 0.into();
+        }
+        if fallbacks & Fallback::NoTokenCap as u8 == 0 {
+            let field = if fallbacks & Fallback::MaxCompletionTokens as u8 == 0 {
+                "max_tokens"
+            } else {
+                "max_completion_tokens"
+            };
+            request[field] = MAX_REPLY_TOKENS.into();
+        }
+        if let Some(response_format) = format.response_format(schema) {
+            request["response_format"] = response_format;
+        }
+        request
+    }
+
     pub fn format(&self) -> Format {
         Format::from_u8(self.format.load(Ordering::Relaxed))
     }
@@ -322,7 +337,7 @@ impl OpenAiJudge {
     }
 
     /// Any error of the client as a `CallError`.
-    fn call_error(&self, err: OpenAIError) -> CallError {
+    pub(super) fn call_error(&self, err: OpenAIError) -> CallError {
         match err {
             OpenAIError::Boxed(err) => match err.downcast::<CallError>() {
                 Ok(call) => *call,
@@ -362,7 +377,7 @@ impl OpenAiJudge {
 
 /// `usage` of a chat completion: prompt, cached (OpenAI's
 /// `prompt_tokens_details.cached_tokens`) and completion tokens.
-fn usage_of(body: &Value) -> Option<Usage> {
+pub(super) fn usage_of(body: &Value) -> Option<Usage> {
     let usage = body.get("usage")?;
     let n = |path: &str| usage.pointer(path).and_then(Value::as_u64);
     Some(Usage {
@@ -373,7 +388,7 @@ fn usage_of(body: &Value) -> Option<Usage> {
 }
 
 /// `choices[0].message.content` of a chat completion.
-fn content_of(body: &Value) -> Result<String, CallError> {
+pub(super) fn content_of(body: &Value) -> Result<String, CallError> {
     body.pointer("/choices/0/message/content")
         .and_then(Value::as_str)
         .map(str::to_string)

@@ -149,9 +149,9 @@ pub struct NewAttempt<'a> {
     pub extra: Option<serde_json::Value>,
 }
 
-const COLUMNS: &str = "id, session_id, question_id, topic, answer, status, grader, verdict, score, seconds, cut_off, error, extra, created_at, graded_at, prompt_tokens, cached_tokens, completion_tokens";
+pub(super) const COLUMNS: &str = "id, session_id, question_id, topic, answer, status, grader, verdict, score, seconds, cut_off, error, extra, created_at, graded_at, prompt_tokens, cached_tokens, completion_tokens";
 
-fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
+pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
     let verdict: Option<String> = r.get(7)?;
     let extra: Option<String> = r.get(12)?;
     Ok(Attempt {
@@ -230,6 +230,20 @@ impl Store {
         verdict: &Verdict,
         by: &GradedBy,
     ) -> std::result::Result<(), rusqlite::Error> {
+        self.record_graded_via(id, question_id, verdict, by, None)
+    }
+
+    /// `record_graded`, saying how the judge's tokens were bought: `None`
+    /// for a live call, `Some("batch")` for the Batch API (`grill usage`
+    /// prices those at the batch discount).
+    pub fn record_graded_via(
+        &self,
+        id: i64,
+        question_id: &str,
+        verdict: &Verdict,
+        by: &GradedBy,
+        via: Option<&str>,
+    ) -> std::result::Result<(), rusqlite::Error> {
         let now = self.clock.now();
         let json = serde_json::to_string(verdict).unwrap_or_else(|_| "null".into());
         let mut conn = self.conn();
@@ -242,7 +256,7 @@ impl Store {
         };
         tx.execute(
             "UPDATE attempts SET status = 'graded', grader = ?2, verdict = ?3, score = ?4, error = NULL, graded_at = ?5,
-                prompt_tokens = ?6, cached_tokens = ?7, completion_tokens = ?8
+                prompt_tokens = ?6, cached_tokens = ?7, completion_tokens = ?8, via = ?9
              WHERE id = ?1",
             params![
                 id,
@@ -252,7 +266,8 @@ impl Store {
                 crate::time::stamp(now),
                 tokens(|u| u.prompt),
                 tokens(|u| u.cached),
-                tokens(|u| u.completion)
+                tokens(|u| u.completion),
+                via
             ],
         )?;
         if by.counts() {
@@ -340,8 +355,26 @@ impl Store {
             .optional()?)
     }
 
+    /// The answers still to grade, but for those waiting in a Batch API job
+    /// not yet collected: grading them live too would pay for them twice.
     pub fn ungraded(&self) -> Result<Vec<Attempt>> {
-        self.query("WHERE status = 'ungraded' ORDER BY id", [])
+        self.query(
+            "WHERE status = 'ungraded' AND coalesce(session_id, 0) NOT IN
+                (SELECT session_id FROM batch_jobs WHERE status != 'collected')
+             ORDER BY id",
+            [],
+        )
+    }
+
+    /// How many ungraded answers wait in Batch API jobs not yet collected.
+    pub fn waiting_in_jobs(&self) -> Result<u64> {
+        let n: i64 = self.conn().query_row(
+            "SELECT count(*) FROM attempts WHERE status = 'ungraded' AND session_id IN
+                (SELECT session_id FROM batch_jobs WHERE status != 'collected')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     pub fn session_attempts(&self, session_id: i64) -> Result<Vec<Attempt>> {

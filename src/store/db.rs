@@ -82,6 +82,42 @@ const MIGRATIONS: &[&str] = &[
     // for the Batch API, which providers price at a discount (`grill usage`).
     "ALTER TABLE attempts ADD COLUMN via TEXT;
     CREATE INDEX attempts_graded_at ON attempts(graded_at);",
+    // 5: Batch API jobs. A job is one input file graded through the Batch
+    // API; its answers are a session's attempts, split into parts (one remote
+    // batch each) by attempt id range. A part's row is written before its
+    // upload, and each remote id (file, batch) as soon as it is known.
+    "CREATE TABLE batch_jobs (
+        id            INTEGER PRIMARY KEY,
+        session_id    INTEGER NOT NULL REFERENCES sessions(id),
+        input_path    TEXT NOT NULL,
+        input_hash    TEXT NOT NULL,
+        settings_key  TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        base_url      TEXT NOT NULL,
+        answers       INTEGER NOT NULL,
+        status        TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX batch_jobs_input ON batch_jobs(input_hash, settings_key);
+    CREATE TABLE batch_parts (
+        job_id          INTEGER NOT NULL REFERENCES batch_jobs(id),
+        part            INTEGER NOT NULL,
+        first_attempt   INTEGER NOT NULL,
+        last_attempt    INTEGER NOT NULL,
+        requests        INTEGER NOT NULL,
+        requests_path   TEXT NOT NULL,
+        requests_hash   TEXT NOT NULL,
+        input_file_id   TEXT,
+        batch_id        TEXT,
+        status          TEXT NOT NULL,
+        completed       INTEGER NOT NULL DEFAULT 0,
+        failed          INTEGER NOT NULL DEFAULT 0,
+        output_file_id  TEXT,
+        error_file_id   TEXT,
+        error           TEXT,
+        PRIMARY KEY (job_id, part)
+    );",
 ];
 
 /// What a session was.

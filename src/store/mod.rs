@@ -12,10 +12,12 @@
 
 mod attempts;
 mod db;
+mod jobs;
 mod review;
 mod usage;
 
 pub use attempts::{Attempt, GradedBy, NewAttempt, Status};
 pub use db::{Session, SessionKind, Store};
+pub use jobs::{AttemptSink, Job, JobStatus, NewJob, NewPart, Part};
 pub use review::KeyPoints;
 pub use usage::UsageRow;

@@ -73,6 +73,13 @@ impl Shown {
         self.bar.inc(n);
     }
 
+    /// Moves the bar to `done` of `len`: a count the server keeps, such as a
+    /// batch's finished requests.
+    pub fn set(&self, done: u64, len: u64) {
+        self.bar.set_length(len);
+        self.bar.set_position(done);
+    }
+
     /// Runs `f` with the bar hidden, so a line printed by `f` is not drawn over.
     pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
         self.bar.suspend(f)

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod fake_batch_api;
 pub mod fake_server;
 pub mod rate_limited;
 

@@ -12,6 +12,7 @@ mod common;
 mod attack;
 mod bad_input;
 mod bank_quality;
+mod batch_api;
 mod browse;
 mod calibrate;
 mod conventions;

@@ -16,11 +16,11 @@ use crate::text::plural;
 use crate::ui::render;
 
 /// One line of a batch file that could be read.
-struct Item {
-    line: usize,
-    question_id: String,
-    answer: String,
-    extra: Map<String, Value>,
+pub(super) struct Item {
+    pub line: usize,
+    pub question_id: String,
+    pub answer: String,
+    pub extra: Map<String, Value>,
 }
 
 /// Parses a JSONL batch; bad lines come back as messages with their line number.
@@ -28,67 +28,69 @@ fn parse(bytes: &[u8], path: &str, bank: &Bank) -> (Vec<Item>, Vec<String>) {
     let mut items = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let n = i + 1;
-        // A line that is not UTF-8 is one broken line, not a broken file.
-        let line = match std::str::from_utf8(line) {
-            Ok(line) => line,
-            Err(e) => {
-                bad.push(format!(
-                    "{path}:{n}: not UTF-8 text (invalid byte at column {}); skipped",
-                    e.valid_up_to() + 1
-                ));
-                continue;
-            }
-        };
-        if line.trim().is_empty() {
-            continue;
+        match parse_line(line, i + 1, path, bank) {
+            Ok(Some(item)) => items.push(item),
+            Ok(None) => {}
+            Err(message) => bad.push(message),
         }
-        let mut obj = match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(obj)) => obj,
-            Ok(_) => {
-                bad.push(format!("{path}:{n}: not a JSON object; skipped"));
-                continue;
-            }
-            Err(e) => {
-                bad.push(format!("{path}:{n}: invalid JSON ({e}); skipped"));
-                continue;
-            }
-        };
-        let question = obj.remove("question").or_else(|| obj.remove("question_id"));
-        let answer = obj.remove("answer");
-        let (Some(Value::String(question_id)), Some(Value::String(answer))) = (question, answer)
-        else {
-            bad.push(format!(
-                "{path}:{n}: needs string fields `question` and `answer`; skipped"
-            ));
-            continue;
-        };
-        if bank.get(&question_id).is_none() {
-            let near =
-                crate::error::closest(&question_id, bank.questions.iter().map(|q| q.id.as_str()))
-                    .map(|c| format!(" (did you mean `{c}`?)"))
-                    .unwrap_or_default();
-            bad.push(format!(
-                "{path}:{n}: unknown question `{question_id}`{near}; skipped"
-            ));
-            continue;
-        }
-        if answer.trim().is_empty() {
-            bad.push(format!("{path}:{n}: empty answer; skipped"));
-            continue;
-        }
-        if let Err(e) = check_answer(&answer, &format!("{path}:{n}")) {
-            bad.push(format!("{}; skipped", e.message));
-            continue;
-        }
-        items.push(Item {
-            line: n,
-            question_id,
-            answer,
-            extra: obj,
-        });
     }
     (items, bad)
+}
+
+/// One line of a batch file (`n` counts from 1): the item, `None` for a
+/// blank line, or why it is skipped. Shared by the live and the Batch API paths.
+pub(super) fn parse_line(
+    line: &[u8],
+    n: usize,
+    path: &str,
+    bank: &Bank,
+) -> std::result::Result<Option<Item>, String> {
+    // A line that is not UTF-8 is one broken line, not a broken file.
+    let line = match std::str::from_utf8(line) {
+        Ok(line) => line,
+        Err(e) => {
+            return Err(format!(
+                "{path}:{n}: not UTF-8 text (invalid byte at column {}); skipped",
+                e.valid_up_to() + 1
+            ));
+        }
+    };
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let mut obj = match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(obj)) => obj,
+        Ok(_) => return Err(format!("{path}:{n}: not a JSON object; skipped")),
+        Err(e) => return Err(format!("{path}:{n}: invalid JSON ({e}); skipped")),
+    };
+    let question = obj.remove("question").or_else(|| obj.remove("question_id"));
+    let answer = obj.remove("answer");
+    let (Some(Value::String(question_id)), Some(Value::String(answer))) = (question, answer) else {
+        return Err(format!(
+            "{path}:{n}: needs string fields `question` and `answer`; skipped"
+        ));
+    };
+    if bank.get(&question_id).is_none() {
+        let near =
+            crate::error::closest(&question_id, bank.questions.iter().map(|q| q.id.as_str()))
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+        return Err(format!(
+            "{path}:{n}: unknown question `{question_id}`{near}; skipped"
+        ));
+    }
+    if answer.trim().is_empty() {
+        return Err(format!("{path}:{n}: empty answer; skipped"));
+    }
+    if let Err(e) = check_answer(&answer, &format!("{path}:{n}")) {
+        return Err(format!("{}; skipped", e.message));
+    }
+    Ok(Some(Item {
+        line: n,
+        question_id,
+        answer,
+        extra: obj,
+    }))
 }
 
 /// Stores every answer in one transaction: all of them, or none.

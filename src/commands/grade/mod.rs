@@ -4,6 +4,7 @@
 //! estimate.
 
 mod batch;
+mod batch_api;
 pub mod tally;
 
 use std::io::{IsTerminal, Read, Write};
@@ -21,7 +22,7 @@ use tally::check_answer;
 
 pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
     if let Some(file) = &args.batch {
-        return batch::run(ctx, file, args.concurrency, args.samples);
+        return run_batch(ctx, file, args);
     }
     let question = ctx
         .bank()?
@@ -120,6 +121,17 @@ pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
             Err(Error::failure(message).with_hint(saved))
         }
     }
+}
+
+/// `--batch`: live, or through the Batch API.
+fn run_batch(ctx: &Context, file: &Path, args: &GradeArgs) -> Result<()> {
+    if args.via == crate::cli::Via::BatchApi {
+        return batch_api::run(ctx, file, args);
+    }
+    if args.wait {
+        return Err(Error::input("--wait goes with --via batch-api"));
+    }
+    batch::run(ctx, file, args.concurrency, args.samples)
 }
 
 /// With `--json`, a failed grade is still one JSON object on stdout:

@@ -1,0 +1,221 @@
+//! `grill jobs`: the Batch API jobs as last seen (no network), and `wait`,
+//! `collect`, `cancel` for one of them, which ask the server.
+
+use std::io::Write;
+
+use serde_json::{json, Value};
+
+use crate::batch;
+use crate::cli::{JobsArgs, JobsCommand};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::store::Job;
+use crate::style::DIM;
+use crate::text::plural;
+use crate::ui::render;
+
+pub fn run(ctx: &Context, args: &JobsArgs) -> Result<()> {
+    match &args.command {
+        None => list(ctx, args.json),
+        Some(JobsCommand::Wait(a)) => wait_and_collect(ctx, a.id, a.concurrency),
+        Some(JobsCommand::Collect(a)) => collect_and_print(ctx, a.id, a.concurrency),
+        Some(JobsCommand::Cancel(a)) => cancel(ctx, a.id),
+    }
+}
+
+fn job_json(job: &Job) -> Value {
+    json!({
+        "job": job.id,
+        "status": batch::state(job),
+        "answers": job.answers,
+        "done": batch::done_count(job),
+        "input": job.input_path,
+        "input_sha256": job.input_hash,
+        "model": job.model,
+        "base_url": job.base_url,
+        "session": job.session_id,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "batches": job.parts.iter().map(|p| json!({
+            "batch_id": p.batch_id,
+            "input_file_id": p.input_file_id,
+            "status": p.status,
+            "requests": p.requests,
+            "completed": p.completed,
+            "failed": p.failed,
+            "error": p.error,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn list(ctx: &Context, json: bool) -> Result<()> {
+    let jobs = ctx.store()?.jobs()?;
+    let mut out = render::stdout();
+    if json {
+        let all: Vec<Value> = jobs.iter().map(job_json).collect();
+        writeln!(out, "{}", crate::json::to_text(&Value::Array(all), true))?;
+        return Ok(());
+    }
+    if jobs.is_empty() {
+        writeln!(
+            out,
+            "No Batch API jobs yet. `grill grade --batch FILE --via batch-api` sends one."
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{DIM}{:>4}  {:<11}  {:>13}  {:>7}  {:<20}  file{DIM:#}",
+        "job", "status", "done", "batches", "created"
+    )?;
+    for job in &jobs {
+        writeln!(
+            out,
+            "{:>4}  {:<11}  {:>13}  {:>7}  {:<20}  {}",
+            job.id,
+            batch::state(job),
+            format!("{}/{}", batch::done_count(job), job.answers),
+            job.parts.len(),
+            job.created_at.get(..19).unwrap_or(&job.created_at),
+            job.input_path
+        )?;
+    }
+    writeln!(
+        out,
+        "{DIM}As last seen; `grill jobs wait ID` asks the server and collects.{DIM:#}"
+    )?;
+    Ok(())
+}
+
+/// The job, checked against the judge now set up: its batches live on the
+/// server they were sent to, and live re-asks use its model.
+fn job_for_judge(ctx: &Context, id: i64) -> Result<Job> {
+    let job = batch::load(ctx.store()?, id)?;
+    let base_url = ctx.settings.base_url_shown();
+    if job.base_url != base_url || job.model != ctx.settings.model.value {
+        return Err(Error::input(format!(
+            "job {id} was sent to `{}` with model `{}`; the judge is set to `{base_url}` with `{}`",
+            job.base_url, job.model, ctx.settings.model.value
+        ))
+        .with_hint("set OPENAI_BASE_URL and GRILL_MODEL (or --base-url, --model) as they were"));
+    }
+    Ok(job)
+}
+
+/// Waits until every batch of the job is finished, a bar fed by the
+/// batches' request counts, then collects it.
+pub fn wait_and_collect(ctx: &Context, id: i64, concurrency: usize) -> Result<()> {
+    let job = job_for_judge(ctx, id)?;
+    if job.status != crate::store::JobStatus::Collected {
+        let store = ctx.store()?;
+        let judge = ctx.judge()?;
+        let runtime = ctx.runtime()?;
+        let bar = ctx.activity.bar(
+            job.answers,
+            "{bar:30} {pos}/{len} answered by the Batch API {msg}",
+        );
+        if job.status == crate::store::JobStatus::Submitting {
+            runtime.block_on(batch::submit(store, judge, id))?;
+        }
+        loop {
+            let job = runtime.block_on(batch::refresh(store, judge, id))?;
+            let requests = job.parts.iter().map(|p| p.requests).sum();
+            bar.set(batch::done_count(&job), requests);
+            if batch::finished(&job) {
+                break;
+            }
+            std::thread::sleep(batch::poll_interval());
+        }
+    }
+    collect_and_print(ctx, id, concurrency)
+}
+
+/// Collects a finished job and prints its results in input order.
+pub fn collect_and_print(ctx: &Context, id: i64, concurrency: usize) -> Result<()> {
+    if concurrency == 0 {
+        return Err(Error::input("--concurrency must be at least 1"));
+    }
+    let job = job_for_judge(ctx, id)?;
+    let store = ctx.store()?;
+    let summary = if job.status == crate::store::JobStatus::Collected {
+        batch::Collected::default()
+    } else {
+        let judge = ctx.judge()?;
+        let bank = ctx.bank()?;
+        let runtime = ctx.runtime()?;
+        let job = runtime.block_on(batch::refresh(store, judge, id))?;
+        if !batch::finished(&job) {
+            return Err(Error::failure(format!(
+                "job {id} is still {} ({} of {} answered)",
+                batch::state(&job),
+                batch::done_count(&job),
+                job.answers
+            ))
+            .with_hint(format!(
+                "`grill jobs wait {id}` waits for it, then collects"
+            )));
+        }
+        let bar = ctx
+            .activity
+            .bar(job.answers, "{bar:30} {pos}/{len} collected {msg}");
+        let summary =
+            runtime.block_on(batch::collect(store, judge, bank, id, concurrency, &|n| {
+                bar.inc(n);
+            }))?;
+        drop(bar);
+        summary
+    };
+    let job = batch::load(store, id)?;
+    let (graded, not) = batch::write_results(store, &job, &mut render::stdout())?;
+    if summary.from_batch + summary.asked_live + summary.left > 0 {
+        render::note(&format!(
+            "job {id}: {} graded from the batch, {} asked live{}",
+            plural(summary.from_batch, "answer", "answers"),
+            summary.asked_live,
+            if summary.left > 0 {
+                format!(", {} left for `grill regrade`", summary.left)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if not > 0 {
+        return Err(Error::failure(format!(
+            "{not} of {} answers could not be graded",
+            graded + not
+        ))
+        .with_hint("they are saved; `grill regrade` grades them live"));
+    }
+    Ok(())
+}
+
+fn cancel(ctx: &Context, id: i64) -> Result<()> {
+    let job = job_for_judge(ctx, id)?;
+    let store = ctx.store()?;
+    if job.status == crate::store::JobStatus::Collected || batch::finished(&job) {
+        writeln!(
+            render::stdout(),
+            "job {id}: {} ({} of {} answered); nothing to cancel",
+            batch::state(&job),
+            batch::done_count(&job),
+            job.answers
+        )?;
+        if job.status != crate::store::JobStatus::Collected {
+            render::note(&format!("`grill jobs collect {id}` collects it"));
+        }
+        return Ok(());
+    }
+    let judge = ctx.judge()?;
+    let job = ctx.runtime()?.block_on(batch::cancel(store, judge, id))?;
+    writeln!(
+        render::stdout(),
+        "job {id}: {} ({} of {} answered)",
+        batch::state(&job),
+        batch::done_count(&job),
+        job.answers
+    )?;
+    render::note(&format!(
+        "`grill jobs collect {id}` once it is cancelled keeps what finished; the rest stays saved for `grill regrade`"
+    ));
+    Ok(())
+}
