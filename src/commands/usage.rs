@@ -26,7 +26,18 @@ pub struct Line {
     pub cached_tokens: u64,
     pub completion_tokens: u64,
     /// `None` when any grade in the group has no price (see `Prices::cost`).
+    #[serde(serialize_with = "micro_cents")]
     pub cost: Option<f64>,
+}
+
+/// A cost as scripts want it: to a hundredth of a micro-unit, without the
+/// float noise of summing (`0.0001701`, not `0.00017009999999999996`).
+#[allow(clippy::ref_option, reason = "serde's serialize_with passes &Option")]
+fn micro_cents<S: serde::Serializer>(cost: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match cost {
+        Some(c) => s.serialize_f64((c * 1e8).round() / 1e8),
+        None => s.serialize_none(),
+    }
 }
 
 impl Line {
@@ -242,6 +253,18 @@ mod tests {
     use super::*;
     use crate::judge::Usage;
     use crate::prices::Price;
+
+    #[test]
+    fn a_cost_in_json_carries_no_float_noise() {
+        let line = Line {
+            cost: Some(0.1 + 0.2),
+            ..Line::default()
+        };
+        let json = serde_json::to_value(&line).unwrap();
+        assert_eq!(json["cost"], serde_json::json!(0.3));
+        let none = serde_json::to_value(Line::default()).unwrap();
+        assert!(none["cost"].is_null());
+    }
 
     fn row(day: &str, model: &str, batch: bool, grades: u64, usage: Usage) -> UsageRow {
         UsageRow {
