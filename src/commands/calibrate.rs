@@ -161,8 +161,9 @@ fn judged(
         }
     }
     if failed > 0 {
+        let verb = if failed == 1 { "was" } else { "were" };
         render::note(&format!(
-            "{} could not be graded and are left out of the figures",
+            "{} could not be graded and {verb} left out of the figures",
             plural(failed, "answer", "answers")
         ));
     }
