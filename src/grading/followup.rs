@@ -155,7 +155,16 @@ mod tests {
         assert!(is_question("How do tests make refactoring safer?"));
         assert!(is_question("Explain the cost of HyDE."));
         assert!(is_question("Why?"));
-        for junk in ["[[2.0]]", "", "?", "[1.0] [2.0] [3.0] ok", "a b c", "…"] {
+        for junk in [
+            "[[2.0]]",
+            "",
+            "?",
+            "[1.0] [2.0] [3.0] ok",
+            "a b c",
+            "…",
+            "true",
+            "null",
+        ] {
             assert!(!is_question(junk), "{junk:?}");
         }
         // The judge's junk is passed over for the heaviest open point.

@@ -117,8 +117,9 @@ pub fn pasted_key_points(question: &Question, answer: &str) -> bool {
 }
 
 /// Whether the judge's follow-up reads as something to put to a person:
-/// mostly words, not the `[[2.0]]` or bare symbols a small model leaves in
-/// the field (seen from SmolLM2-135M through llama-cpp-python).
+/// mostly words, and a sentence or a question, not the `[[2.0]]`, bare
+/// symbols or lone `true` a small model leaves in the field (all seen from
+/// SmolLM2-135M through llama-cpp-python).
 pub fn is_question(text: &str) -> bool {
     let words = text
         .split_whitespace()
@@ -126,7 +127,8 @@ pub fn is_question(text: &str) -> bool {
         .count();
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let visible = text.chars().filter(|c| !c.is_whitespace()).count();
-    words >= 1 && 2 * letters >= visible
+    let asks = text.trim_end().ends_with('?');
+    (words >= 3 || (words >= 1 && asks)) && 2 * letters >= visible
 }
 
 #[cfg(test)]

@@ -220,8 +220,9 @@ pub fn score(points: &[PointVerdict], mistakes: usize) -> f64 {
         .iter()
         .map(|p| f64::from(p.weight) * p.credit())
         .sum();
-    let raw = (100.0 * earned / total).round() / 10.0;
-    (raw - mistakes as f64).max(0.0)
+    // In tenths, so that 1.2 minus a mistake is 0.2, not 0.19999999999999996.
+    let tenths = (100.0 * earned / total).round() - 10.0 * mistakes as f64;
+    tenths.max(0.0) / 10.0
 }
 
 /// The same word, give or take an ending: `retrieve` and `retrieves`.
@@ -334,5 +335,46 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
         flags: super::guard::answer_flags(question, answer),
         usage: None,
         follow_ups: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(coverage: Coverage, weight: u8) -> PointVerdict {
+        PointVerdict {
+            id: "p".into(),
+            coverage,
+            claimed: coverage,
+            evidence: String::new(),
+            verified: true,
+            weight,
+            check: None,
+            uncertain: false,
+            recovered: false,
+        }
+    }
+
+    #[test]
+    fn a_score_minus_mistakes_stays_on_tenths() {
+        // 1 covered of weight 1 in 8.3: 1.2, minus one mistake. Seen from
+        // SmolLM2 as 0.19999999999999996 in `grade --json`.
+        let points = [point(Coverage::Covered, 1), point(Coverage::Missing, 7)];
+        assert_eq!(score(&points, 0), 1.3);
+        assert_eq!(score(&points, 1), 0.3);
+        let points = [point(Coverage::Covered, 12), point(Coverage::Missing, 88)];
+        assert_eq!(score(&points, 1), 0.2);
+        assert_eq!(score(&points, 2), 0.0);
+        for mistakes in 0..4 {
+            for covered in 0..=20u8 {
+                let points = [
+                    point(Coverage::Covered, covered),
+                    point(Coverage::Partial, 20),
+                ];
+                let s = score(&points, mistakes);
+                assert_eq!(s, (s * 10.0).round() / 10.0, "{covered} {mistakes}: {s}");
+            }
+        }
     }
 }
