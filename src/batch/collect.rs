@@ -79,7 +79,11 @@ pub async fn collect(
             download(&job, judge, file_id, &path).await?;
             for_each_line(&path, |line| {
                 if let Some((attempt, message)) = error_line(line, part) {
-                    failures.insert(attempt, judge.judge().mask(&message));
+                    // Mask first, then cut: a cut could split the key past the masker.
+                    failures.insert(
+                        attempt,
+                        crate::text::cut(&judge.judge().mask(&message), 200),
+                    );
                 }
                 Ok(())
             })?;
@@ -268,10 +272,7 @@ fn error_line(line: &[u8], part: &Part) -> Option<(i64, String)> {
         .and_then(Value::as_str)
         .map(|c| format!("{c}: "))
         .unwrap_or_default();
-    Some((
-        attempt,
-        crate::text::cut(&crate::text::sanitize(&format!("{code}{message}")), 200),
-    ))
+    Some((attempt, crate::text::sanitize(&format!("{code}{message}"))))
 }
 
 /// Calls `f` with each line of a file, read within the reply cap: a longer

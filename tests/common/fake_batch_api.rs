@@ -72,6 +72,8 @@ struct State {
     batches: Vec<Batch>,
     next: u64,
     uploads: usize,
+    /// What the error file says of a request a batch did not reach.
+    unfinished_message: Option<String>,
 }
 
 pub struct FakeBatchApi {
@@ -129,6 +131,12 @@ impl FakeBatchApi {
     {
         let api = Arc::clone(self);
         move |req, n| api.handle(req).unwrap_or_else(|| other(req, n))
+    }
+
+    /// From now on, the error file says `message` of each request a batch
+    /// did not reach (a hostile server can echo anything there).
+    pub fn say_of_unfinished(&self, message: &str) {
+        lock(&self.state).unfinished_message = Some(message.to_string());
     }
 
     /// Batches created so far.
@@ -456,8 +464,12 @@ impl FakeBatchApi {
                 } else {
                     "batch_cancelled"
                 };
+                let message = state
+                    .unfinished_message
+                    .as_deref()
+                    .unwrap_or("This request could not be executed before the batch ended.");
                 json!({"id": format!("{batch_id}_req{i}"), "custom_id": custom_id, "response": null,
-                       "error": {"code": code, "message": "This request could not be executed before the batch ended."}})
+                       "error": {"code": code, "message": message}})
             } else {
                 json!({"id": format!("{batch_id}_req{i}"), "custom_id": custom_id,
                        "response": {"status_code": code, "request_id": format!("req_{i}"), "body": body},

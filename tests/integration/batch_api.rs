@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::grade::{echo_verdict, Judged};
+use super::grade::{echo_verdict, Judged, KEY};
 use crate::common::fake_batch_api::{FakeBatchApi, Fate};
 use crate::common::fake_server::{Reply, Request};
 use crate::common::Output;
@@ -282,6 +282,27 @@ fn a_failed_or_expired_batch_leaves_its_answers_saved_for_regrade() {
     let regrade = t.grill(&["regrade", "--json"], "", &[]);
     assert_eq!(regrade.code, 0, "{regrade:?}");
     assert_eq!(live_calls(&t), 2);
+}
+
+#[test]
+fn a_key_echoed_in_the_error_file_is_masked_before_it_is_cut() {
+    // The key 194 characters in (after the code and 178 of padding): cut at 200 first, the
+    // masker would see only `sk-te`, too short to know for the key.
+    let api = FakeBatchApi::with_fate(echo_verdict, |_| Fate::Expire);
+    api.say_of_unfinished(&format!("{} {KEY} was used", "x".repeat(178)));
+    let t = setup(&api, 2);
+    let out = submit(&t, &["--wait"], &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let history = t.grill(&["history", "--json"], "", &[]);
+    for text in [&out.stdout, &out.stderr, &history.stdout] {
+        assert!(!text.contains("sk-t"), "{text}");
+    }
+    let lines = check_in_order(&out, 2);
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("xxxx"),
+        "the message is kept, masked: {}",
+        lines[1]
+    );
 }
 
 /// The Batch API's answer: an error for answer 1, a reply that is not a
