@@ -493,3 +493,61 @@ fn a_terminal_shows_each_retry_while_grill_waits() {
     p.exp_string("Score 7.5/10").unwrap();
     p.exp_eof().unwrap();
 }
+
+// A server that lies about its pace: headers at once, then the body one
+// byte every 100 ms, for ever. `--timeout` bounds the whole reply, body
+// included, so the answer is kept and the command ends instead of hanging.
+#[test]
+fn a_reply_trickled_byte_by_byte_is_cut_off_by_the_timeout() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf);
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n";
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                // At most 10 minutes of dripping; grill gives up long before.
+                for _ in 0..6000 {
+                    if stream
+                        .write_all(b" ")
+                        .and_then(|()| stream.flush())
+                        .is_err()
+                    {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+    });
+    let t = Judged::new(|_, _| Reply::verdict(&good_verdict()));
+    let url = format!("http://127.0.0.1:{port}/v1");
+    let out = t.grill(
+        &[
+            "grade",
+            "--question",
+            "tq",
+            "--answer-file",
+            "answer.txt",
+            "--json",
+            "--timeout",
+            "2",
+        ],
+        "",
+        &[("OPENAI_BASE_URL", &url), ("GRILL_RETRY_BUDGET", "5")],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("timed out"), "{out:?}");
+    let history = t.grill(&["history", "--json"], "", &[]).json();
+    assert_eq!(
+        history[0]["status"], "ungraded",
+        "the answer is kept: {history}"
+    );
+    assert_eq!(history[0]["answer"], ANSWER, "{history}");
+}
