@@ -149,3 +149,37 @@ pub fn wait_with_timeout(child: std::process::Child, limit: Duration) -> Output 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// `grill --bank bank ARGS` in a 30×100 pseudo-terminal, run from `env`'s
+/// home with nothing of the caller's environment but `PATH` and `vars`.
+/// `before` runs in the shell first (e.g. a resize waiting in the
+/// background), and `redirect` is appended to the command line (e.g.
+/// `> out.txt`).
+pub fn spawn_pty(
+    env: &Env,
+    before: &str,
+    args: &[&str],
+    redirect: &str,
+    vars: &[(&str, &str)],
+) -> rexpect::session::PtySession {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "stty rows 30 cols 100; {before} exec \"$0\" \"$@\" {redirect}"
+        ))
+        .arg(env!("CARGO_BIN_EXE_grill"))
+        .args(["--bank", "bank"])
+        .args(args)
+        .current_dir(env.home.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("GRILL_HOME", env.path("data"))
+        .env("GRILL_CONFIG", env.path("config.toml"))
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn grill in a pty")
+}

@@ -456,24 +456,9 @@ fn a_refused_connection_is_tried_three_times_and_named() {
 
 /// `grill grade` in a pseudo-terminal, against `t`'s server.
 fn spawn_in_pty(t: &Judged, args: &[&str]) -> rexpect::session::PtySession {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_grill"))
-        .args(["--bank", "bank"])
-        .args(args)
-        .current_dir(t.env.home.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", t.env.home.path())
-        .env("GRILL_HOME", t.env.path("data"))
-        .env("GRILL_CONFIG", t.env.path("config.toml"))
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1");
-    for (k, v) in t.vars() {
-        cmd.env(k, v);
-    }
-    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn grill in a pty")
+    let vars = t.vars();
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    crate::common::spawn_pty(&t.env, "", args, "", &vars)
 }
 
 // 13. What a retry waits for is shown on a terminal.

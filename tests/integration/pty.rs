@@ -1,27 +1,14 @@
 //! The real line editor in a pseudo-terminal: type an answer, watch the clock.
 
-use std::process::Command;
-
-use crate::common::Env;
+use crate::common::{spawn_pty, Env};
 use crate::grade::BANK;
 
 /// `grill` in a 30×100 pseudo-terminal with the test bank, offline.
 pub fn spawn(env: &Env, args: &[&str]) -> rexpect::session::PtySession {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_grill"))
-        .args(["--bank", "bank", "--offline"])
-        .args(args)
-        .current_dir(env.home.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("GRILL_HOME", env.path("data"))
-        .env("GRILL_CONFIG", env.path("config.toml"))
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1");
-    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn grill in a pty")
+    let args: Vec<&str> = std::iter::once("--offline")
+        .chain(args.iter().copied())
+        .collect();
+    spawn_pty(env, "", &args, "", &[])
 }
 
 #[test]
@@ -95,21 +82,14 @@ fn ctrl_c_while_the_judge_is_slow_cancels_the_grade_and_keeps_the_answer() {
     });
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_grill"))
-        .args(["--bank", "bank", "practice", "--question", "tq"])
-        .current_dir(env.home.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("GRILL_HOME", env.path("data"))
-        .env("GRILL_CONFIG", env.path("config.toml"))
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1");
-    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let url = server.base_url();
+    let mut p = spawn_pty(
+        &env,
+        "",
+        &["practice", "--question", "tq"],
+        "",
+        &[("OPENAI_BASE_URL", &url)],
+    );
     p.exp_string("Why do we test?").unwrap();
     p.send_line("tests catch regressions").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -173,22 +153,22 @@ fn points_the_judge_samples_split_on_are_put_to_the_candidate() {
     let server = FakeServer::start(crate::calibrate::flipping);
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty rows 30 cols 100; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_grill"))
-        .args(["--bank", "bank", "practice", "--question", "tq"])
-        .args(["--samples", "3", "--follow-ups", "0"])
-        .current_dir(env.home.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("GRILL_HOME", env.path("data"))
-        .env("GRILL_CONFIG", env.path("config.toml"))
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1");
-    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let url = server.base_url();
+    let mut p = spawn_pty(
+        &env,
+        "",
+        &[
+            "practice",
+            "--question",
+            "tq",
+            "--samples",
+            "3",
+            "--follow-ups",
+            "0",
+        ],
+        "",
+        &[("OPENAI_BASE_URL", &url)],
+    );
     p.exp_string("Why do we test?").unwrap();
     p.send_line("Tests catch regressions before users do.")
         .unwrap();

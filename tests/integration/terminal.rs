@@ -10,12 +10,11 @@ use std::time::Duration;
 
 use rexpect::session::PtySession;
 
-use crate::common::Env;
+use crate::common::{spawn_pty, Env};
 use crate::grade::BANK;
 
-/// `grill --bank bank --offline ARGS` in a 30×100 pseudo-terminal; `before`
-/// runs in the shell first (e.g. a resize waiting in the background), and
-/// `redirect` is appended to the command line (e.g. `> out.txt`).
+/// `grill --bank bank --offline ARGS` in a pseudo-terminal (see
+/// `spawn_pty`).
 fn spawn(
     env: &Env,
     before: &str,
@@ -23,26 +22,10 @@ fn spawn(
     redirect: &str,
     vars: &[(&str, &str)],
 ) -> PtySession {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!(
-            "stty rows 30 cols 100; {before} exec \"$0\" \"$@\" {redirect}"
-        ))
-        .arg(env!("CARGO_BIN_EXE_grill"))
-        .args(["--bank", "bank", "--offline"])
-        .args(args)
-        .current_dir(env.home.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("GRILL_HOME", env.path("data"))
-        .env("GRILL_CONFIG", env.path("config.toml"))
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1");
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn grill in a pty")
+    let args: Vec<&str> = std::iter::once("--offline")
+        .chain(args.iter().copied())
+        .collect();
+    spawn_pty(env, before, &args, redirect, vars)
 }
 
 fn store(env: &Env) -> grill::store::Store {
