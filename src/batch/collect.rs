@@ -182,7 +182,8 @@ fn take_outputs(
     })
 }
 
-/// Re-asks answers live, as `grade --batch` does.
+/// Re-asks answers live, as `grade --batch` does: at most `concurrency` in
+/// flight, fewer while the server rate-limits (the same gate).
 async fn regrade_live(
     store: &Store,
     judge: &std::sync::Arc<JudgeGrader>,
@@ -191,6 +192,7 @@ async fn regrade_live(
     concurrency: usize,
     progress: &dyn Fn(u64),
 ) -> Result<()> {
+    judge.judge().set_concurrency(concurrency);
     let grader = Grader::Judge(std::sync::Arc::clone(judge));
     let mut attempts: Vec<Attempt> = Vec::with_capacity(ids.len());
     for &id in ids {
