@@ -1,4 +1,4 @@
-//! Calibration: how far a grader agrees with grades people gave by hand.
+//! Calibration: how far a grader agrees with grades a labeller gave.
 //!
 //! A labelled answer is one JSONL line (`parse` reads a file, reporting
 //! every bad line as `file:line: message`, like the bank checker):

@@ -137,7 +137,7 @@ pub enum Command {
     /// Check, import or create question banks
     #[command(subcommand)]
     Bank(BankCommand),
-    /// Measure a grader against hand-labelled answers
+    /// Measure a grader against labelled answers
     #[command(
         after_help = "Examples:\n  grill calibrate calibration/*.jsonl --grader cues\n  grill calibrate calibration/*.jsonl --samples 3 --json"
     )]
