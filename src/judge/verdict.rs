@@ -124,10 +124,26 @@ pub fn parse_verdict(text: &str, question: &Question) -> Result<RawVerdict, Stri
 fn read(value: &Value, question: &Question) -> Result<RawVerdict, String> {
     let obj = value.as_object().ok_or("the reply is not a JSON object")?;
     let mut problems = Vec::new();
-    for key in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
+    // Small models drop the `key_points` wrapper and write each id at the
+    // top level (SmolLM2-135M, about one verdict in a hundred): read those
+    // as the keyed form. Every other rule below still holds.
+    let is_id = |k: &str| question.key_points.iter().any(|p| p.id == k);
+    let flattened: serde_json::Map<String, Value> = if obj.contains_key("key_points") {
+        serde_json::Map::new()
+    } else {
+        obj.iter()
+            .filter(|(k, _)| is_id(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    for key in obj
+        .keys()
+        .filter(|k| !FIELDS.contains(&k.as_str()) && !flattened.contains_key(*k))
+    {
         problems.push(format!("unknown field `{key}`"));
     }
     let points = match obj.get("key_points") {
+        None if !flattened.is_empty() => keyed_points(&flattened, &mut problems),
         Some(Value::Object(keyed)) => keyed_points(keyed, &mut problems),
         Some(Value::Array(listed)) => listed_points(listed, &mut problems),
         Some(_) => {
@@ -275,6 +291,22 @@ mod tests {
         ] {
             assert!(err.contains(part), "{part}: {err}");
         }
+        // The wrapper dropped, ids at the top level: read as keyed. Not
+        // when `key_points` is there too, and not for names that are no id.
+        let flat = r#"{"a":{"evidence":"x y","coverage":"covered"},"b":{"evidence":"","coverage":"missing"},"c":{"evidence":"z","coverage":"partial"},"mistakes":[],"feedback":"f","follow_up":"u"}"#;
+        let raw = parse_verdict(flat, &q).unwrap();
+        assert_eq!(raw.key_points.len(), 3);
+        assert_eq!(raw.key_points[2].coverage, Coverage::Partial);
+        let both = r#"{"key_points":{"a":{"evidence":"","coverage":"missing"},"b":{"evidence":"","coverage":"missing"},"c":{"evidence":"","coverage":"missing"}},"a":{"evidence":"x","coverage":"covered"}}"#;
+        assert!(parse_verdict(both, &q)
+            .unwrap_err()
+            .contains("unknown field `a`"));
+        let partly = r#"{"a":{"evidence":"","coverage":"missing"},"zz":{"evidence":"","coverage":"missing"}}"#;
+        let err = parse_verdict(partly, &q).unwrap_err();
+        assert!(
+            err.contains("unknown field `zz`") && err.contains("`b`"),
+            "{err}"
+        );
         let twice = r#"{"key_points":[{"id":"a","coverage":"missing"},{"id":"a","coverage":"missing"},{"id":"b","coverage":"missing"},{"id":"c","coverage":"missing"}]}"#;
         assert!(parse_verdict(twice, &q)
             .unwrap_err()

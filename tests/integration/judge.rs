@@ -500,3 +500,22 @@ fn a_reply_cut_at_the_token_limit_is_asked_again_shorter() {
     // Both calls' tokens are counted.
     assert_eq!(out.json()["usage"]["prompt"], 942);
 }
+
+#[test]
+fn a_verdict_without_the_key_points_wrapper_is_read_as_keyed() {
+    // What SmolLM2-135M wrote for one answer in a hundred: the ids at the
+    // top level. Read once, not re-asked; the evidence rules still apply.
+    let flat = json!({
+        "regressions": {"evidence": "Tests catch regressions before users", "coverage": "covered"},
+        "docs": {"evidence": "words that are not in the answer", "coverage": "covered"},
+        "refactor": {"evidence": "", "coverage": "missing"},
+        "mistakes": [], "feedback": "", "follow_up": ""
+    });
+    let t = Judged::new(move |_, _| Reply::verdict(&flat));
+    let out = t.grade_json(&[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(t.server.request_count(), 1, "no re-ask");
+    let v = out.json();
+    assert_eq!(v["score"], 5.0, "docs' quote is not in the answer: {v}");
+    assert_eq!(v["key_points"][1]["coverage"], "missing", "{v}");
+}
