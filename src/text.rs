@@ -107,14 +107,20 @@ const KEY_RUN: usize = 8;
 /// The secrets to keep out of everything grill prints or stores: the API key
 /// and a password in the base URL.
 ///
-/// `mask` replaces each secret whole, whatever its length, and any run of 8
-/// or more of its characters (what survives when a server's message is cut
-/// in the middle of a key). Linear in the text: each 8-byte window is looked
-/// up in a set of the secrets' windows.
+/// `mask` replaces each secret whole and any run of 8 or more of its
+/// characters (what survives when a server's message is cut in the middle of
+/// a key). Linear in the text: each 8-byte window is looked up in a set of
+/// the secrets' windows.
+///
+/// A value shorter than 8 characters is a placeholder (`x`, `ollama`), not a
+/// secret: no provider issues such keys, and masking it inside words would
+/// rewrite ordinary text. `mask` leaves it alone; `mask_error` hides it as a
+/// whole token only, in the server's error texts.
 #[derive(Clone, Default)]
 pub struct Secret {
     whole: Vec<String>,
     windows: HashSet<[u8; KEY_RUN]>,
+    short: Vec<String>,
 }
 
 impl std::fmt::Debug for Secret {
@@ -131,7 +137,11 @@ impl Secret {
     /// The same, keeping `other` out too; an empty string adds nothing.
     #[must_use]
     pub fn with(mut self, other: &str) -> Secret {
-        if other.is_empty() || self.whole.iter().any(|w| w == other) {
+        if other.is_empty() || self.whole.iter().chain(&self.short).any(|w| w == other) {
+            return self;
+        }
+        if other.chars().count() < KEY_RUN {
+            self.short.push(other.to_string());
             return self;
         }
         self.windows.extend(
@@ -145,7 +155,36 @@ impl Secret {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.whole.is_empty()
+        self.whole.is_empty() && self.short.is_empty()
+    }
+
+    /// `mask`, and each placeholder where it stands as a whole token (not
+    /// inside a word): for what a server says about a request, which may
+    /// echo the key it was sent.
+    pub fn mask_error(&self, text: &str) -> String {
+        let text = self.mask(text);
+        if self.short.is_empty() {
+            return text;
+        }
+        let is_token = |c: char| c.is_alphanumeric() || c == '-' || c == '_' || c == '.';
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find(is_token) {
+            out.push_str(&rest[..start]);
+            let tail = &rest[start..];
+            let end = tail.find(|c: char| !is_token(c)).unwrap_or(tail.len());
+            let token = &tail[..end];
+            let bare = token.trim_end_matches('.');
+            if self.short.iter().any(|s| s == bare) {
+                out.push_str(REDACTED);
+                out.push_str(&token[bare.len()..]);
+            } else {
+                out.push_str(token);
+            }
+            rest = &tail[end..];
+        }
+        out.push_str(rest);
+        out
     }
 
     /// `text` with each secret, and every run of 8+ of its characters, masked.
@@ -299,9 +338,10 @@ mod tests {
     }
 
     #[test]
-    fn the_whole_key_is_masked_whatever_its_length() {
+    fn the_whole_key_is_masked() {
         let s = Secret::new("test");
-        assert_eq!(s.mask("key test echoed"), "key [redacted] echoed");
+        assert_eq!(s.mask("key test echoed"), "key test echoed");
+        assert_eq!(s.mask_error("key test echoed"), "key [redacted] echoed");
         let s = Secret::new("sk-test-SECRET123");
         assert_eq!(
             s.mask("your key is sk-test-SECRET123."),
@@ -310,9 +350,24 @@ mod tests {
         assert_eq!(Secret::new("").mask("anything"), "anything");
         let both = Secret::new("sk-long-key-123").with("pw");
         assert_eq!(
-            both.mask("pw and sk-long-key-123"),
+            both.mask_error("pw and sk-long-key-123"),
             "[redacted] and [redacted]"
         );
+    }
+
+    #[test]
+    fn a_short_placeholder_is_masked_only_as_a_whole_token_in_errors() {
+        let s = Secret::new("k");
+        assert_eq!(s.mask("kv cache key"), "kv cache key");
+        assert_eq!(s.mask_error("bad key k."), "bad key [redacted].");
+        assert_eq!(s.mask_error("kv cache key"), "kv cache key");
+        let s = Secret::new("ollama");
+        assert_eq!(s.mask("run ollama locally"), "run ollama locally");
+        assert_eq!(
+            s.mask_error("key ollama: ollamas"),
+            "key [redacted]: ollamas"
+        );
+        assert!(!s.is_empty());
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub async fn collect(
                     // Mask first, then cut: a cut could split the key past the masker.
                     failures.insert(
                         attempt,
-                        crate::text::cut(&judge.judge().mask(&message), 200),
+                        crate::text::cut(&judge.judge().mask_error(&message), 200),
                     );
                 }
                 Ok(())

@@ -191,11 +191,12 @@ impl JudgeGrader {
             job.question,
             job.answer,
         );
-        let value = serde_json::to_value(&raw).unwrap_or_default();
+        let mask = |text: &str| self.judge.mask(text);
+        let value = serde_json::to_value(raw.clone().map_text(mask)).unwrap_or_default();
         store
             .cache_verdict(&key, &value)
             .map_err(|e| GradeError::Storage(store.write_error("store the verdict", &e)))?;
-        let mut verdict = finalize(raw, job.question, &self.judge.mask(job.answer));
+        let mut verdict = finalize(raw, job.question, job.answer).map_text(mask);
         verdict.usage = usage;
         let by = GradedBy::Judge(self.model().to_string());
         store
@@ -293,7 +294,8 @@ impl JudgeGrader {
                     .await
                     .map_err(GradeError::Judge)?;
                 self.settle_format(store);
-                let value = serde_json::to_value(&raw).unwrap_or_default();
+                let stored = raw.clone().map_text(|text| self.judge.mask(text));
+                let value = serde_json::to_value(&stored).unwrap_or_default();
                 store.cache_verdict(&key, &value).map_err(|e| {
                     self.stop();
                     GradeError::Storage(store.write_error("store the verdict", &e))
@@ -301,8 +303,8 @@ impl JudgeGrader {
                 (raw, usage)
             }
         };
-        // Quotes are compared with the answer as the judge's text was masked.
-        let mut verdict = finalize(raw, question, &self.judge.mask(answer));
+        // Checked and scored on the reply as decoded; masked only after.
+        let mut verdict = finalize(raw, question, answer).map_text(|text| self.judge.mask(text));
         verdict.usage = usage;
         Ok(verdict)
     }

@@ -1,5 +1,7 @@
 //! One ask: render the prompt, ask the judge, validate, ask again once with
-//! the validation error, and hand back the judge's verdict (masked).
+//! the validation error, and hand back the judge's verdict exactly as
+//! decoded: grades are made on what the judge said, and the secrets are
+//! masked only where text leaves grill (`Judge::mask`).
 
 use std::future::Future;
 
@@ -9,7 +11,7 @@ pub use super::openai::Reply;
 use super::openai::{CallError, OpenAiJudge};
 use super::schema::verdict_schema;
 use super::score::{finalize, Usage, Verdict};
-use super::verdict::{parse_verdict_for, RawMistake, RawPoint, RawVerdict};
+use super::verdict::{parse_verdict_for, RawVerdict};
 use crate::bank::Question;
 use crate::prompts::{self, Templates};
 
@@ -23,10 +25,15 @@ pub trait Judge: Sync {
         schema: &serde_json::Value,
     ) -> impl Future<Output = Result<Reply, CallError>> + Send;
 
-    /// Masks secrets in text decoded from a reply (a key spelt with JSON
-    /// escapes only appears once the verdict's strings are decoded).
+    /// Masks the secrets in text that leaves grill (shown, stored). Never
+    /// applied before a verdict is checked and scored.
     fn mask(&self, text: &str) -> String {
         text.to_string()
+    }
+
+    /// Masks the secrets in an error text, placeholders included.
+    fn mask_error(&self, text: &str) -> String {
+        self.mask(text)
     }
 }
 
@@ -40,39 +47,17 @@ impl Judge for OpenAiJudge {
     }
 
     fn mask(&self, text: &str) -> String {
-        OpenAiJudge::mask(self, text)
+        self.secret.mask(text)
+    }
+
+    fn mask_error(&self, text: &str) -> String {
+        self.secret.mask_error(text)
     }
 }
 
 /// Longest excerpt of an invalid reply sent back with the re-ask: the judge
 /// needs to see what it wrote, not megabytes of it.
 const REASK_EXCERPT_CHARS: usize = 4_000;
-
-/// Every string of a verdict, as decoded, masked.
-fn masked<J: Judge>(judge: &J, raw: RawVerdict) -> RawVerdict {
-    let m = |s: String| judge.mask(&s);
-    RawVerdict {
-        key_points: raw
-            .key_points
-            .into_iter()
-            .map(|p| RawPoint {
-                id: m(p.id),
-                coverage: p.coverage,
-                evidence: m(p.evidence),
-            })
-            .collect(),
-        mistakes: raw
-            .mistakes
-            .into_iter()
-            .map(|x| RawMistake {
-                quote: m(x.quote),
-                correction: m(x.correction),
-            })
-            .collect(),
-        feedback: m(raw.feedback),
-        follow_up: m(raw.follow_up),
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AskError {
@@ -110,12 +95,12 @@ pub async fn ask<J: Judge>(
         Ok(first) => {
             usage = usage + first.usage.unwrap_or_default();
             match parse_verdict_for(&first.text, question, answer) {
-                Ok(raw) => return Ok((masked(judge, raw), usage)),
+                Ok(raw) => return Ok((raw, usage)),
                 Err(_) if first.truncated => (
                     first.text,
                     "the reply was cut off at the token limit; keep evidence to a few words and feedback to 2 sentences".to_string(),
                 ),
-                Err(problem) => (first.text, judge.mask(&problem)),
+                Err(problem) => (first.text, problem),
             }
         }
         Err(CallError::TooLarge) => (String::new(), CallError::TooLarge.to_string()),
@@ -135,8 +120,8 @@ pub async fn ask<J: Judge>(
     };
     usage = usage + second.usage.unwrap_or_default();
     parse_verdict_for(&second.text, question, answer)
-        .map(|raw| (masked(judge, raw), usage))
-        .map_err(|problem| AskError::Invalid(judge.mask(&problem)))
+        .map(|raw| (raw, usage))
+        .map_err(|problem| AskError::Invalid(judge.mask_error(&problem)))
 }
 
 /// The first request of an ask: the prompt with a fresh nonce, and the
@@ -153,16 +138,14 @@ pub fn first_request(
 }
 
 /// A reply's text checked as a live ask checks its first reply: a verdict
-/// for this question and answer, its strings masked; else the problem, masked.
+/// for this question and answer, as decoded; else the problem, masked.
 pub fn check_reply<J: Judge>(
     judge: &J,
     text: &str,
     question: &Question,
     answer: &str,
 ) -> Result<RawVerdict, String> {
-    parse_verdict_for(text, question, answer)
-        .map(|raw| masked(judge, raw))
-        .map_err(|problem| judge.mask(&problem))
+    parse_verdict_for(text, question, answer).map_err(|problem| judge.mask_error(&problem))
 }
 
 /// The cache key: the same model, server, prompt templates, question and

@@ -133,7 +133,7 @@ impl OpenAiJudge {
         }
         Err(CallError::GaveUp {
             attempts: TRANSFER_TRIES,
-            last: self.secret.mask(&last),
+            last: self.secret.mask_error(&last),
         })
     }
 
@@ -165,7 +165,7 @@ impl OpenAiJudge {
         let resp = match sent {
             Ok(resp) => resp,
             Err(err) => {
-                let last = self.secret.mask(&describe(&err));
+                let last = self.secret.mask_error(&describe(&err));
                 return Err((CallError::GaveUp { attempts: 1, last }, true));
             }
         };
@@ -326,7 +326,7 @@ impl OpenAiJudge {
         }
         Err(CallError::GaveUp {
             attempts: TRANSFER_TRIES,
-            last: self.secret.mask(&last),
+            last: self.secret.mask_error(&last),
         })
     }
 

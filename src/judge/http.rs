@@ -109,7 +109,7 @@ impl CallError {
     /// The same error with the secrets (and anything key-shaped) masked in
     /// the server's words: servers echo the key they were sent.
     pub(super) fn masked(self, secret: &Secret) -> CallError {
-        let m = |text: String| text::mask_key_shaped(&secret.mask(&text));
+        let m = |text: String| text::mask_key_shaped(&secret.mask_error(&text));
         match self {
             CallError::Auth { status, message } => CallError::Auth {
                 status,
@@ -213,7 +213,7 @@ pub(super) fn error_message(body: &str, secret: &Secret) -> String {
             .map(str::to_string)
     });
     let text = from_json.unwrap_or_else(|| body.trim().to_string());
-    let text = text::mask_key_shaped(&secret.mask(&text));
+    let text = text::mask_key_shaped(&secret.mask_error(&text));
     let text: String = text.chars().filter(|c| !c.is_control()).collect();
     let text = text::cut(text.trim(), MESSAGE_CHARS);
     if text.is_empty() {

@@ -211,30 +211,29 @@ impl OpenAiJudge {
         })
     }
 
-    /// One chat completion; returns the assistant's text. Falls back through the
-    /// response formats when the server rejects one, and remembers what worked.
-    /// The secrets are masked in whatever comes back, reply or error, so they
-    /// cannot reach the store or the screen by way of the server. (The reply
-    /// is JSON inside a string: its decoded fields are masked again by the
-    /// caller through `mask`, for keys spelt with JSON escapes.)
+    /// One chat completion; returns the assistant's text exactly as
+    /// received. Falls back through the response formats when the server
+    /// rejects one, and remembers what worked. Errors come back with the
+    /// secrets masked; the reply is masked by the caller where its text
+    /// leaves grill, after it has been checked and scored.
     pub async fn complete(
         &self,
         messages: &[(&str, &str)],
         schema: &Value,
     ) -> Result<Reply, CallError> {
-        match self.complete_unmasked(messages, schema).await {
-            // Only the secrets themselves: a key-shaped token may be a quote from the answer.
-            Ok(reply) => Ok(Reply {
-                text: self.secret.mask(&reply.text),
-                ..reply
-            }),
-            Err(err) => Err(err.masked(&self.secret)),
-        }
+        self.complete_unmasked(messages, schema)
+            .await
+            .map_err(|err| err.masked(&self.secret))
     }
 
-    /// Masks the secrets in text decoded from a reply.
+    /// Masks the secrets in text that leaves grill.
     pub fn mask(&self, text: &str) -> String {
         self.secret.mask(text)
+    }
+
+    /// Masks the secrets, placeholders too, in an error text.
+    pub fn mask_error(&self, text: &str) -> String {
+        self.secret.mask_error(text)
     }
 
     async fn complete_unmasked(

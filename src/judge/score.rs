@@ -154,6 +154,30 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// The same verdict with `f` applied to every string the judge wrote,
+    /// after it was checked and scored: the secrets masked where it leaves
+    /// grill. Scores and marks are untouched.
+    #[must_use]
+    pub fn map_text(mut self, f: impl Fn(&str) -> String) -> Verdict {
+        let points = |points: &mut Vec<PointVerdict>| {
+            for p in points {
+                p.evidence = f(&p.evidence);
+            }
+        };
+        points(&mut self.key_points);
+        for m in &mut self.mistakes {
+            m.quote = f(&m.quote);
+            m.correction = f(&m.correction);
+        }
+        self.feedback = f(&self.feedback);
+        self.follow_up = f(&self.follow_up);
+        for round in &mut self.follow_ups {
+            round.question = f(&round.question);
+            points(&mut round.key_points);
+        }
+        self
+    }
+
     /// Points the judge credited that the checks took back or lowered.
     pub fn downgraded(&self) -> impl Iterator<Item = &PointVerdict> {
         self.key_points.iter().filter(|p| p.check.is_some())

@@ -88,6 +88,35 @@ pub struct RawVerdict {
     pub follow_up: String,
 }
 
+impl RawVerdict {
+    /// The same verdict with `f` applied to every string the judge wrote
+    /// (the secrets masked, say, where it is stored).
+    #[must_use]
+    pub fn map_text(self, f: impl Fn(&str) -> String) -> RawVerdict {
+        RawVerdict {
+            key_points: self
+                .key_points
+                .into_iter()
+                .map(|p| RawPoint {
+                    id: f(&p.id),
+                    evidence: f(&p.evidence),
+                    ..p
+                })
+                .collect(),
+            mistakes: self
+                .mistakes
+                .into_iter()
+                .map(|m| RawMistake {
+                    quote: f(&m.quote),
+                    correction: f(&m.correction),
+                })
+                .collect(),
+            feedback: f(&self.feedback),
+            follow_up: f(&self.follow_up),
+        }
+    }
+}
+
 const FIELDS: &[&str] = &["key_points", "mistakes", "feedback", "follow_up"];
 
 /// Parses and validates the judge's reply for `question`, skipping any JSON

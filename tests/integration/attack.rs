@@ -133,9 +133,11 @@ fn user_info_in_the_base_url_is_never_printed() {
     assert_absent("echoed password", &out, &["SECRETpw"]);
 }
 
-// 4. A short key echoed by the server.
+// 4. A short key echoed by the server. A key under 8 characters is a
+// placeholder (issue 21): masked as a whole token in what the server says
+// about the request, but never in the verdict, whose words are graded.
 #[test]
-fn a_short_key_echoed_by_the_server_is_masked() {
+fn a_short_key_echoed_by_the_server_is_masked_in_errors_only() {
     let t = Judged::new(|_, n| {
         if n == 0 {
             Reply::error(401, "the key zq9 is not valid")
@@ -151,8 +153,7 @@ fn a_short_key_echoed_by_the_server_is_masked() {
     assert_absent("401", &out, &["zq9"]);
     let out = grill_with_key(&t, "zq9", &args);
     assert_eq!(out.code, 0, "{out:?}");
-    assert_absent("verdict", &out, &["zq9"]);
-    assert_not_in_files(&t.env.path("data"), &["zq9"]);
+    assert!(out.stdout.contains("Sent with key zq9."), "{out:?}");
 }
 
 fn batch_lines(n: usize) -> String {

@@ -259,3 +259,58 @@ fn the_database_and_its_wal_files_are_private() {
     drop(conn);
     assert_no_key_in_files(&data);
 }
+
+/// A short placeholder key (as users set for local servers) is not a secret:
+/// the verdict is checked and scored exactly as the judge sent it, so every
+/// key gives the grade no key gives. Before, `e` masked every `e` of the
+/// quotes and the same verdict scored 0.0 instead of 7.5 (issue 21).
+#[test]
+fn short_placeholder_keys_and_long_keys_grade_alike() {
+    let server = FakeServer::start(|_, _| {
+        let mut v = good_verdict();
+        v["feedback"] = "Keep examples concrete; explain the index.".into();
+        Reply::verdict(&v)
+    });
+    let answer =
+        "Tests catch regressions before users do.\nThey also document how the code behaves.";
+    let grade = |key: Option<&str>| -> (f64, String) {
+        let env = Env::new();
+        env.write("bank/testing.toml", BANK);
+        env.write("answer.txt", answer);
+        let mut vars = vec![
+            ("OPENAI_BASE_URL", server.base_url()),
+            ("GRILL_MODEL", "test-model".to_string()),
+        ];
+        if let Some(key) = key {
+            vars.push(("OPENAI_API_KEY", key.to_string()));
+        }
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = env.run_with(
+            &[
+                "--bank",
+                "bank",
+                "grade",
+                "--question",
+                "tq",
+                "--answer-file",
+                "answer.txt",
+                "--json",
+            ],
+            "",
+            &vars,
+        );
+        assert_eq!(out.code, 0, "key {key:?}: {out:?}");
+        let json: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        (
+            json["score"].as_f64().unwrap(),
+            json["feedback"].as_str().unwrap().to_string(),
+        )
+    };
+    let (plain, feedback) = grade(None);
+    assert_eq!(plain, 7.5);
+    let long = "sk-proj-0123456789abcdefghijklmnopqrstuv";
+    assert_eq!(long.len(), 40);
+    for key in ["k", "x", "e", "in", "ab12", "ollama", long] {
+        assert_eq!(grade(Some(key)), (plain, feedback.clone()), "key {key}");
+    }
+}
