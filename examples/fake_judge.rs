@@ -34,6 +34,9 @@ mod fake_batch_api;
 mod fake_server;
 #[path = "../tests/common/rate_limited.rs"]
 mod rate_limited;
+#[path = "../tests/common/reasoning.rs"]
+#[allow(dead_code)] // the example uses OpenAI's shape only
+mod reasoning;
 
 use std::io::{self, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -50,7 +53,8 @@ const USAGE: &str = "usage: fake_judge [--port N] [--latency-ms MS] [--exit-afte
   --port N          listen on 127.0.0.1:N (0, the default: an ephemeral port)   env FAKE_JUDGE_PORT
   --latency-ms MS   answer each request after MS milliseconds (default 0)       env FAKE_JUDGE_LATENCY_MS
   --exit-after SECS stop by itself after SECS seconds (default 0: run until killed) env FAKE_JUDGE_EXIT_AFTER
-  --reply KIND      verdict (default), braces:N (N `{`), huge:BYTES (a BYTES-long content)
+  --reply KIND      verdict (default), reasoning (as OpenAI's GPT-5 family), braces:N (N `{`),
+                    huge:BYTES (a BYTES-long content)
   --rate R          admit R chat completions per second, 429 for the rest (default 0: no limit)
   --signals KIND    what a 429 tells: headers (default: OpenAI's x-ratelimit-* on every
                     reply), retry-after (Retry-After in whole seconds), bare (nothing)
@@ -63,6 +67,9 @@ enum Kind {
     Verdict,
     Braces(usize),
     Huge(usize),
+    /// As OpenAI's GPT-5 family: refuses `max_tokens` and temperature,
+    /// spends reasoning tokens by effort (tests/common/reasoning.rs).
+    Reasoning,
 }
 
 fn parse_kind(text: &str) -> Result<Kind, String> {
@@ -72,10 +79,11 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
     };
     match text.split_once(':') {
         None if text == "verdict" => Ok(Kind::Verdict),
+        None if text == "reasoning" => Ok(Kind::Reasoning),
         Some(("braces", n)) => Ok(Kind::Braces(number(n)?)),
         Some(("huge", n)) => Ok(Kind::Huge(number(n)?)),
         _ => Err(format!(
-            "--reply {text:?}: use verdict, braces:N or huge:BYTES"
+            "--reply {text:?}: use verdict, reasoning, braces:N or huge:BYTES"
         )),
     }
 }
@@ -263,6 +271,9 @@ fn verdict_for(request: &Request) -> Value {
     })
 }
 
+/// Chat completions answered live (not through the Batch API).
+static CHATS: AtomicUsize = AtomicUsize::new(0);
+
 fn reply(request: &Request, latency: Duration, kind: Kind) -> Reply {
     let path = request.path.split('?').next().unwrap_or_default();
     if request.method != "POST" || !path.ends_with("/chat/completions") {
@@ -271,8 +282,10 @@ fn reply(request: &Request, latency: Duration, kind: Kind) -> Reply {
             &format!("fake judge: no route {} {path}", request.method),
         );
     }
+    CHATS.fetch_add(1, Ordering::SeqCst);
     match kind {
         Kind::Verdict => Reply::verdict(&verdict_for(request)),
+        Kind::Reasoning => reasoning::openai_like(request, &Reply::verdict(&verdict_for(request))),
         Kind::Braces(n) => Reply::chat(&"{".repeat(n)),
         Kind::Huge(n) => Reply::chat(&"x".repeat(n)),
     }
@@ -321,8 +334,14 @@ fn main() -> ExitCode {
         (options.rate > 0).then(|| RateLimited::new(options.rate as usize, options.signals));
     // The Batch API is served too (`grade --via batch-api`), its requests
     // answered with the same verdicts, at once.
-    let batch_api =
-        fake_batch_api::FakeBatchApi::new(|request| Reply::verdict(&verdict_for(request)));
+    let batch_api = fake_batch_api::FakeBatchApi::new(move |request| {
+        let verdict = Reply::verdict(&verdict_for(request));
+        match kind {
+            Kind::Reasoning => reasoning::openai_like(request, &verdict),
+            _ => verdict,
+        }
+    });
+    let batch_api_stats = std::sync::Arc::clone(&batch_api);
     let server = FakeServer::start(batch_api.handler(move |request, n| {
         if request.path.ends_with("/fake/stats") {
             let count = |pick: fn(&RateLimited) -> &AtomicUsize| {
@@ -330,6 +349,8 @@ fn main() -> ExitCode {
             };
             let stats = json!({
                 "requests": n,
+                "chat_completions": CHATS.load(Ordering::SeqCst),
+                "batches": batch_api_stats.batch_count(),
                 "admitted": count(|l| &l.admitted),
                 "throttled": count(|l| &l.throttled),
             });

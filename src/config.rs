@@ -10,7 +10,10 @@ pub use crate::config_file::{ConfigFile, EXAMPLE_CONFIG};
 use crate::error::{Error, Result};
 use crate::text::mask_key_shaped;
 
-pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
+/// The judge model when none is set: current (released 2026-09), cheap,
+/// with structured outputs and the Batch API, on no deprecation list as of
+/// the profile table's review date.
+pub const DEFAULT_MODEL: &str = "gpt-6-luna";
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_TIMEOUT_SECS: f64 = 60.0;
 pub const DEFAULT_RETRY_BUDGET_SECS: f64 = 45.0;
@@ -68,6 +71,12 @@ pub struct Settings {
     pub clock: crate::time::Clock,
     /// `GRILL_SEED`: a fixed seed for the question order, for tests.
     pub seed: Option<u64>,
+    /// `--reasoning-effort`, `GRILL_REASONING_EFFORT`, `reasoning_effort`.
+    pub reasoning_effort: Option<Setting<String>>,
+    /// The config file's `max_reply_tokens`.
+    pub max_reply_tokens: Option<u32>,
+    /// The config file's `[models."PREFIX"]` tables.
+    pub models: Vec<(String, crate::judge::profile::Override)>,
 }
 
 /// Reads the environment; a function so tests can pass a fixed one.
@@ -151,7 +160,7 @@ impl Settings {
                 "the judge model (from {}) is empty: name a model",
                 model.origin
             ))
-            .with_hint("for example --model gpt-4o-mini, or GRILL_MODEL=llama3.1"));
+            .with_hint("for example --model gpt-6-luna, or GRILL_MODEL=llama3.1"));
         }
         base_url.value = base_url.value.trim_end_matches('/').to_string();
         check_base_url(&base_url)?;
@@ -172,6 +181,7 @@ impl Settings {
         bank_dirs.extend(args.banks.iter().cloned());
 
         let (clock, seed) = test_fixtures(env)?;
+        let reasoning_effort = reasoning_effort(args, &file, env)?;
 
         Ok(Settings {
             model,
@@ -188,6 +198,9 @@ impl Settings {
             probe: args.probe,
             clock,
             seed,
+            reasoning_effort,
+            max_reply_tokens: file.max_reply_tokens,
+            models: file.models,
         })
     }
 
@@ -418,162 +431,66 @@ fn read_config(path: &Path, named: bool, env: Env<'_>) -> Result<ConfigFile> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn resolve_with(args: &GlobalArgs, vars: &[(&str, &str)]) -> Result<Settings> {
-        let map: HashMap<String, String> = vars
+impl Settings {
+    /// The request shape of the judge model: its family's shipped profile,
+    /// then the config file's `[models."PREFIX"]` table with the longest
+    /// matching prefix, then the reasoning effort and reply budget set by
+    /// flag, environment or config.
+    pub fn profile(&self) -> crate::judge::profile::Profile {
+        use crate::judge::profile::{lookup, Override};
+        let model = self.model.value.to_lowercase();
+        let bare = model.rsplit('/').next().unwrap_or(&model).to_string();
+        let mut profile = lookup(&self.model.value);
+        if let Some((_, o)) = self
+            .models
             .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect();
-        Settings::resolve(args, &move |k| map.get(k).cloned())
-    }
-
-    #[test]
-    fn flag_beats_env_beats_file_beats_default() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("config.toml");
-        std::fs::write(
-            &cfg,
-            "model = \"from-file\"\ntimeout = 5\nbase_url = \"http://file:1/v1\"\n",
-        )
-        .unwrap();
-        let cfg = cfg.to_str().unwrap();
-        let home = dir.path().to_str().unwrap();
-
-        let s = resolve_with(
-            &GlobalArgs::default(),
-            &[("GRILL_CONFIG", cfg), ("GRILL_HOME", home)],
-        )
-        .unwrap();
-        assert_eq!(
-            (s.model.value.as_str(), &s.model.origin),
-            ("from-file", &Origin::File)
-        );
-        assert_eq!(s.timeout_secs.value, 5.0);
-
-        let s = resolve_with(
-            &GlobalArgs::default(),
-            &[
-                ("GRILL_CONFIG", cfg),
-                ("GRILL_HOME", home),
-                ("GRILL_MODEL", "from-env"),
-            ],
-        )
-        .unwrap();
-        assert_eq!(s.model.origin, Origin::Env("GRILL_MODEL"));
-
-        let args = GlobalArgs {
-            model: Some("from-flag".into()),
-            ..GlobalArgs::default()
+            .filter(|(prefix, _)| {
+                let p = prefix.to_lowercase();
+                bare.starts_with(&p) || model.starts_with(&p)
+            })
+            .max_by_key(|(prefix, _)| prefix.len())
+        {
+            profile = o.apply(profile);
+        }
+        let global = Override {
+            effort: self
+                .reasoning_effort
+                .as_ref()
+                .map(|e| Some(e.value.clone())),
+            budget: self.max_reply_tokens,
+            ..Override::default()
         };
-        let s = resolve_with(
-            &args,
-            &[
-                ("GRILL_CONFIG", cfg),
-                ("GRILL_HOME", home),
-                ("GRILL_MODEL", "from-env"),
-            ],
-        )
-        .unwrap();
-        assert_eq!(
-            (s.model.value.as_str(), &s.model.origin),
-            ("from-flag", &Origin::Flag("--model"))
-        );
-        assert_eq!(s.db_path.value, dir.path().join("grill.db"));
-    }
-
-    #[test]
-    fn no_key_and_default_url_means_no_judge() {
-        let dir = tempfile::tempdir().unwrap();
-        let empty = dir.path().join("empty.toml");
-        std::fs::write(&empty, "").unwrap();
-        let env = [
-            ("GRILL_CONFIG", empty.to_str().unwrap()),
-            ("GRILL_HOME", "/x"),
-        ];
-        let s = resolve_with(&GlobalArgs::default(), &env).unwrap();
-        assert!(s.judge_unavailable().is_some());
-        let args = GlobalArgs {
-            base_url: Some("http://127.0.0.1:8080/v1/".into()),
-            ..GlobalArgs::default()
-        };
-        let s = resolve_with(&args, &env).unwrap();
-        assert!(s.judge_unavailable().is_none());
-        assert!(s.is_local_server());
-        assert_eq!(s.base_url.value, "http://127.0.0.1:8080/v1");
-    }
-
-    #[test]
-    fn user_info_in_a_base_url_is_never_shown() {
-        assert_eq!(
-            display_url("http://user:SECRET@127.0.0.1:1/v1"),
-            "http://***@127.0.0.1:1/v1"
-        );
-        assert_eq!(
-            display_url("https://SECRET@example.com/v1/"),
-            "https://***@example.com/v1/"
-        );
-        assert_eq!(
-            display_url("https://a:b@example.com"),
-            "https://***@example.com"
-        );
-        assert_eq!(
-            display_url("http://localhost:11434/v1"),
-            "http://localhost:11434/v1"
-        );
-        assert_eq!(display_url("ftp://user:SECRET@host/x"), "ftp://***@host/x");
-        assert_eq!(
-            display_url("http://us er:SECRET@[bad/v1"),
-            "http://***@[bad/v1"
-        );
-    }
-
-    #[test]
-    fn a_bad_config_file_names_its_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("config.toml");
-        std::fs::write(&cfg, "model = \"m\"\nmodle = \"x\"\n").unwrap();
-        let err = resolve_with(
-            &GlobalArgs::default(),
-            &[
-                ("GRILL_CONFIG", cfg.to_str().unwrap()),
-                ("GRILL_HOME", "/x"),
-            ],
-        )
-        .unwrap_err();
-        assert_eq!(err.exit_code(), 2);
-        assert!(
-            err.message
-                .contains("config.toml:2:1: unknown setting `modle`; did you mean `model`?"),
-            "{}",
-            err.message
-        );
-    }
-
-    #[test]
-    fn the_config_file_follows_xdg_everywhere() {
-        let env = |vars: &'static [(&str, &str)]| {
-            move |k: &str| {
-                vars.iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| (*v).to_string())
-            }
-        };
-        assert_eq!(
-            config_path(&env(&[("XDG_CONFIG_HOME", "/xdg"), ("HOME", "/home/me")])),
-            Path::new("/xdg/grill/config.toml")
-        );
-        assert_eq!(
-            config_path(&env(&[("HOME", "/home/me")])),
-            Path::new("/home/me/.config/grill/config.toml")
-        );
-        // A relative XDG_CONFIG_HOME is ignored, as the spec says.
-        assert_eq!(
-            config_path(&env(&[("XDG_CONFIG_HOME", "rel"), ("HOME", "/h")])),
-            Path::new("/h/.config/grill/config.toml")
-        );
+        global.apply(profile)
     }
 }
+
+/// `--reasoning-effort`, else `GRILL_REASONING_EFFORT`, else the config
+/// file's `reasoning_effort`; each one of the efforts any family takes.
+fn reasoning_effort(
+    args: &GlobalArgs,
+    file: &ConfigFile,
+    env: Env<'_>,
+) -> Result<Option<Setting<String>>> {
+    use crate::judge::profile::EFFORTS;
+    let setting = if let Some(e) = &args.reasoning_effort {
+        Setting::new(e.clone(), Origin::Flag("--reasoning-effort"))
+    } else if let Some(e) = env("GRILL_REASONING_EFFORT") {
+        Setting::new(e, Origin::Env("GRILL_REASONING_EFFORT"))
+    } else if let Some(e) = &file.reasoning_effort {
+        Setting::new(e.clone(), Origin::File)
+    } else {
+        return Ok(None);
+    };
+    if !EFFORTS.contains(&setting.value.as_str()) {
+        return Err(Error::input(format!(
+            "the reasoning effort (from {}) must be one of {}, got {:?}",
+            setting.origin,
+            EFFORTS.join(", "),
+            crate::text::cut(&setting.value, 40)
+        )));
+    }
+    Ok(Some(setting))
+}
+
+#[cfg(test)]
+mod tests;

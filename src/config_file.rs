@@ -16,21 +16,32 @@ pub const EXAMPLE_CONFIG: &str = r#"# grill config: $XDG_CONFIG_HOME/grill/confi
 # (on every platform; GRILL_CONFIG names another file, which must exist)
 # Flags beat environment variables, which beat this file.
 
-# model = "gpt-4o-mini"                  # GRILL_MODEL, --model
+# model = "gpt-6-luna"                   # GRILL_MODEL, --model
 # base_url = "http://localhost:11434/v1" # OPENAI_BASE_URL, --base-url (Ollama, vLLM, LM Studio...)
 # api_key = "..."                        # OPENAI_API_KEY; prefer the environment variable
 # timeout = 60                           # seconds per judge request, --timeout
 # retry_budget = 45                      # seconds for all retries of one grade, GRILL_RETRY_BUDGET
+# reasoning_effort = "low"               # GRILL_REASONING_EFFORT, --reasoning-effort (reasoning models)
+# max_reply_tokens = 8000                # the judge's reply budget, reasoning included
 # bank_dirs = ["~/interview-bank"]       # extra question banks, like --bank
 # prompts_dir = "~/grill-prompts"        # judge-system.md / judge-user.md overrides
 
 # What your provider charges, per million tokens, for `grill usage` to show
 # cost; grill knows no price of its own. Copy the figures from your provider.
 # batch_discount = 0.5                   # fraction off for grades made through the Batch API
-# [prices."gpt-4o-mini"]
+# [prices."gpt-6-luna"]
 # input = 0.0                            # prompt tokens
 # cached_input = 0.0                     # prompt tokens served from the prompt cache (default: input)
 # output = 0.0                           # completion tokens
+
+# What a model family takes in a request (grill ships a dated table of them;
+# `grill doctor` shows the one in use). A table here overrides it for every
+# model whose id starts with the prefix.
+# [models."acme-"]
+# token_cap = "max_completion_tokens"    # or "max_tokens", "none"
+# temperature = "omit"                   # or "zero", "zero_without_reasoning"
+# reasoning_effort = "low"               # or "omit" to send none
+# max_reply_tokens = 8000
 "#;
 
 /// The config file, `~/.config/grill/config.toml` by default.
@@ -45,6 +56,10 @@ pub struct ConfigFile {
     pub prompts_dir: Option<PathBuf>,
     /// `[prices."MODEL"]` tables and `batch_discount`.
     pub prices: Prices,
+    pub reasoning_effort: Option<String>,
+    pub max_reply_tokens: Option<u32>,
+    /// `[models."PREFIX"]` tables, in file order.
+    pub models: Vec<(String, crate::judge::profile::Override)>,
 }
 
 /// The keys a config file may hold, with what each must be.
@@ -57,7 +72,10 @@ const KEYS: &[(&str, &str)] = &[
     ("bank_dirs", "a list of directories in quotes"),
     ("prompts_dir", "a directory in quotes"),
     ("batch_discount", "a fraction from 0 to 1"),
-    ("prices", "tables such as [prices.\"gpt-4o-mini\"]"),
+    ("prices", "tables such as [prices.\"gpt-6-luna\"]"),
+    ("reasoning_effort", "an effort in quotes such as \"low\""),
+    ("max_reply_tokens", "a number of tokens"),
+    ("models", "tables such as [models.\"gpt-5\"]"),
 ];
 
 /// The fields of one model's prices, each a number per million tokens.
@@ -126,6 +144,14 @@ pub fn parse(text: &str) -> (ConfigFile, Vec<Problem>) {
                 continue;
             }
         }
+        if name == "models" {
+            if let Some(table) = value.get_ref().as_table() {
+                for (span, message) in crate::config_models::models(&mut file.models, table) {
+                    at(&span, message);
+                }
+                continue;
+            }
+        }
         if let Err(message) = set(&mut file, name, value) {
             let message = message.unwrap_or_else(|| {
                 format!(
@@ -188,7 +214,13 @@ fn set(
             file.prices.batch_discount = Some(n);
         }
         // A table is read by `prices`; anything else is the wrong type.
-        "prices" => return Err(None),
+        "prices" | "models" => return Err(None),
+        "reasoning_effort" => {
+            file.reasoning_effort = Some(crate::config_models::effort(v, name)?);
+        }
+        "max_reply_tokens" => {
+            file.max_reply_tokens = Some(crate::config_models::reply_tokens(v, name)?);
+        }
         "bank_dirs" => {
             let items = v.as_array().ok_or(None)?;
             let mut dirs = Vec::new();

@@ -13,10 +13,21 @@ use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
 use crate::judge::openai::{OpenAiJudge, Policy};
+use crate::judge::profile::{Learnt, Shape};
+use crate::judge::retire::Retirement;
 use crate::prompts::Templates;
 use crate::store::Store;
 use crate::time::Clock;
 use crate::ui::progress::Activity;
+
+/// How `Context::retirement` reads the server's date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// At most once a day per server and model (judged commands).
+    Daily,
+    /// Now, whatever was read before (`grill doctor`).
+    Now,
+}
 
 pub struct Context {
     pub settings: Settings,
@@ -108,6 +119,7 @@ impl Context {
                 s.api_key(),
                 s.secret(),
                 &s.model.value,
+                Shape::new(s.profile(), Learnt::default()),
                 policy,
             )
             .map_err(Error::input)?;
@@ -116,7 +128,67 @@ impl Context {
             if !s.probe {
                 grader.recall_format(self.store()?);
             }
+            if let Some(warning) = self
+                .retirement(grader.judge(), Ask::Daily)
+                .and_then(|r| r.warning(self.clock().now().date_naive()))
+            {
+                crate::ui::render::note(&format!("warning: {warning}"));
+            }
             Ok(Arc::new(grader))
         })
+    }
+
+    /// When the judge model retires, if announced: the server's
+    /// `shutdown_date` (asked once a day on OpenAI's API, within 2 s, or
+    /// every time with `Ask::Now`), else grill's shipped table.
+    pub fn retirement(&self, judge: &OpenAiJudge, ask: Ask) -> Option<Retirement> {
+        let model = &self.settings.model.value;
+        let base_url = self.settings.base_url_shown();
+        let store = self.store().ok()?;
+        let now = self.clock().now();
+        let asked = match ask {
+            Ask::Now => None,
+            Ask::Daily => store
+                .model_check(&base_url, model)
+                .ok()
+                .flatten()
+                .filter(|(at, _)| {
+                    crate::time::parse(at).is_some_and(|t| now - t < chrono::Duration::days(1))
+                }),
+        };
+        let server_date = match asked {
+            Some((_, date)) => {
+                date.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            }
+            // Never from inside the runtime (a judge first built there).
+            None if (ask == Ask::Now || self.asks_for_retirement())
+                && tokio::runtime::Handle::try_current().is_err() =>
+            {
+                let read = self
+                    .runtime()
+                    .ok()?
+                    .block_on(judge.shutdown_date(Duration::from_secs(2)));
+                // A server that cannot say is asked again tomorrow, not on every command.
+                let date = read.ok().flatten();
+                let text = date.map(|d| d.format("%Y-%m-%d").to_string());
+                let _ = store.record_model_check(&base_url, model, text.as_deref());
+                date
+            }
+            None => None,
+        };
+        crate::judge::retire::retirement(model, server_date)
+    }
+
+    /// Whether judged commands ask the server for the model's retirement:
+    /// on OpenAI's API (local servers have no such field, and a request
+    /// there is wasted), or when `GRILL_CHECK_RETIREMENT=1` says so.
+    fn asks_for_retirement(&self) -> bool {
+        if std::env::var("GRILL_CHECK_RETIREMENT").is_ok_and(|v| v == "1") {
+            return true;
+        }
+        url::Url::parse(&self.settings.base_url.value)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h == "api.openai.com"))
+            .unwrap_or(false)
     }
 }

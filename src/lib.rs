@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod config_file;
+pub mod config_models;
 pub mod context;
 pub mod cues;
 pub mod error;

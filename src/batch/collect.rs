@@ -24,6 +24,23 @@ pub struct Collected {
     pub from_batch: usize,
     pub asked_live: usize,
     pub left: usize,
+    /// Answers the server refused for a request field the model does not
+    /// take, to send again in a new batch with what it taught; the job
+    /// then waits for them.
+    pub resend: Vec<i64>,
+    /// The fields those refusals named, for the note.
+    pub refused_fields: Vec<String>,
+}
+
+/// What to do with answers the Batch API refused for a request field the
+/// model does not take (`max_tokens`, `temperature`...), once the refusal
+/// is learnt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Send them again as a new batch, still at the batch price.
+    Resubmit,
+    /// Ask them live, at the full price (`--refused-live`).
+    AskLive,
 }
 
 /// Stores the verdicts of a finished job: each output line checked as a
@@ -32,12 +49,13 @@ pub struct Collected {
 /// the answers of a failed, expired or cancelled batch that got no verdict
 /// left saved, ungraded, for `grill regrade`. Answers already graded (a
 /// collect that was killed half way) are not touched.
-pub async fn collect(
+pub(super) async fn collect(
     store: &Store,
     judge: &std::sync::Arc<JudgeGrader>,
     bank: &Bank,
     job_id: i64,
     concurrency: usize,
+    refused: Refused,
     progress: &dyn Fn(u64),
 ) -> Result<Collected> {
     let job = load(store, job_id)?;
@@ -46,7 +64,14 @@ pub async fn collect(
         return Ok(summary);
     }
     let mut live: Vec<i64> = Vec::new();
+    // The shape the lines were sent with, to tell a refusal of one of its
+    // fields (sent again) from any other failure (asked live).
+    let sent_shape = judge.judge().shape_now();
+    let mut resend: Vec<i64> = Vec::new();
     for part in &job.parts {
+        if part.status == batch_api::COLLECTED {
+            continue;
+        }
         let mut seen_live: HashSet<i64> = HashSet::new();
         if let Some(file_id) = &part.output_file_id {
             let path = part_file(store, job.id, part.part, "output");
@@ -73,21 +98,16 @@ pub async fn collect(
         // What the error file lists, and anything the output did not
         // answer: re-asked live when the batch completed (those requests
         // failed on their own); left for `regrade` when the batch did not.
-        let mut failures: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
-        if let Some(file_id) = &part.error_file_id {
-            let path = part_file(store, job.id, part.part, "errors");
-            download(&job, judge, file_id, &path).await?;
-            for_each_line(&path, |line| {
-                if let Some((attempt, message)) = error_line(line, part) {
-                    // Mask first, then cut: a cut could split the key past the masker.
-                    failures.insert(
-                        attempt,
-                        crate::text::cut(&judge.judge().mask_error(&message), 200),
-                    );
-                }
-                Ok(())
-            })?;
-        }
+        let failures = read_errors(
+            store,
+            judge,
+            &job,
+            part,
+            (&sent_shape, &seen_live),
+            &mut resend,
+            &mut summary,
+        )
+        .await?;
         let completed = part.status == "completed";
         let why = format!(
             "the batch {} {}{}; `grill regrade` grades it live",
@@ -103,7 +123,7 @@ pub async fn collect(
                 .unwrap_or_default()
         );
         store.for_each_attempt(job.session_id, part.first_attempt, part.last_attempt, |a| {
-            if a.status != Status::Ungraded || seen_live.contains(&a.id) {
+            if a.status != Status::Ungraded || seen_live.contains(&a.id) || resend.contains(&a.id) {
                 return Ok(());
             }
             if completed {
@@ -120,8 +140,18 @@ pub async fn collect(
             Ok(())
         })?;
     }
+    // Remember what the refusals taught, for this job's next batch and
+    // every later run.
+    judge.settle(store);
+    if refused == Refused::AskLive {
+        live.append(&mut resend);
+    }
     summary.asked_live = live.len();
     regrade_live(store, judge, bank, &live, concurrency, progress).await?;
+    if !resend.is_empty() {
+        summary.resend = resend;
+        return Ok(summary);
+    }
     store.set_job_status(job.id, JobStatus::Collected)?;
     for part in &job.parts {
         for kind in ["requests", "output", "errors"] {
@@ -129,6 +159,76 @@ pub async fn collect(
         }
     }
     Ok(summary)
+}
+
+/// Reads a part's error file: lines refused for a field of the shape they
+/// were sent with go to `resend`; the others' messages are returned by
+/// attempt, to say why an answer was left.
+async fn read_errors(
+    store: &Store,
+    judge: &JudgeGrader,
+    job: &Job,
+    part: &Part,
+    (sent_shape, seen_live): (&crate::judge::profile::Shape, &HashSet<i64>),
+    resend: &mut Vec<i64>,
+    summary: &mut Collected,
+) -> Result<std::collections::HashMap<i64, String>> {
+    let mut failures: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    if let Some(file_id) = &part.error_file_id {
+        let path = part_file(store, job.id, part.part, "errors");
+        download(job, judge, file_id, &path).await?;
+        for_each_line(&path, |line| {
+            if let Some(attempt) = refused_line(line, part, sent_shape, judge, summary) {
+                if !seen_live.contains(&attempt) && !resend.contains(&attempt) {
+                    resend.push(attempt);
+                }
+                return Ok(());
+            }
+            if let Some((attempt, message)) = error_line(line, part) {
+                // Mask first, then cut: a cut could split the key past the masker.
+                failures.insert(
+                    attempt,
+                    crate::text::cut(&judge.judge().mask_error(&message), 200),
+                );
+            }
+            Ok(())
+        })?;
+    }
+    Ok(failures)
+}
+
+/// An error-file line refused for a field of the request shape it was sent
+/// with: the refusal is learnt (the judge sends the field differently from
+/// now on) and the attempt returned, to be sent again.
+fn refused_line(
+    line: &[u8],
+    part: &Part,
+    sent: &crate::judge::profile::Shape,
+    judge: &JudgeGrader,
+    summary: &mut Collected,
+) -> Option<i64> {
+    let value: Value = serde_json::from_slice(line).ok()?;
+    let attempt: i64 = value.get("custom_id")?.as_str()?.parse().ok()?;
+    if attempt < part.first_attempt || attempt > part.last_attempt {
+        return None;
+    }
+    let error = value.pointer("/response/body/error")?;
+    let text = |name: &str| error.get(name).and_then(Value::as_str);
+    let refusal = crate::judge::profile::Refusal {
+        message: text("message").unwrap_or_default(),
+        param: text("param"),
+        code: text("code"),
+    };
+    let mut shape = sent.clone();
+    if !shape.learn(&refusal) {
+        return None;
+    }
+    judge.judge().learn(&refusal);
+    let field = crate::text::sanitize(refusal.param.unwrap_or("a request field"));
+    if !summary.refused_fields.contains(&field) {
+        summary.refused_fields.push(field);
+    }
+    Some(attempt)
 }
 
 /// Records each verdict of a part's output file; `found` is told of each

@@ -19,11 +19,12 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-pub use collect::{collect, Collected};
+pub use collect::{Collected, Refused};
 use load::call_failed;
 pub use load::load;
 pub use parts::{files_dir, poll_interval, Limits, PartWriter, MAX_BYTES, MAX_REQUESTS};
 
+use crate::bank::Bank;
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
 use crate::judge::batch_api::{self, RemoteBatch};
@@ -76,6 +77,64 @@ pub async fn submit(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<J
     }
     store.set_job_status(job.id, JobStatus::Submitted)?;
     load(store, job_id)
+}
+
+/// Stores the verdicts of a finished job (see `collect::collect`); answers
+/// refused for a request field the model does not take are sent again as a
+/// new batch of the same job, in the shape the refusals taught, unless
+/// `refused` says to ask them live.
+pub async fn collect(
+    store: &Store,
+    judge: &std::sync::Arc<JudgeGrader>,
+    bank: &Bank,
+    job_id: i64,
+    concurrency: usize,
+    refused: Refused,
+    progress: &dyn Fn(u64),
+) -> Result<Collected> {
+    let summary =
+        collect::collect(store, judge, bank, job_id, concurrency, refused, progress).await?;
+    if !summary.resend.is_empty() {
+        let job = load(store, job_id)?;
+        resubmit(store, judge, bank, &job, &summary.resend).await?;
+    }
+    Ok(summary)
+}
+
+/// Sends `ids` again as a new part of the job, their requests in the shape
+/// the server taught; every part read so far is marked collected, so the
+/// next collect reads only the new one.
+async fn resubmit(
+    store: &Store,
+    judge: &JudgeGrader,
+    bank: &Bank,
+    job: &Job,
+    ids: &[i64],
+) -> Result<()> {
+    let first = job.parts.iter().map(|p| p.part).max().map_or(0, |m| m + 1);
+    let mut writer = PartWriter::from_part(store, job.id, Limits::from_env(), first)?;
+    for &id in ids {
+        let Some(a) = store.attempt(id)? else {
+            continue;
+        };
+        let Some(question) = bank.get(&a.question_id) else {
+            continue;
+        };
+        writer.add(a.id, &judge.batch_request(question, &a.answer))?;
+    }
+    let parts = writer.finish()?;
+    for part in &job.parts {
+        store.update_part(
+            job.id,
+            &Part {
+                status: batch_api::COLLECTED.into(),
+                ..part.clone()
+            },
+        )?;
+    }
+    store.add_parts(job.id, first, &parts)?;
+    submit(store, judge, job.id).await?;
+    Ok(())
 }
 
 /// Creates a part's batch, at most once: each try after a failure first
@@ -136,7 +195,7 @@ fn check_requests_file(path: &Path, hash: &str) -> Result<()> {
 pub async fn grade_cached(
     store: &Store,
     judge: &std::sync::Arc<JudgeGrader>,
-    bank: &crate::bank::Bank,
+    bank: &Bank,
     job_id: i64,
 ) -> Result<()> {
     let job = load(store, job_id)?;
@@ -244,7 +303,7 @@ pub fn state(job: &Job) -> String {
         }
         _ => {}
     }
-    const ORDER: [&str; 8] = [
+    const ORDER: [&str; 9] = [
         "validating",
         "in_progress",
         "finalizing",
@@ -253,6 +312,7 @@ pub fn state(job: &Job) -> String {
         "expired",
         "cancelled",
         "completed",
+        batch_api::COLLECTED,
     ];
     let rank = |s: &str| ORDER.iter().position(|o| *o == s).unwrap_or(0);
     job.parts

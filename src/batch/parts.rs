@@ -88,6 +88,8 @@ pub struct PartWriter {
     limits: Limits,
     dir: PathBuf,
     job: i64,
+    /// The number of the first part this writer writes.
+    first: i64,
     parts: Vec<NewPart>,
     open: Option<OpenPart>,
 }
@@ -101,12 +103,19 @@ struct OpenPart {
 
 impl PartWriter {
     pub fn new(store: &Store, job: i64, limits: Limits) -> Result<PartWriter> {
+        PartWriter::from_part(store, job, limits, 0)
+    }
+
+    /// A writer whose first file is part `first` of the job (parts added to
+    /// a job already sent).
+    pub fn from_part(store: &Store, job: i64, limits: Limits, first: i64) -> Result<PartWriter> {
         let dir = files_dir(store);
         private_dir(&dir)?;
         Ok(PartWriter {
             limits,
             dir,
             job,
+            first,
             parts: Vec::new(),
             open: None,
         })
@@ -136,7 +145,7 @@ impl PartWriter {
             self.close()?;
         }
         if self.open.is_none() {
-            let n = self.parts.len() as i64;
+            let n = self.first + self.parts.len() as i64;
             let path = self
                 .dir
                 .join(format!("job-{}-part-{n}.requests.jsonl", self.job));

@@ -52,6 +52,11 @@ pub struct JobArgs {
     /// Answers re-asked live at once, when a verdict from the batch is invalid
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: usize,
+    /// Ask answers the batch refused for a request field the model does not
+    /// take live, at the full price, instead of sending them again as a new
+    /// batch (the default)
+    #[arg(long)]
+    pub refused_live: bool,
     #[command(flatten)]
     pub judge: JudgeArgs,
     #[command(flatten)]

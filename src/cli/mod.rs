@@ -54,6 +54,7 @@ pub struct GlobalArgs {
     pub model: Option<String>,
     pub base_url: Option<String>,
     pub timeout: Option<f64>,
+    pub reasoning_effort: Option<String>,
     pub probe: bool,
 }
 
@@ -72,6 +73,9 @@ impl Cli {
             model: judge.model.or_else(|| self.judge.model.clone()),
             base_url: judge.base_url.or_else(|| self.judge.base_url.clone()),
             timeout: judge.timeout.or(self.judge.timeout),
+            reasoning_effort: judge
+                .reasoning_effort
+                .or_else(|| self.judge.reasoning_effort.clone()),
             probe: self.judge.probe || judge.probe,
         }
     }

@@ -10,17 +10,24 @@ pub struct JudgeArgs {
     /// Grade yourself against the model answer; never call the judge
     #[arg(long, help_heading = "Judge")]
     pub offline: bool,
-    /// Judge model [env: GRILL_MODEL] [default: gpt-4o-mini]
+    /// Judge model [env: GRILL_MODEL] [default: gpt-6-luna]
     #[arg(long, value_name = "NAME", help_heading = "Judge")]
     pub model: Option<String>,
     /// OpenAI-compatible API base URL [env: OPENAI_BASE_URL] [default: https://api.openai.com/v1]
     #[arg(long, value_name = "URL", help_heading = "Judge")]
     pub base_url: Option<String>,
+    /// Reasoning effort for the judge, on models that reason [env:
+    /// GRILL_REASONING_EFFORT] [default: the model's profile, `low` on
+    /// OpenAI's reasoning models]
+    #[arg(long, value_name = "LEVEL", help_heading = "Judge",
+          value_parser = clap::builder::PossibleValuesParser::new(crate::judge::profile::EFFORTS))]
+    pub reasoning_effort: Option<String>,
     /// Seconds to wait for one judge request [default: 60]
     #[arg(long, value_name = "SECS", help_heading = "Judge")]
     pub timeout: Option<f64>,
-    /// Try the judge's response formats again from the strictest, instead of
-    /// the one remembered for this server (remembered for 7 days)
+    /// Try the judge's response formats again from the strictest, and the
+    /// model's request shape from its profile, instead of what was
+    /// remembered for this server (formats for 7 days)
     #[arg(long, help_heading = "Judge")]
     pub probe: bool,
 }

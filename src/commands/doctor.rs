@@ -65,6 +65,58 @@ struct Report {
     format: Option<&'static str>,
     latency_ms: Option<u64>,
     usage: Option<Usage>,
+    /// The request shape in use and where it came from.
+    profile: Option<ProfileReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProfileReport {
+    family: String,
+    /// `shipped` (grill's table), `config`, `plain` (no family matched),
+    /// each `+learnt` when the server taught something on top.
+    origin: String,
+    token_cap: &'static str,
+    temperature: &'static str,
+    reasoning_effort: Option<String>,
+    max_reply_tokens: u32,
+    source: String,
+}
+
+fn profile_report(shape: &crate::judge::profile::Shape) -> ProfileReport {
+    use crate::judge::profile::Origin;
+    let p = shape.profile();
+    let mut origin = match p.origin {
+        Origin::Shipped => format!("shipped (table of {})", crate::judge::profile::reviewed()),
+        Origin::Config => "config".to_string(),
+        Origin::Plain => "plain (no family matched)".to_string(),
+    };
+    if !shape.learnt().is_empty() {
+        origin.push_str(" + learnt from the server");
+    }
+    ProfileReport {
+        family: p.family.clone(),
+        origin,
+        token_cap: shape.token_cap().as_str(),
+        temperature: shape.temperature().as_str(),
+        reasoning_effort: shape.effort().map(str::to_string),
+        max_reply_tokens: shape.budget(),
+        source: p.source.clone(),
+    }
+}
+
+fn profile_check(p: &ProfileReport) -> Check {
+    Check::ok(
+        "profile",
+        format!(
+            "{} [{}]: {} {}, temperature {}, reasoning_effort {}",
+            p.family,
+            p.origin,
+            p.token_cap,
+            p.max_reply_tokens,
+            p.temperature,
+            p.reasoning_effort.as_deref().unwrap_or("not sent")
+        ),
+    )
 }
 
 /// A question small enough for any model, with two key points.
@@ -112,6 +164,7 @@ pub fn run(ctx: &Context, args: &JsonArg) -> Result<()> {
         format: None,
         latency_ms: None,
         usage: None,
+        profile: None,
     };
     match ctx.judge_unavailable() {
         Some(why) => report.checks.push(Check::fail("configured", why)),
@@ -119,7 +172,24 @@ pub fn run(ctx: &Context, args: &JsonArg) -> Result<()> {
             let judge = Arc::clone(ctx.judge()?);
             // A check settles the rung afresh, whatever was remembered.
             judge.judge().set_format(Format::JsonSchema);
+            let today = ctx.clock().now().date_naive();
+            let retirement = ctx.retirement(judge.judge(), crate::context::Ask::Now);
+            report
+                .checks
+                .push(match retirement.as_ref().and_then(|r| r.warning(today)) {
+                    Some(warning) => Check::warn("retirement", warning),
+                    None => Check::ok(
+                        "retirement",
+                        retirement.map_or_else(
+                            || "no shutdown announced for this model".to_string(),
+                            |r| format!("shuts down on {}, more than 90 days away", r.shutdown),
+                        ),
+                    ),
+                });
             ctx.runtime()?.block_on(checks(ctx, &judge, &mut report))?;
+            let profile = profile_report(&judge.judge().shape_now());
+            report.checks.push(profile_check(&profile));
+            report.profile = Some(profile);
         }
     }
     show(&report, args.json)?;
@@ -182,8 +252,7 @@ async fn checks(ctx: &Context, judge: &JudgeGrader, report: &mut Report) -> Resu
                     verdict.score
                 ),
             ));
-            let store = ctx.store()?;
-            let _ = store.remember_format(&report.base_url, model, format.as_str());
+            judge.settle(ctx.store()?);
             report.checks.push(usage_check(usage));
             report.usage = Some(usage).filter(|u| u.prompt > 0);
         }
@@ -228,8 +297,8 @@ fn usage_check(usage: Usage) -> Check {
         Check::ok(
             "usage",
             format!(
-                "{} prompt tokens ({} from the prompt cache), {} completion tokens",
-                usage.prompt, usage.cached, usage.completion
+                "{} prompt tokens ({} from the prompt cache), {} completion tokens ({} reasoning)",
+                usage.prompt, usage.cached, usage.completion, usage.reasoning
             ),
         )
     }

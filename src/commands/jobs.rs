@@ -17,8 +17,10 @@ use crate::ui::render;
 pub fn run(ctx: &Context, args: &JobsArgs) -> Result<()> {
     match &args.command {
         None => list(ctx, args.json),
-        Some(JobsCommand::Wait(a)) => wait_and_collect(ctx, a.id, a.concurrency),
-        Some(JobsCommand::Collect(a)) => collect_and_print(ctx, a.id, a.concurrency),
+        Some(JobsCommand::Wait(a)) => wait_and_collect(ctx, a.id, a.concurrency, refused(a)),
+        Some(JobsCommand::Collect(a)) => {
+            collect_and_print(ctx, a.id, a.concurrency, refused(a)).map(|_| ())
+        }
         Some(JobsCommand::Cancel(a)) => cancel(ctx, a.id),
     }
 }
@@ -104,7 +106,31 @@ fn job_for_judge(ctx: &Context, id: i64) -> Result<Job> {
 
 /// Waits until every batch of the job is finished, a bar fed by the
 /// batches' request counts, then collects it.
-pub fn wait_and_collect(ctx: &Context, id: i64, concurrency: usize) -> Result<()> {
+fn refused(args: &crate::cli::JobArgs) -> batch::Refused {
+    if args.refused_live {
+        batch::Refused::AskLive
+    } else {
+        batch::Refused::Resubmit
+    }
+}
+
+/// Waits until every batch of the job is finished, then collects it; when
+/// the collect sent refused answers again as a new batch, waits for that.
+pub fn wait_and_collect(
+    ctx: &Context,
+    id: i64,
+    concurrency: usize,
+    refused: batch::Refused,
+) -> Result<()> {
+    loop {
+        wait(ctx, id)?;
+        if !collect_and_print(ctx, id, concurrency, refused)? {
+            return Ok(());
+        }
+    }
+}
+
+fn wait(ctx: &Context, id: i64) -> Result<()> {
     let job = job_for_judge(ctx, id)?;
     if job.status != crate::store::JobStatus::Collected {
         let store = ctx.store()?;
@@ -127,11 +153,18 @@ pub fn wait_and_collect(ctx: &Context, id: i64, concurrency: usize) -> Result<()
             std::thread::sleep(batch::poll_interval());
         }
     }
-    collect_and_print(ctx, id, concurrency)
+    Ok(())
 }
 
-/// Collects a finished job and prints its results in input order.
-pub fn collect_and_print(ctx: &Context, id: i64, concurrency: usize) -> Result<()> {
+/// Collects a finished job and prints its results in input order; returns
+/// whether refused answers were sent again instead (nothing printed yet:
+/// the job waits for their batch).
+pub fn collect_and_print(
+    ctx: &Context,
+    id: i64,
+    concurrency: usize,
+    refused: batch::Refused,
+) -> Result<bool> {
     if concurrency == 0 {
         return Err(Error::input("--concurrency must be at least 1"));
     }
@@ -158,13 +191,30 @@ pub fn collect_and_print(ctx: &Context, id: i64, concurrency: usize) -> Result<(
         let bar = ctx
             .activity
             .bar(job.answers, "{bar:30} {pos}/{len} collected {msg}");
-        let summary =
-            runtime.block_on(batch::collect(store, judge, bank, id, concurrency, &|n| {
+        let summary = runtime.block_on(batch::collect(
+            store,
+            judge,
+            bank,
+            id,
+            concurrency,
+            refused,
+            &|n| {
                 bar.inc(n);
-            }))?;
+            },
+        ))?;
         drop(bar);
         summary
     };
+    if !summary.resend.is_empty() {
+        render::note(&format!(
+            "job {id}: {} graded from the batch, {} asked live; {} refused for `{}`, which this model does not take: learnt, and sent again as a new batch (still at the batch price; `--refused-live` asks them live instead)",
+            plural(summary.from_batch, "answer", "answers"),
+            summary.asked_live,
+            summary.resend.len(),
+            summary.refused_fields.join("`, `")
+        ));
+        return Ok(true);
+    }
     let job = batch::load(store, id)?;
     let (graded, not) = batch::write_results(store, &job, &mut render::stdout())?;
     if summary.from_batch + summary.asked_live + summary.left > 0 {
@@ -186,7 +236,7 @@ pub fn collect_and_print(ctx: &Context, id: i64, concurrency: usize) -> Result<(
         ))
         .with_hint("they are saved; `grill regrade` grades them live"));
     }
-    Ok(())
+    Ok(false)
 }
 
 fn cancel(ctx: &Context, id: i64) -> Result<()> {

@@ -1,6 +1,7 @@
 //! `grill usage`: the tokens the judge spent on stored grades, by model and
 //! by UTC day, and what they cost at the prices the user wrote in the config
-//! file. No price is built in: a model without one shows tokens only.
+//! file, else at grill's shipped, dated table (`prices.toml`). A model in
+//! neither shows tokens only.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -25,6 +26,8 @@ pub struct Line {
     pub prompt_tokens: u64,
     pub cached_tokens: u64,
     pub completion_tokens: u64,
+    /// Of `completion_tokens`, those the model spent reasoning.
+    pub reasoning_tokens: u64,
     /// `None` when any grade in the group has no price (see `Prices::cost`).
     #[serde(serialize_with = "micro_cents")]
     pub cost: Option<f64>,
@@ -50,6 +53,7 @@ impl Line {
         self.prompt_tokens += row.usage.prompt;
         self.cached_tokens += row.usage.cached;
         self.completion_tokens += row.usage.completion;
+        self.reasoning_tokens += row.usage.reasoning;
         self.cost = match (first, self.cost, cost) {
             (true, _, c) => c,
             (false, Some(a), Some(b)) => Some(a + b),
@@ -96,7 +100,7 @@ pub fn report(rows: &[UsageRow], prices: &Prices, since: Option<String>) -> Repo
     let mut batch_without_discount = false;
     for row in rows {
         let cost = prices.cost(&row.model, row.usage, row.batch);
-        if !prices.models.contains_key(&row.model) {
+        if prices.price(&row.model).is_none() {
             unpriced.insert(row.model.clone());
         } else if cost.is_none() {
             batch_without_discount = true;
@@ -201,7 +205,9 @@ pub fn run(ctx: &Context, args: &UsageArgs) -> Result<()> {
     if report.total.grades > 0 && report.unpriced_models.len() < report.models.len() {
         writeln!(
             out,
-            "{DIM}Cost is from the prices in your config file, per million tokens; check them against your provider's.{DIM:#}"
+            "{DIM}Cost is from the prices in your config file, else OpenAI's list prices of {} ({}), per million tokens; check them against your bill.{DIM:#}",
+            crate::prices::shipped().reviewed,
+            crate::prices::shipped().source
         )?;
     }
     Ok(())
@@ -210,8 +216,8 @@ pub fn run(ctx: &Context, args: &UsageArgs) -> Result<()> {
 fn header(out: &mut impl Write, label: &str) -> std::io::Result<()> {
     writeln!(
         out,
-        "{BOLD}{label}  {:>7}  {:>12}  {:>12}  {:>12}  {:>10}{BOLD:#}",
-        "grades", "prompt", "cached", "completion", "cost"
+        "{BOLD}{label}  {:>7}  {:>12}  {:>12}  {:>12}  {:>12}  {:>10}{BOLD:#}",
+        "grades", "prompt", "cached", "completion", "reasoning", "cost"
     )
 }
 
@@ -227,11 +233,12 @@ fn line(out: &mut impl Write, label: &str, l: &Line) -> std::io::Result<()> {
     };
     writeln!(
         out,
-        "{label}  {:>7}  {:>12}  {:>12}  {:>12}  {cost}{batch}",
+        "{label}  {:>7}  {:>12}  {:>12}  {:>12}  {:>12}  {cost}{batch}",
         l.grades,
         thousands(l.prompt_tokens),
         thousands(l.cached_tokens),
-        thousands(l.completion_tokens)
+        thousands(l.completion_tokens),
+        thousands(l.reasoning_tokens)
     )
 }
 
@@ -281,6 +288,7 @@ mod tests {
             prompt: prompt * 1_000_000,
             cached: cached * 1_000_000,
             completion: completion * 1_000_000,
+            reasoning: 0,
         }
     }
 

@@ -12,6 +12,7 @@ use super::job::{record, record_empty, GradeError, Job};
 use crate::bank::Question;
 use crate::judge::ask::{ask, cache_key, check_reply, first_request, AskError};
 use crate::judge::openai::{Format, OpenAiJudge};
+use crate::judge::profile::Learnt;
 use crate::judge::{finalize, RawVerdict, Usage, Verdict};
 use crate::prompts::Templates;
 use crate::store::{GradedBy, Store};
@@ -36,9 +37,9 @@ pub struct JudgeGrader {
     stopped: AtomicBool,
     /// Verdicts asked per answer (`--samples`), at least 1.
     samples: AtomicUsize,
-    /// The format rung the store remembers for this server; stored again
-    /// when the judge settles on another.
-    settled: Mutex<Option<Format>>,
+    /// The format rung and request shape the store remembers for this
+    /// server and model; stored again when the judge settles on others.
+    settled: Mutex<Option<(Format, Learnt)>>,
 }
 
 /// A verdict and, with `--samples`, the verdicts it was voted from.
@@ -81,8 +82,17 @@ impl JudgeGrader {
     }
 
     /// Starts at the rung the store remembers for this server and model, if
-    /// it was settled in the last `FORMAT_MEMORY_DAYS` days.
+    /// it was settled in the last `FORMAT_MEMORY_DAYS` days, and with the
+    /// request shape the server taught an earlier run (kept until `--probe`:
+    /// a refused parameter stays refused).
     pub fn recall_format(&self, store: &Store) {
+        let learnt = store
+            .remembered_learnt(&self.base_url, self.model())
+            .ok()
+            .flatten()
+            .map(|text| Learnt::from_json(&text))
+            .unwrap_or_default();
+        self.judge.set_learnt(learnt.clone());
         let since = store.clock().now() - chrono::Duration::days(FORMAT_MEMORY_DAYS);
         let remembered = store
             .remembered_format(&self.base_url, self.model(), since)
@@ -91,21 +101,32 @@ impl JudgeGrader {
             .and_then(|f| Format::parse(&f));
         if let Some(format) = remembered {
             self.judge.set_format(format);
-            *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Some(format);
+            *self.settled.lock().unwrap_or_else(PoisonError::into_inner) = Some((format, learnt));
         }
     }
 
-    /// Stores the rung the judge answered on, when it is not the one stored.
+    /// Stores the rung the judge answered on and what the server taught,
+    /// when they are not what is stored.
     fn settle_format(&self, store: &Store) {
-        let now = self.judge.format();
+        let now = (self.judge.format(), self.judge.learnt());
         let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
-        if *settled != Some(now)
+        if settled.as_ref() != Some(&now)
             && store
-                .remember_format(&self.base_url, self.model(), now.as_str())
+                .remember_shape(
+                    &self.base_url,
+                    self.model(),
+                    now.0.as_str(),
+                    now.1.to_json().as_deref(),
+                )
                 .is_ok()
         {
             *settled = Some(now);
         }
+    }
+
+    /// Stores what the server taught (after a Batch API job's refusals).
+    pub fn settle(&self, store: &Store) {
+        self.settle_format(store);
     }
 
     /// Asks `n` verdicts per answer from now on (`--samples`).
@@ -289,11 +310,10 @@ impl JudgeGrader {
         let (raw, usage) = match cached {
             Some(raw) => (raw, None),
             None => {
-                let (raw, usage) = self
-                    .ask_once(&key, asked, answer)
-                    .await
-                    .map_err(GradeError::Judge)?;
+                let asked = self.ask_once(&key, asked, answer).await;
+                // What the server taught is kept even when the ask failed.
                 self.settle_format(store);
+                let (raw, usage) = asked.map_err(GradeError::Judge)?;
                 let stored = raw.clone().map_text(|text| self.judge.mask(text));
                 let value = serde_json::to_value(&stored).unwrap_or_default();
                 store.cache_verdict(&key, &value).map_err(|e| {

@@ -105,6 +105,7 @@ mod tests {
                 prompt: 10,
                 cached: 0,
                 completion: 5,
+                reasoning: 0,
             }),
             ..Verdict::default()
         }

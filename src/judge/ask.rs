@@ -35,6 +35,17 @@ pub trait Judge: Sync {
     fn mask_error(&self, text: &str) -> String {
         self.mask(text)
     }
+
+    /// The reply budget in tokens, reasoning included.
+    fn budget(&self) -> u32 {
+        0
+    }
+
+    /// A larger budget after a reply that spent all of it reasoning, if
+    /// there is room for one.
+    fn widen(&self) -> Option<u32> {
+        None
+    }
 }
 
 impl Judge for OpenAiJudge {
@@ -53,6 +64,14 @@ impl Judge for OpenAiJudge {
     fn mask_error(&self, text: &str) -> String {
         self.secret.mask_error(text)
     }
+
+    fn budget(&self) -> u32 {
+        OpenAiJudge::budget(self)
+    }
+
+    fn widen(&self) -> Option<u32> {
+        OpenAiJudge::widen(self)
+    }
 }
 
 /// Longest excerpt of an invalid reply sent back with the re-ask: the judge
@@ -65,6 +84,9 @@ pub enum AskError {
     Call(CallError),
     /// Two replies in a row were not a valid verdict.
     Invalid(String),
+    /// The model spent its whole reply budget reasoning, twice (the second
+    /// time with a larger budget), and wrote nothing.
+    Spent { budget: u32 },
 }
 
 impl std::fmt::Display for AskError {
@@ -72,6 +94,10 @@ impl std::fmt::Display for AskError {
         match self {
             AskError::Call(e) => e.fmt(f),
             AskError::Invalid(e) => write!(f, "the judge's reply was invalid twice: {e}"),
+            AskError::Spent { budget } => write!(
+                f,
+                "the model spent its whole budget of {budget} tokens reasoning; raise `max_reply_tokens` or lower `reasoning_effort`"
+            ),
         }
     }
 }
@@ -91,9 +117,8 @@ pub async fn ask<J: Judge>(
         ("user", prompt.user.as_str()),
     ];
     let mut usage = Usage::default();
-    let (first, problem) = match judge.complete(&messages, &schema).await {
+    let (first, problem) = match within_budget(judge, &messages, &schema, &mut usage).await? {
         Ok(first) => {
-            usage = usage + first.usage.unwrap_or_default();
             match parse_verdict_for(&first.text, question, answer) {
                 Ok(raw) => return Ok((raw, usage)),
                 Err(_) if first.truncated => (
@@ -114,14 +139,41 @@ pub async fn ask<J: Judge>(
         messages.push(("assistant", excerpt.as_str()));
     }
     messages.push(("user", retry.as_str()));
-    let second = match judge.complete(&messages, &schema).await {
+    let second = match within_budget(judge, &messages, &schema, &mut usage).await? {
         Err(CallError::TooLarge) => return Err(AskError::Invalid(CallError::TooLarge.to_string())),
         other => other.map_err(AskError::Call)?,
     };
-    usage = usage + second.usage.unwrap_or_default();
     parse_verdict_for(&second.text, question, answer)
         .map(|raw| (raw, usage))
         .map_err(|problem| AskError::Invalid(judge.mask_error(&problem)))
+}
+
+/// One call, its tokens added to `usage`. A reply that spent the whole
+/// budget reasoning (empty, `finish_reason: "length"`) is not an invalid
+/// verdict: it is asked again once with a larger budget, then it is
+/// `AskError::Spent`.
+async fn within_budget<J: Judge>(
+    judge: &J,
+    messages: &[(&str, &str)],
+    schema: &serde_json::Value,
+    usage: &mut Usage,
+) -> Result<Result<Reply, CallError>, AskError> {
+    let mut widened = false;
+    loop {
+        let reply = match judge.complete(messages, schema).await {
+            Ok(reply) => reply,
+            Err(err) => return Ok(Err(err)),
+        };
+        *usage = *usage + reply.usage.unwrap_or_default();
+        if !reply.spent() {
+            return Ok(Ok(reply));
+        }
+        let budget = judge.budget();
+        if widened || judge.widen().is_none() {
+            return Err(AskError::Spent { budget });
+        }
+        widened = true;
+    }
 }
 
 /// The first request of an ask: the prompt with a fresh nonce, and the
@@ -221,6 +273,7 @@ mod tests {
                     prompt: 100,
                     cached: 60,
                     completion: 20,
+                    reasoning: 0,
                 }),
                 truncated: false,
             });
@@ -271,7 +324,8 @@ mod tests {
             Usage {
                 prompt: 200,
                 cached: 120,
-                completion: 40
+                completion: 40,
+                reasoning: 0,
             },
             "both calls are counted"
         );

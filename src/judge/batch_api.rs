@@ -54,9 +54,16 @@ impl RemoteBatch {
     }
 }
 
+/// grill's own status for a part whose results were read and whose refused
+/// answers went to a later part of the same job.
+pub const COLLECTED: &str = "collected";
+
 /// Whether a batch status is final.
 pub fn is_terminal(status: &str) -> bool {
-    matches!(status, "completed" | "failed" | "expired" | "cancelled")
+    matches!(
+        status,
+        "completed" | "failed" | "expired" | "cancelled" | COLLECTED
+    )
 }
 
 impl OpenAiJudge {
@@ -116,7 +123,14 @@ impl OpenAiJudge {
                         last = format!("server error ({status}: {message})");
                         continue;
                     }
-                    _ => return Err(CallError::Rejected { status, message }),
+                    _ => {
+                        return Err(CallError::Rejected {
+                            status,
+                            message,
+                            param: None,
+                            code: None,
+                        })
+                    }
                 }
             }
             let value: Value = serde_json::from_str(&body).unwrap_or_default();
@@ -183,7 +197,15 @@ impl OpenAiJudge {
                     },
                     true,
                 ),
-                _ => (CallError::Rejected { status, message }, false),
+                _ => (
+                    CallError::Rejected {
+                        status,
+                        message,
+                        param: None,
+                        code: None,
+                    },
+                    false,
+                ),
             });
         }
         let value: Value = serde_json::from_str(&body).map_err(|_| {
@@ -286,7 +308,14 @@ impl OpenAiJudge {
                         last = format!("server error ({status}: {message})");
                         continue;
                     }
-                    _ => return Err(CallError::Rejected { status, message }),
+                    _ => {
+                        return Err(CallError::Rejected {
+                            status,
+                            message,
+                            param: None,
+                            code: None,
+                        })
+                    }
                 }
             }
             // Readable by its owner only: it holds candidates' answers.

@@ -38,8 +38,14 @@ pub enum CallError {
     Auth { status: u16, message: String },
     /// 404: wrong base URL or model.
     NotFound { message: String },
-    /// Another 4xx, e.g. a request option the server does not support.
-    Rejected { status: u16, message: String },
+    /// Another 4xx, e.g. a request option the server does not support;
+    /// `param` and `code` are the body's `error.param` and `error.code`.
+    Rejected {
+        status: u16,
+        message: String,
+        param: Option<String>,
+        code: Option<String>,
+    },
     /// A 429 saying the account's quota is spent: no wait refills it.
     Quota { message: String },
     /// Retries ran out within the budget; `last` says what the last try saw.
@@ -67,7 +73,9 @@ impl std::fmt::Display for CallError {
                 f,
                 "the judge server answered 404 ({message}); check the base URL (OPENAI_BASE_URL, --base-url) and the model (GRILL_MODEL, --model)"
             ),
-            CallError::Rejected { status, message } => {
+            CallError::Rejected {
+                status, message, ..
+            } => {
                 write!(f, "the judge server rejected the request ({status}: {message})")
             }
             CallError::Quota { message } => write!(
@@ -118,9 +126,16 @@ impl CallError {
             CallError::NotFound { message } => CallError::NotFound {
                 message: m(message),
             },
-            CallError::Rejected { status, message } => CallError::Rejected {
+            CallError::Rejected {
+                status,
+                message,
+                param,
+                code,
+            } => CallError::Rejected {
                 status,
                 message: m(message),
+                param: param.map(|p| text::sanitize(&m(p))),
+                code: code.map(|c| text::sanitize(&m(c))),
             },
             CallError::Quota { message } => CallError::Quota {
                 message: m(message),
@@ -206,6 +221,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 pub(super) fn error_message(body: &str, secret: &Secret) -> String {
     let from_json = serde_json::from_str::<Value>(body).ok().and_then(|v| {
         v.pointer("/error/message")
+            .or_else(|| v.pointer("/0/error/message"))
             .or_else(|| v.get("error"))
             .or_else(|| v.get("message"))
             .or_else(|| v.get("detail"))
@@ -221,6 +237,26 @@ pub(super) fn error_message(body: &str, secret: &Secret) -> String {
     } else {
         text
     }
+}
+
+/// `error.param` and `error.code` of an error body: OpenAI's form, or a
+/// list of such bodies (Gemini's compatible endpoint); strings only, cut to a
+/// field name's length.
+pub(super) fn error_fields(body: &str) -> (Option<String>, Option<String>) {
+    let Ok(v) = serde_json::from_str::<Value>(body) else {
+        return (None, None);
+    };
+    let error = v
+        .get("error")
+        .or_else(|| v.pointer("/0/error"))
+        .filter(|e| e.is_object());
+    let field = |name: &str| {
+        error
+            .and_then(|e| e.get(name))
+            .and_then(Value::as_str)
+            .map(|s| text::cut(s, 80))
+    };
+    (field("param"), field("code"))
 }
 
 /// What went wrong with a request that got no HTTP answer, in plain words.
@@ -255,7 +291,7 @@ fn is_unreachable(err: &reqwest::Error) -> bool {
 
 /// Reads a body up to `limit` bytes; `None` when it is longer. Memory stays
 /// bounded whatever the server sends.
-async fn read_capped(
+pub(super) async fn read_capped(
     mut resp: reqwest::Response,
     limit: usize,
 ) -> Result<Option<Vec<u8>>, reqwest::Error> {
@@ -439,7 +475,15 @@ async fn refused(resp: reqwest::Response, secret: &Secret) -> Refused {
             last: format!("server error ({status}: {message})"),
             asked,
         },
-        _ => Refused::Final(CallError::Rejected { status, message }),
+        _ => {
+            let (param, code) = error_fields(&body);
+            Refused::Final(CallError::Rejected {
+                status,
+                message,
+                param,
+                code,
+            })
+        }
     }
 }
 
@@ -478,110 +522,4 @@ fn boxed(err: CallError) -> OpenAIError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_stays_capped() {
-        let p = Policy::new(Duration::from_secs(1), Duration::from_secs(10));
-        for attempt in 0..20 {
-            let d = p.backoff(attempt);
-            let exp = (p.base_backoff * 2u32.pow(attempt.min(16))).min(p.max_backoff);
-            assert!(d >= exp / 2 && d <= exp, "attempt {attempt}: {d:?}");
-        }
-    }
-
-    #[test]
-    fn error_messages_come_from_openai_bodies_or_raw_text() {
-        let none = Secret::default();
-        assert_eq!(
-            error_message(r#"{"error":{"message":"bad key"}}"#, &none),
-            "bad key"
-        );
-        assert_eq!(
-            error_message(r#"{"error":"model not found"}"#, &none),
-            "model not found"
-        );
-        assert_eq!(
-            error_message("<html>\x1b[31mBad Gateway</html>", &none),
-            "<html>[31mBad Gateway</html>"
-        );
-        assert_eq!(error_message("", &none), "no message");
-    }
-
-    #[test]
-    fn error_messages_are_masked_before_they_are_cut() {
-        for (key, pad) in [
-            ("sk-test-SECRET123", 160),
-            ("0123456789abcdefghijklmnopqrstuv", 141),
-        ] {
-            let secret = Secret::new(key);
-            let body = format!(
-                r#"{{"error":{{"message":"{}{key} was sent"}}}}"#,
-                "x".repeat(pad)
-            );
-            let message = error_message(&body, &secret);
-            assert!(message.chars().count() <= MESSAGE_CHARS, "{message}");
-            for run in key.as_bytes().windows(4) {
-                let run = std::str::from_utf8(run).unwrap();
-                assert!(
-                    !message.contains(run) || "xxxx".contains(run),
-                    "{run} in {message}"
-                );
-            }
-        }
-        let short = Secret::new("test");
-        assert_eq!(
-            error_message(r#"{"error":"bad key test"}"#, &short),
-            "bad key [redacted]"
-        );
-    }
-
-    #[test]
-    fn only_complaints_about_the_format_step_down() {
-        assert!(is_refusal(
-            "Input should be 'text' or 'json_object' at response_format.type"
-        ));
-        assert!(is_refusal("invalid JSON Schema"));
-        assert!(is_refusal(
-            "1 validation error: {'type': 'float_parsing', 'loc': ('body', 'temperature')}"
-        ));
-        assert!(!is_refusal("CUDA out of memory"));
-        assert!(is_out_of_quota(
-            "You exceeded your current quota, please check your plan and billing details."
-        ));
-        assert!(!is_out_of_quota("Rate limit reached for requests"));
-        assert!(is_context_overflow(
-            "This model's maximum context length is 4096 tokens. However, you requested 5031 tokens"
-        ));
-    }
-
-    #[test]
-    fn retry_notices_say_what_and_when() {
-        assert_eq!(
-            retry_notice(
-                "server busy (429: slow down)",
-                Duration::from_millis(2500),
-                2,
-                None
-            ),
-            "server busy (429: slow down), retrying in 3 s, try 2"
-        );
-        assert_eq!(
-            retry_notice("connection refused", Duration::from_millis(400), 2, Some(3)),
-            "connection refused, retrying in 1 s, try 2 of 3"
-        );
-    }
-
-    #[test]
-    fn retry_after_reads_seconds() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert("retry-after", "2".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
-        h.insert(
-            "retry-after",
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
-        );
-        assert_eq!(retry_after(&h), None);
-    }
-}
+mod tests;

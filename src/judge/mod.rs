@@ -11,6 +11,8 @@ pub mod guard;
 mod http;
 pub mod limit;
 pub mod openai;
+pub mod profile;
+pub mod retire;
 mod schema;
 mod score;
 mod verdict;

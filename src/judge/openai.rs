@@ -6,7 +6,7 @@
 //! often bend the schema.
 
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_openai::config::OpenAIConfig;
@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::http::{describe, error_message, is_context_overflow, send};
 pub use super::http::{CallError, Notify, Policy, MAX_REDIRECTS, MAX_REPLY_BYTES};
+use super::profile::{Learnt, Refusal, Shape};
 use super::score::Usage;
 use crate::text::Secret;
 
@@ -28,6 +29,14 @@ pub struct Reply {
     /// The server stopped at the token cap (`finish_reason: "length"`): the
     /// text is a fragment.
     pub truncated: bool,
+}
+
+impl Reply {
+    /// The model spent its whole budget before writing a word: reasoning
+    /// ate it (empty content, `finish_reason: "length"`).
+    pub fn spent(&self) -> bool {
+        self.truncated && self.text.trim().is_empty()
+    }
 }
 
 /// How the verdict's JSON shape is asked for, strictest first: a server
@@ -114,47 +123,13 @@ pub struct OpenAiJudge {
     /// The rung of the format ladder in use; starts at the top, or where the
     /// store remembers this server settled.
     format: Arc<AtomicU8>,
-    /// Request options this server refused and that are sent differently or
-    /// left out from then on (`Fallback` bits).
-    fallbacks: AtomicU8,
+    /// The token cap, temperature and reasoning effort every request
+    /// carries: the model's profile and what its server taught.
+    shape: Mutex<Shape>,
     /// The key and any password, only to mask them in what the server sends back.
     pub(super) secret: Secret,
     /// The gate on requests in flight, shared with the HTTP path.
     limiter: Arc<super::limit::Limiter>,
-}
-
-/// The longest reply asked for, in tokens: a verdict at the schema's bounds
-/// for seven key points fits, and a small model cannot ramble on for ever.
-pub const MAX_REPLY_TOKENS: u32 = 1200;
-
-/// Options a server may refuse, each with what to do instead. Reasoning
-/// models reject `max_tokens` (they take `max_completion_tokens`) and any
-/// `temperature` but the default; such a refusal is not about the format.
-#[derive(Clone, Copy)]
-#[repr(u8)]
-enum Fallback {
-    MaxCompletionTokens = 1,
-    NoTokenCap = 2,
-    NoTemperature = 4,
-}
-
-impl Fallback {
-    /// The next fallback for a refusal whose message names an option.
-    fn for_message(message: &str, current: u8) -> Option<Fallback> {
-        let m = message.to_lowercase();
-        if m.contains("max_completion_tokens") && current & Fallback::MaxCompletionTokens as u8 != 0
-        {
-            Some(Fallback::NoTokenCap).filter(|f| current & *f as u8 == 0)
-        } else if m.contains("max_tokens") {
-            [Fallback::MaxCompletionTokens, Fallback::NoTokenCap]
-                .into_iter()
-                .find(|f| current & *f as u8 == 0)
-        } else if m.contains("temperature") {
-            Some(Fallback::NoTemperature).filter(|f| current & *f as u8 == 0)
-        } else {
-            None
-        }
-    }
 }
 
 impl OpenAiJudge {
@@ -163,6 +138,7 @@ impl OpenAiJudge {
         api_key: Option<&str>,
         secret: Secret,
         model: &str,
+        shape: Shape,
         policy: Policy,
     ) -> Result<Self, String> {
         // Safe to call more than once: later calls keep the first provider.
@@ -205,7 +181,7 @@ impl OpenAiJudge {
             http: http_for_files,
             model: model.to_string(),
             format: Arc::new(AtomicU8::new(0)),
-            fallbacks: AtomicU8::new(0),
+            shape: Mutex::new(shape),
             secret,
             limiter,
         })
@@ -243,7 +219,6 @@ impl OpenAiJudge {
     ) -> Result<Reply, CallError> {
         loop {
             let format = self.format();
-            let fallbacks = self.fallbacks.load(Ordering::Relaxed);
             let request = self.request_body(messages, schema);
             let result: Result<Value, OpenAIError> = self.client.chat().create_byot(request).await;
             match result {
@@ -256,18 +231,27 @@ impl OpenAiJudge {
                     })
                 }
                 Err(err) => match (self.call_error(err), format.next()) {
-                    (CallError::Rejected { status, message }, _)
-                        if is_context_overflow(&message) =>
-                    {
+                    (
+                        CallError::Rejected {
+                            status, message, ..
+                        },
+                        _,
+                    ) if is_context_overflow(&message) => {
                         return Err(CallError::TooLong { status, message })
                     }
-                    (CallError::Rejected { message, .. }, _)
-                        if Fallback::for_message(&message, fallbacks).is_some() =>
-                    {
-                        if let Some(f) = Fallback::for_message(&message, fallbacks) {
-                            self.fallbacks.fetch_or(f as u8, Ordering::Relaxed);
-                        }
-                    }
+                    (
+                        CallError::Rejected {
+                            message,
+                            param,
+                            code,
+                            ..
+                        },
+                        _,
+                    ) if self.learn(&Refusal {
+                        message: &message,
+                        param: param.as_deref(),
+                        code: code.as_deref(),
+                    }) => {}
                     (CallError::Rejected { .. }, Some(next)) => {
                         // Only step down if no other call already did.
                         let _ = self.format.compare_exchange(
@@ -283,12 +267,53 @@ impl OpenAiJudge {
         }
     }
 
+    /// Learns from a refusal of the token cap, temperature or effort;
+    /// whether it was one (a refusal already learnt by a call in flight
+    /// counts too: the request is simply sent again).
+    pub fn learn(&self, refusal: &Refusal<'_>) -> bool {
+        let mut shape = self.shape.lock().unwrap_or_else(PoisonError::into_inner);
+        shape.learn(refusal)
+    }
+
+    /// What the server has taught so far, to remember for the next run.
+    pub fn learnt(&self) -> Learnt {
+        self.shape_now().learnt().clone()
+    }
+
+    /// The request shape in use now.
+    pub fn shape_now(&self) -> Shape {
+        self.shape
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Starts from what the server taught an earlier run (the store's).
+    pub fn set_learnt(&self, learnt: Learnt) {
+        self.shape
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .set_learnt(learnt);
+    }
+
+    /// The reply budget in tokens, reasoning included.
+    pub fn budget(&self) -> u32 {
+        self.shape_now().budget()
+    }
+
+    /// A larger budget after a reply that spent all of it reasoning.
+    pub fn widen(&self) -> Option<u32> {
+        self.shape
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .widen()
+    }
+
     /// The chat-completions request body as the judge sends it now: the
-    /// format rung and the fallbacks the server has taught it. The Batch API
-    /// sends this same body, one line per answer.
+    /// format rung and the shape (profile and what the server taught). The
+    /// Batch API sends this same body, one line per answer.
     pub fn request_body(&self, messages: &[(&str, &str)], schema: &Value) -> Value {
         let format = self.format();
-        let fallbacks = self.fallbacks.load(Ordering::Relaxed);
         let mut request = json!({
             "model": self.model,
             "stream": false,
@@ -297,17 +322,10 @@ impl OpenAiJudge {
                 .map(|(role, content)| json!({"role": role, "content": content}))
                 .collect::<Vec<_>>(),
         });
-        if fallbacks & Fallback::NoTemperature as u8 == 0 {
-            request["temperature"] = 0.into();
-        }
-        if fallbacks & Fallback::NoTokenCap as u8 == 0 {
-            let field = if fallbacks & Fallback::MaxCompletionTokens as u8 == 0 {
-                "max_tokens"
-            } else {
-                "max_completion_tokens"
-            };
-            request[field] = MAX_REPLY_TOKENS.into();
-        }
+        self.shape
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .apply(&mut request);
         if let Some(response_format) = format.response_format(schema) {
             request["response_format"] = response_format;
         }
@@ -333,6 +351,40 @@ impl OpenAiJudge {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    /// The model's `shutdown_date` as its server gives it (`GET
+    /// /models/{id}`), within `limit` and one try: `Ok(None)` when the
+    /// server gives none; `Err` with why it could not be read.
+    pub async fn shutdown_date(
+        &self,
+        limit: Duration,
+    ) -> Result<Option<chrono::NaiveDate>, String> {
+        use async_openai::config::Config;
+        let id: String = url::form_urlencoded::byte_serialize(self.model.as_bytes()).collect();
+        let url = self.client.config().url(&format!("/models/{id}"));
+        let resp = self
+            .http
+            .get(&url)
+            .headers(self.client.config().headers())
+            .timeout(limit)
+            .send()
+            .await
+            .map_err(|e| self.secret.mask_error(&describe(&e)))?;
+        if !resp.status().is_success() {
+            return Err(format!(
+                "GET /models/{id} answered {}",
+                resp.status().as_u16()
+            ));
+        }
+        let body = super::http::read_capped(resp, 64 * 1024)
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(|| "the model's description could not be read".to_string())?;
+        let value: Value = serde_json::from_slice(&body)
+            .map_err(|_| "the model's description is not JSON".to_string())?;
+        Ok(super::retire::shutdown_of(&value))
     }
 
     /// Any error of the client as a `CallError`.
@@ -375,7 +427,8 @@ impl OpenAiJudge {
 }
 
 /// `usage` of a chat completion: prompt, cached (OpenAI's
-/// `prompt_tokens_details.cached_tokens`) and completion tokens.
+/// `prompt_tokens_details.cached_tokens`) and completion tokens, and the
+/// part of those spent reasoning (`completion_tokens_details.reasoning_tokens`).
 pub(super) fn usage_of(body: &Value) -> Option<Usage> {
     let usage = body.get("usage")?;
     let n = |path: &str| usage.pointer(path).and_then(Value::as_u64);
@@ -383,6 +436,7 @@ pub(super) fn usage_of(body: &Value) -> Option<Usage> {
         prompt: n("/prompt_tokens")?,
         cached: n("/prompt_tokens_details/cached_tokens").unwrap_or(0),
         completion: n("/completion_tokens").unwrap_or(0),
+        reasoning: n("/completion_tokens_details/reasoning_tokens").unwrap_or(0),
     })
 }
 

@@ -118,6 +118,14 @@ pub struct Usage {
     /// The part of `prompt` served from the provider's prompt cache.
     pub cached: u64,
     pub completion: u64,
+    /// The part of `completion` the model spent reasoning.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reasoning: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's signature
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl std::ops::Add for Usage {
@@ -127,6 +135,7 @@ impl std::ops::Add for Usage {
             prompt: self.prompt + o.prompt,
             cached: self.cached + o.cached,
             completion: self.completion + o.completion,
+            reasoning: self.reasoning + o.reasoning,
         }
     }
 }

@@ -149,7 +149,7 @@ pub struct NewAttempt<'a> {
     pub extra: Option<serde_json::Value>,
 }
 
-pub(super) const COLUMNS: &str = "id, session_id, question_id, topic, answer, status, grader, verdict, score, seconds, cut_off, error, extra, created_at, graded_at, prompt_tokens, cached_tokens, completion_tokens";
+pub(super) const COLUMNS: &str = "id, session_id, question_id, topic, answer, status, grader, verdict, score, seconds, cut_off, error, extra, created_at, graded_at, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens";
 
 pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
     let verdict: Option<String> = r.get(7)?;
@@ -175,6 +175,8 @@ pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
             cached: u64::try_from(r.get::<_, Option<i64>>(16).ok().flatten().unwrap_or(0))
                 .unwrap_or(0),
             completion: u64::try_from(r.get::<_, Option<i64>>(17).ok().flatten().unwrap_or(0))
+                .unwrap_or(0),
+            reasoning: u64::try_from(r.get::<_, Option<i64>>(18).ok().flatten().unwrap_or(0))
                 .unwrap_or(0),
         }),
     })
@@ -256,7 +258,8 @@ impl Store {
         };
         tx.execute(
             "UPDATE attempts SET status = 'graded', grader = ?2, verdict = ?3, score = ?4, error = NULL, graded_at = ?5,
-                prompt_tokens = ?6, cached_tokens = ?7, completion_tokens = ?8, via = ?9
+                prompt_tokens = ?6, cached_tokens = ?7, completion_tokens = ?8, via = ?9,
+                reasoning_tokens = ?10
              WHERE id = ?1",
             params![
                 id,
@@ -267,7 +270,8 @@ impl Store {
                 tokens(|u| u.prompt),
                 tokens(|u| u.cached),
                 tokens(|u| u.completion),
-                via
+                via,
+                tokens(|u| u.reasoning)
             ],
         )?;
         if by.counts() {
@@ -429,6 +433,7 @@ mod tests {
             prompt: 1200,
             cached: 1024,
             completion: 180,
+            reasoning: 0,
         });
         store
             .record_graded(id, "q", &judged, &GradedBy::SelfCheck)

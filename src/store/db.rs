@@ -118,6 +118,18 @@ const MIGRATIONS: &[&str] = &[
         error           TEXT,
         PRIMARY KEY (job_id, part)
     );",
+    // 6: reasoning models (issue 21). The tokens a grade spent reasoning;
+    // the request shape a server taught (JSON, beside its format rung); and
+    // when a model's retirement date was last read from its server.
+    "ALTER TABLE attempts ADD COLUMN reasoning_tokens INTEGER;
+    ALTER TABLE judge_formats ADD COLUMN learnt TEXT;
+    CREATE TABLE model_checks (
+        base_url       TEXT NOT NULL,
+        model          TEXT NOT NULL,
+        checked_at     TEXT NOT NULL,
+        shutdown_date  TEXT,
+        PRIMARY KEY (base_url, model)
+    );",
 ];
 
 /// What a session was.
@@ -328,6 +340,69 @@ impl Store {
             "INSERT INTO judge_formats (base_url, model, format, checked_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(base_url, model) DO UPDATE SET format = excluded.format, checked_at = excluded.checked_at",
             params![base_url, model, format, self.clock.stamp()],
+        )?;
+        Ok(())
+    }
+
+    /// What a server taught about a model's request shape (JSON), if anything.
+    pub fn remembered_learnt(&self, base_url: &str, model: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT learnt FROM judge_formats WHERE base_url = ?1 AND model = ?2",
+                params![base_url, model],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Remembers the rung a server settled on and what it taught about the
+    /// request shape, together.
+    pub fn remember_shape(
+        &self,
+        base_url: &str,
+        model: &str,
+        format: &str,
+        learnt: Option<&str>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO judge_formats (base_url, model, format, checked_at, learnt) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(base_url, model) DO UPDATE SET format = excluded.format,
+                checked_at = excluded.checked_at, learnt = excluded.learnt",
+            params![base_url, model, format, self.clock.stamp(), learnt],
+        )?;
+        Ok(())
+    }
+
+    /// When a model's retirement date was last read from its server, and
+    /// the date it gave (`None`: none announced).
+    pub fn model_check(
+        &self,
+        base_url: &str,
+        model: &str,
+    ) -> Result<Option<(String, Option<String>)>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT checked_at, shutdown_date FROM model_checks WHERE base_url = ?1 AND model = ?2",
+                params![base_url, model],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn record_model_check(
+        &self,
+        base_url: &str,
+        model: &str,
+        shutdown_date: Option<&str>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO model_checks (base_url, model, checked_at, shutdown_date) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(base_url, model) DO UPDATE SET checked_at = excluded.checked_at,
+                shutdown_date = excluded.shutdown_date",
+            params![base_url, model, self.clock.stamp(), shutdown_date],
         )?;
         Ok(())
     }

@@ -249,6 +249,32 @@ impl Store {
         Ok(id)
     }
 
+    /// Adds parts to a job after its first submission (answers sent again,
+    /// in a new batch, once the server taught what it refused); the job is
+    /// submitting again. `first` is the first new part's number.
+    pub fn add_parts(&self, job: i64, first: i64, parts: &[NewPart]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(|e| self.write_error("store the batch", &e))?;
+        let write = |e: rusqlite::Error| self.write_error("store the batch", &e);
+        for (i, p) in parts.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO batch_parts (job_id, part, first_attempt, last_attempt, requests, requests_path, requests_hash, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'local')",
+                params![job, first + i as i64, p.first_attempt, p.last_attempt, p.requests as i64, p.requests_path, p.requests_hash],
+            )
+            .map_err(write)?;
+        }
+        tx.execute(
+            "UPDATE batch_jobs SET status = 'submitting', updated_at = ?2 WHERE id = ?1",
+            params![job, self.clock.stamp()],
+        )
+        .map_err(write)?;
+        tx.commit().map_err(write)?;
+        Ok(())
+    }
+
     /// The job not yet collected for this input and these settings, if any.
     pub fn pending_job(&self, input_hash: &str, settings_key: &str) -> Result<Option<Job>> {
         let id: Option<i64> = self

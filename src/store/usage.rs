@@ -27,7 +27,8 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT substr(graded_at, 1, 10) AS day, substr(grader, 5) AS model, via = 'batch',
-                    count(*), sum(prompt_tokens), sum(coalesce(cached_tokens, 0)), sum(coalesce(completion_tokens, 0))
+                    count(*), sum(prompt_tokens), sum(coalesce(cached_tokens, 0)), sum(coalesce(completion_tokens, 0)),
+                    sum(coalesce(reasoning_tokens, 0))
              FROM attempts
              WHERE grader LIKE 'llm:%' AND prompt_tokens IS NOT NULL AND graded_at IS NOT NULL
                AND (?1 IS NULL OR graded_at >= ?1)
@@ -47,6 +48,7 @@ impl Store {
                     prompt: n(r, 4)?,
                     cached: n(r, 5)?,
                     completion: n(r, 6)?,
+                    reasoning: n(r, 7)?,
                 },
             })
         })?;

@@ -6,6 +6,7 @@
 pub mod fake_batch_api;
 pub mod fake_server;
 pub mod rate_limited;
+pub mod reasoning;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -575,3 +575,65 @@ fn answers_the_verdict_cache_holds_are_not_sent_again() {
     check_in_order(&out, 2);
     assert_eq!((api.upload_count(), api.batch_count()), (1, 1));
 }
+
+/// A reasoning model through the Batch API (issue 21): a model in the
+/// profile table gets its shape in every line from the start; an unknown one
+/// whose lines are refused for `max_tokens` learns it and sends those lines
+/// again as a new batch, at the batch price; never live unless asked.
+#[test]
+fn a_reasoning_model_is_graded_wholly_from_the_batch() {
+    use crate::common::reasoning;
+    let like = |req: &Request| reasoning::openai_like(req, &echo_verdict(req));
+    // In the table: 5 of 5 from one batch, no live request.
+    let api = FakeBatchApi::new(like);
+    let t = Judged::new(api.handler(move |req, _| like(req)));
+    t.env.write("batch.jsonl", &answers(5));
+    let out = submit(&t, &["--wait"], &[("GRILL_MODEL", "gpt-5-mini")]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(check_in_order(&out, 5).iter().all(|l| l["score"] == 10.0));
+    assert_eq!(live_calls(&t), 0);
+    assert_eq!(api.batch_count(), 1);
+    let first = &api.batch_lines()[0][0]["body"];
+    assert_eq!(first.get("max_tokens"), None);
+    assert_eq!(first.get("temperature"), None);
+
+    // Unknown: refused in the first batch, learnt, graded in a second.
+    let api = FakeBatchApi::new(like);
+    let t = Judged::new(api.handler(move |req, _| like(req)));
+    t.env.write("batch.jsonl", &answers(5));
+    let out = submit(&t, &["--wait"], &[("GRILL_MODEL", "acme-reasoner")]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(check_in_order(&out, 5).iter().all(|l| l["score"] == 10.0));
+    assert_eq!(live_calls(&t), 0, "{}", out.stderr);
+    assert_eq!(api.batch_count(), 2);
+    assert!(
+        out.stderr.contains("refused for `max_tokens`"),
+        "{}",
+        out.stderr
+    );
+    let second = &api.batch_lines()[1];
+    assert_eq!(second.len(), 5);
+    assert_eq!(second[0]["body"].get("max_tokens"), None);
+    let usage = t.grill(
+        &["usage", "--json"],
+        "",
+        &[("GRILL_MODEL", "acme-reasoner")],
+    );
+    assert_eq!(usage.json()["models"][0]["batch_grades"], 5, "{usage:?}");
+
+    // Asked live only when the user says so.
+    let api = FakeBatchApi::new(like);
+    let t = Judged::new(api.handler(move |req, _| like(req)));
+    t.env.write("batch.jsonl", &answers(5));
+    let out = submit(&t, &[], &[("GRILL_MODEL", "acme-reasoner")]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let job = out.json_lines()[0]["job"].to_string();
+    let out = t.grill(
+        &["jobs", "wait", &job, "--refused-live"],
+        "",
+        &[FAST, ("GRILL_MODEL", "acme-reasoner")],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(api.batch_count(), 1);
+    assert_eq!(live_calls(&t), 5, "{}", out.stderr);
+}

@@ -30,6 +30,7 @@ mod props;
 mod pty;
 mod rate_limits;
 mod real_judge;
+mod reasoning;
 mod review_points;
 mod secrets;
 mod session;

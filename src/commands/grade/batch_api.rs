@@ -56,7 +56,12 @@ pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
     runtime.block_on(batch::grade_cached(store, judge, ctx.bank()?, job_id))?;
     let job = runtime.block_on(batch::submit(store, judge, job_id))?;
     if args.wait {
-        crate::commands::jobs::wait_and_collect(ctx, job.id, args.concurrency)?;
+        crate::commands::jobs::wait_and_collect(
+            ctx,
+            job.id,
+            args.concurrency,
+            crate::batch::Refused::Resubmit,
+        )?;
     } else {
         let value = serde_json::json!({
             "job": job.id,
