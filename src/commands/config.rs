@@ -27,6 +27,7 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
     let judge = settings
         .judge_unavailable()
         .unwrap_or_else(|| "ready".into());
+    let profile = settings.profile();
     if json {
         return Ok(render::json(&json!({
             "model": {"value": settings.model.value, "from": settings.model.origin.to_string()},
@@ -38,6 +39,14 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
             "config_file": settings.config_path,
             "bank_dirs": settings.bank_dirs,
             "prompts_dir": settings.prompts_dir,
+            "profile": {
+                "family": profile.family,
+                "token_cap": profile.token_cap.as_str(),
+                "temperature": profile.temperature.as_str(),
+                "reasoning_effort": profile.effort,
+                "max_reply_tokens": profile.budget,
+                "reasoning_effort_from": settings.reasoning_effort.as_ref().map(|e| e.origin.to_string()),
+            },
             "prices": settings.prices.models.keys().collect::<Vec<_>>(),
             "batch_discount": settings.prices.batch_discount,
             "judge": judge,
@@ -69,6 +78,7 @@ fn rows(settings: &Settings, key: String, judge: String) -> Vec<(&'static str, S
             settings.base_url.origin.to_string(),
         ),
         ("api_key", key, String::new()),
+        ("profile", profile_line(&settings.profile()), String::new()),
         (
             "timeout",
             format!("{}s", settings.timeout_secs.value),
@@ -121,10 +131,35 @@ fn rows(settings: &Settings, key: String, judge: String) -> Vec<(&'static str, S
     ]
 }
 
+/// The request shape the judge model gets, in one line (before anything
+/// its server teaches; `grill doctor` shows that too).
+fn profile_line(p: &crate::judge::profile::Profile) -> String {
+    use crate::judge::profile::Origin;
+    let from = match p.origin {
+        Origin::Shipped => format!("grill's table of {}", crate::judge::profile::reviewed()),
+        Origin::Config => "the config file".into(),
+        Origin::Plain => "no family matched: plain chat".into(),
+    };
+    format!(
+        "{} ({from}): {} {}, temperature {}, reasoning_effort {}",
+        p.family,
+        p.token_cap.as_str(),
+        p.budget,
+        p.temperature.as_str(),
+        p.effort.as_deref().unwrap_or("not sent")
+    )
+}
+
 /// The models with prices, and the batch discount, in one line.
 fn prices(prices: &crate::prices::Prices) -> String {
     if prices.is_empty() {
-        return "(none: `grill usage` shows tokens only)".into();
+        let shipped = crate::prices::shipped();
+        return format!(
+            "(none set: OpenAI's list prices of {} for {} models, batch {:.0}% off)",
+            shipped.reviewed,
+            shipped.models.len(),
+            shipped.batch_discount * 100.0
+        );
     }
     let models: Vec<&str> = prices.models.keys().map(String::as_str).collect();
     let discount = prices.batch_discount.map_or_else(

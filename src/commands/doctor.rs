@@ -172,6 +172,10 @@ pub fn run(ctx: &Context, args: &JsonArg) -> Result<()> {
             let judge = Arc::clone(ctx.judge()?);
             // A check settles the rung afresh, whatever was remembered.
             judge.judge().set_format(Format::JsonSchema);
+            ctx.runtime()?.block_on(checks(ctx, &judge, &mut report))?;
+            let profile = profile_report(&judge.judge().shape_now());
+            report.checks.push(profile_check(&profile));
+            report.profile = Some(profile);
             let today = ctx.clock().now().date_naive();
             let retirement = ctx.retirement(judge.judge(), crate::context::Ask::Now);
             report
@@ -186,10 +190,6 @@ pub fn run(ctx: &Context, args: &JsonArg) -> Result<()> {
                         ),
                     ),
                 });
-            ctx.runtime()?.block_on(checks(ctx, &judge, &mut report))?;
-            let profile = profile_report(&judge.judge().shape_now());
-            report.checks.push(profile_check(&profile));
-            report.profile = Some(profile);
         }
     }
     show(&report, args.json)?;
