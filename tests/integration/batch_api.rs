@@ -415,6 +415,37 @@ fn batch_api_misuse_is_a_usage_error() {
     assert!(!out.stderr.contains("panicked"), "{out:?}");
 }
 
+#[test]
+fn batch_flags_beside_one_question_are_refused_not_graded_live() {
+    let api = FakeBatchApi::new(echo_verdict);
+    let t = setup(&api, 1);
+    let answer = "Tests catch regressions before users do.";
+    for (extra, flag) in [
+        (&["--via", "batch-api"][..], "--via batch-api"),
+        (&["--wait"][..], "--wait"),
+        (&["--via", "batch-api", "--wait"][..], "--wait"),
+    ] {
+        let mut args = vec!["grade", "--question", "tq"];
+        args.extend_from_slice(extra);
+        let out = t.grill(&args, answer, &[FAST]);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        let error: Vec<_> = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        assert_eq!(error.len(), 1, "{out:?}");
+        assert!(
+            error[0].contains(flag) && error[0].contains("--batch"),
+            "{out:?}"
+        );
+        assert_eq!(out.stdout, "", "{out:?}");
+    }
+    assert!(t.server.requests().is_empty(), "no request, live or batch");
+    let history = t.grill(&["history", "--json"], "", &[]);
+    assert_eq!(history.json(), json!([]), "nothing stored: {history:?}");
+}
+
 /// Runs the submit command and kills it (SIGKILL) once the server has seen
 /// `count` requests to `path`, while the reply to the last is held back.
 fn kill_during(t: &Judged, path: &str, count: usize) {
