@@ -25,6 +25,11 @@ pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
         return run_batch(ctx, file, args);
     }
     refuse_batch_flags(args)?;
+    grade_one(ctx, args)
+}
+
+/// `--question ID`: one answer, graded live (or estimated offline).
+fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
     let question = ctx
         .bank()?
         .require(args.question.as_deref().unwrap_or_default())?;
