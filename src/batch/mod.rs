@@ -26,7 +26,7 @@ pub use parts::{files_dir, poll_interval, Limits, PartWriter, MAX_BYTES, MAX_REQ
 
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
-use crate::judge::batch_api::{self, RemoteBatch};
+use crate::judge::batch_api::{BatchStatus, RemoteBatch};
 use crate::store::{Attempt, Job, JobStatus, Part, Status, Store};
 
 /// Sends what is not yet sent of a job: each part's file, then its batch.
@@ -185,7 +185,7 @@ pub async fn refresh(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<
         let Some(batch_id) = &part.batch_id else {
             continue;
         };
-        if batch_api::is_terminal(&part.status) {
+        if part.status.is_terminal() {
             continue;
         }
         let remote = judge
@@ -217,7 +217,7 @@ pub async fn cancel(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<J
         let Some(batch_id) = &part.batch_id else {
             continue;
         };
-        if batch_api::is_terminal(&part.status) {
+        if part.status.is_terminal() {
             continue;
         }
         let remote = judge
@@ -235,37 +235,49 @@ pub async fn cancel(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<J
 }
 
 /// The job's status in one word: grill's own until every part is a batch,
-/// then the least advanced of its batches'.
-pub fn state(job: &Job) -> String {
+/// then the least advanced of its batches' (`unknown` for a status the
+/// Batch API does not document).
+pub fn state(job: &Job) -> &'static str {
+    match least_advanced(job) {
+        State::Grill(word) => word,
+        State::Batch(status) => status.as_str(),
+    }
+}
+
+/// `state`, with the server's text of an unknown status on the same line:
+/// for messages, where the word alone would hide what the server said.
+pub fn state_said(job: &Job) -> String {
+    match least_advanced(job) {
+        State::Grill(word) => word.to_string(),
+        State::Batch(status) => status.to_string(),
+    }
+}
+
+/// Where a job stands: in grill's words, or its least advanced batch's.
+enum State<'a> {
+    Grill(&'static str),
+    Batch(&'a BatchStatus),
+}
+
+fn least_advanced(job: &Job) -> State<'_> {
     match job.status {
-        JobStatus::Collected => return "collected".into(),
+        JobStatus::Collected => return State::Grill("collected"),
         JobStatus::Submitting if job.parts.iter().any(|p| p.batch_id.is_none()) => {
-            return "submitting".into()
+            return State::Grill("submitting")
         }
         _ => {}
     }
-    const ORDER: [&str; 8] = [
-        "validating",
-        "in_progress",
-        "finalizing",
-        "cancelling",
-        "failed",
-        "expired",
-        "cancelled",
-        "completed",
-    ];
-    let rank = |s: &str| ORDER.iter().position(|o| *o == s).unwrap_or(0);
-    job.parts
+    let least = job
+        .parts
         .iter()
         .filter(|p| p.batch_id.is_some())
-        .map(|p| p.status.as_str())
-        .min_by_key(|s| rank(s))
-        .unwrap_or(if job.parts.is_empty() {
-            "completed"
-        } else {
-            "cancelled"
-        })
-        .to_string()
+        .map(|p| &p.status)
+        .min_by_key(|s| s.rank());
+    match least {
+        Some(status) => State::Batch(status),
+        None if job.parts.is_empty() => State::Grill("completed"),
+        None => State::Grill("cancelled"),
+    }
 }
 
 /// Whether every part is finished on the server (or was never sent).
@@ -274,7 +286,7 @@ pub fn finished(job: &Job) -> bool {
         && job
             .parts
             .iter()
-            .all(|p| p.batch_id.is_none() || batch_api::is_terminal(&p.status))
+            .all(|p| p.batch_id.is_none() || p.status.is_terminal())
 }
 
 /// Answers the server has finished, of the job's total.

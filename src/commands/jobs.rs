@@ -39,7 +39,9 @@ fn job_json(job: &Job) -> Value {
         "batches": job.parts.iter().map(|p| json!({
             "batch_id": p.batch_id,
             "input_file_id": p.input_file_id,
-            "status": p.status,
+            "status": p.status.as_str(),
+            // The server's text of a status grill does not know, on one line.
+            "server_status": p.status.raw(),
             "requests": p.requests,
             "completed": p.completed,
             "failed": p.failed,
@@ -79,6 +81,17 @@ fn list(ctx: &Context, json: bool) -> Result<()> {
             job.created_at.get(..19).unwrap_or(&job.created_at),
             job.input_path
         )?;
+    }
+    for job in &jobs {
+        for part in &job.parts {
+            if let Some(raw) = part.status.raw() {
+                writeln!(
+                    out,
+                    "{DIM}job {}: a batch's status is unknown to grill; the server said \"{raw}\"{DIM:#}",
+                    job.id
+                )?;
+            }
+        }
     }
     writeln!(
         out,
@@ -147,7 +160,7 @@ pub fn collect_and_print(ctx: &Context, id: i64, concurrency: usize) -> Result<(
         if !batch::finished(&job) {
             return Err(Error::failure(format!(
                 "job {id} is still {} ({} of {} answered)",
-                batch::state(&job),
+                batch::state_said(&job),
                 batch::done_count(&job),
                 job.answers
             ))
@@ -196,7 +209,7 @@ fn cancel(ctx: &Context, id: i64) -> Result<()> {
         writeln!(
             render::stdout(),
             "job {id}: {} ({} of {} answered); nothing to cancel",
-            batch::state(&job),
+            batch::state_said(&job),
             batch::done_count(&job),
             job.answers
         )?;
@@ -210,7 +223,7 @@ fn cancel(ctx: &Context, id: i64) -> Result<()> {
     writeln!(
         render::stdout(),
         "job {id}: {} ({} of {} answered)",
-        batch::state(&job),
+        batch::state_said(&job),
         batch::done_count(&job),
         job.answers
     )?;

@@ -7,6 +7,7 @@
 
 pub mod ask;
 pub mod batch_api;
+pub mod batch_status;
 pub mod guard;
 mod http;
 pub mod limit;

@@ -11,9 +11,9 @@ use crate::common::fake_batch_api::{FakeBatchApi, Fate};
 use crate::common::fake_server::{Reply, Request};
 use crate::common::Output;
 
-const FAST: (&str, &str) = ("GRILL_BATCH_POLL_MS", "5");
+pub(super) const FAST: (&str, &str) = ("GRILL_BATCH_POLL_MS", "5");
 
-fn answers(n: usize) -> String {
+pub(super) fn answers(n: usize) -> String {
     (0..n)
         .map(|i| {
             json!({"question": "tq", "answer": format!("Answer {i}: tests catch regressions before users do, and document behaviour."), "candidate": format!("c{i}")})
@@ -31,7 +31,7 @@ fn setup(api: &Arc<FakeBatchApi>, n: usize) -> Judged {
     t
 }
 
-fn live_calls(t: &Judged) -> usize {
+pub(super) fn live_calls(t: &Judged) -> usize {
     t.server
         .requests()
         .iter()
@@ -39,7 +39,7 @@ fn live_calls(t: &Judged) -> usize {
         .count()
 }
 
-fn submit(t: &Judged, extra: &[&str], vars: &[(&str, &str)]) -> Output {
+pub(super) fn submit(t: &Judged, extra: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut args = vec!["grade", "--batch", "batch.jsonl", "--via", "batch-api"];
     args.extend_from_slice(extra);
     let mut all = vec![FAST];

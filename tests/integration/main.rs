@@ -13,6 +13,7 @@ mod attack;
 mod bad_input;
 mod bank_quality;
 mod batch_api;
+mod batch_jobs;
 mod browse;
 mod calibrate;
 mod conventions;
