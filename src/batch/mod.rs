@@ -12,6 +12,7 @@
 mod collect;
 mod load;
 mod parts;
+mod sending;
 
 use std::io::Write;
 use std::path::Path;
@@ -23,6 +24,7 @@ pub use collect::{collect, Collected};
 use load::call_failed;
 pub use load::load;
 pub use parts::{files_dir, poll_interval, Limits, PartWriter, MAX_BYTES, MAX_REQUESTS};
+pub use sending::{lock_sending, Sending};
 
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
@@ -30,6 +32,9 @@ use crate::judge::batch_api::{BatchStatus, RemoteBatch};
 use crate::store::{Attempt, Job, JobStatus, Part, Status, Store};
 
 /// Sends what is not yet sent of a job: each part's file, then its batch.
+/// Only under the sending lock (`lock_sending`), so that two runs never
+/// both send a part: the job is read after the lock is taken, and a part
+/// another run sent meanwhile has its batch id.
 ///
 /// Every remote id is stored the moment the server gives it, so a kill -9
 /// can only fall between a call and its write:
@@ -40,7 +45,12 @@ use crate::store::{Attempt, Job, JobStatus, Part, Status, Store};
 ///   not create another. It first looks for a batch made from the part's
 ///   input file (whose id was stored before the batch was asked for) and
 ///   adopts it, so no answer is ever paid for twice.
-pub async fn submit(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<Job> {
+pub async fn submit(
+    store: &Store,
+    judge: &JudgeGrader,
+    job_id: i64,
+    _sending: &Sending,
+) -> Result<Job> {
     let job = load(store, job_id)?;
     let api = judge.judge();
     for part in &job.parts {

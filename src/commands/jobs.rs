@@ -115,6 +115,15 @@ fn job_for_judge(ctx: &Context, id: i64) -> Result<Job> {
     Ok(job)
 }
 
+/// The sending lock, saying so while another grill holds it.
+pub fn lock_sending(ctx: &Context, what: &str) -> Result<batch::Sending> {
+    batch::lock_sending(ctx.store()?, &|| {
+        render::note(&format!(
+            "another grill is sending a Batch API job; waiting for it before sending {what}"
+        ));
+    })
+}
+
 /// Waits until every batch of the job is finished, a bar fed by the
 /// batches' request counts, then collects it.
 pub fn wait_and_collect(ctx: &Context, id: i64, concurrency: usize) -> Result<()> {
@@ -128,7 +137,8 @@ pub fn wait_and_collect(ctx: &Context, id: i64, concurrency: usize) -> Result<()
             "{bar:30} {pos}/{len} answered by the Batch API {msg}",
         );
         if job.status == crate::store::JobStatus::Submitting {
-            runtime.block_on(batch::submit(store, judge, id))?;
+            let sending = lock_sending(ctx, &format!("job {id}"))?;
+            runtime.block_on(batch::submit(store, judge, id, &sending))?;
         }
         loop {
             let job = runtime.block_on(batch::refresh(store, judge, id))?;

@@ -95,3 +95,64 @@ fn a_status_grill_does_not_know_is_unknown_and_prints_on_one_line() {
     assert!(raw.starts_with("in_progress FAKE LINE"), "{raw:?}");
     assert!(!raw.contains(['\n', '\r', '\x1b']), "{raw:?}");
 }
+
+/// `reply`, held back `by` before it is written.
+fn delayed(reply: Reply, by: std::time::Duration) -> Reply {
+    match reply {
+        Reply::Status {
+            status,
+            body,
+            headers,
+            ..
+        } => Reply::Status {
+            status,
+            body,
+            headers,
+            delay: by,
+        },
+        other => other,
+    }
+}
+
+#[test]
+fn three_submissions_of_one_file_at_once_make_one_job_and_one_batch() {
+    let api = FakeBatchApi::new(echo_verdict);
+    let inner = api.handler(|req, _| echo_verdict(req));
+    // A slow upload: the other runs start while the first is still sending.
+    let t = Judged::new(move |req, n| {
+        let reply = inner(req, n);
+        if req.method == "POST" && req.path.starts_with("/v1/files") {
+            delayed(reply, std::time::Duration::from_millis(400))
+        } else {
+            reply
+        }
+    });
+    t.env.write("batch.jsonl", &answers(6));
+    let runs: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3).map(|_| s.spawn(|| submit(&t, &[], &[]))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for out in &runs {
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.json()["job"], 1, "{out:?}");
+        assert_eq!(
+            out.json()["batches"].as_array().unwrap().len(),
+            1,
+            "{out:?}"
+        );
+    }
+    assert_eq!(
+        (api.upload_count(), api.batch_count()),
+        (1, 1),
+        "one upload, one remote batch: {runs:?}"
+    );
+    let batch_id = runs[0].json()["batches"][0].clone();
+    for out in &runs {
+        assert_eq!(out.json()["batches"][0], batch_id, "{runs:?}");
+    }
+    // The one batch grill made is the one `grill jobs` lists.
+    let jobs = t.grill(&["jobs", "--json"], "", &[]).json();
+    assert_eq!(jobs.as_array().unwrap().len(), 1, "{jobs}");
+    assert_eq!(jobs[0]["answers"], 6, "{jobs}");
+    assert_eq!(jobs[0]["batches"][0]["batch_id"], batch_id, "{jobs}");
+}
