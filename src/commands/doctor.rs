@@ -89,6 +89,7 @@ fn tiny_question() -> Question {
         ],
         sources: vec![],
         reviewed: None,
+        follow_up: None,
     }
 }
 

@@ -48,6 +48,7 @@ pub(crate) mod tests_support {
             key_points: vec![kp("a", 2), kp("b", 1), kp("c", 1)],
             sources: vec![],
             reviewed: None,
+            follow_up: None,
         }
     }
 }

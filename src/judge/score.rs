@@ -281,8 +281,18 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
     let ctx = Context {
         answer: normalize(answer),
         answer_words: answer.split_whitespace().count(),
+        // A follow-up answer that only repeats the follow-up's words shows
+        // as little as one that repeats the question's.
         question_words: normalize(&question.question)
             .split_whitespace()
+            .chain(
+                question
+                    .follow_up
+                    .as_deref()
+                    .map(normalize)
+                    .unwrap_or_default()
+                    .split_whitespace(),
+            )
             .map(str::to_string)
             .collect(),
     };

@@ -253,6 +253,7 @@ mod tests {
             model_answer: "m".into(),
             sources: vec![],
             reviewed: None,
+            follow_up: None,
             key_points: vec![kp("a"), kp("b"), kp("c")],
         };
         let pv = |id: &str, coverage, check, evidence: &str| PointVerdict {

@@ -92,9 +92,13 @@ fn a_partial_answer_gets_a_follow_up_graded_on_the_open_points_only() {
         [json!("docs"), json!("refactor")]
     );
     assert_eq!(answer_in(&requests[1]), FOLLOW_UP_ANSWER);
-    assert!(requests[1]
-        .prompt_text()
-        .contains("Follow-up: How do tests make refactoring safer?"));
+    // The judge's follow-up goes in a box of its own, not in the question.
+    let prompt = requests[1].prompt_text();
+    assert!(
+        prompt.contains("How do tests make refactoring safer?\n</follow-up-"),
+        "{prompt}"
+    );
+    assert!(!prompt.contains("Follow-up: How do tests"), "{prompt}");
 
     // Exactly `refactor` is recovered: `docs` quoted words not in the
     // follow-up answer, and `regressions` was not open.
