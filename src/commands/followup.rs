@@ -141,8 +141,24 @@ impl Runner<'_> {
             ..FollowUpRound::default()
         };
         let text = match self.read(&narrow, deadline, editor, redraw) {
-            Answer::Text { text, .. } if !text.trim().is_empty() => text,
-            Answer::Text { .. } | Answer::Skip => {
+            Answer::Text { text, cut_off, .. } if !text.trim().is_empty() => {
+                round.cut_off = cut_off;
+                if cut_off {
+                    writeln!(
+                        render::stdout(),
+                        "Time is up for this question: your follow-up answer was cut off and will be graded as it stands."
+                    )?;
+                }
+                text
+            }
+            Answer::Text { cut_off, .. } => {
+                round.cut_off = cut_off;
+                round.note = Some("not answered".into());
+                self.store
+                    .revise_verdict(attempt_id, &q.id, &merge(&verdict, round, None))?;
+                return Ok(Round::Asked);
+            }
+            Answer::Skip => {
                 round.note = Some("not answered".into());
                 self.store
                     .revise_verdict(attempt_id, &q.id, &merge(&verdict, round, None))?;

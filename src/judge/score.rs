@@ -95,6 +95,9 @@ pub struct FollowUpRound {
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
+    /// The interview's clock ended the follow-up answer: graded as it stood.
+    #[serde(default)]
+    pub cut_off: bool,
 }
 
 /// A wrong claim as kept: counted only when its quote is in the answer.

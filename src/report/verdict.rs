@@ -211,7 +211,15 @@ fn follow_ups(s: &mut String, verdict: &Verdict, width: usize) {
                 s,
                 "{DIM}{}{DIM:#}",
                 wrap(
-                    &format!("Your answer: {}", clean(round.answer.trim())),
+                    &format!(
+                        "Your answer{}: {}",
+                        if round.cut_off {
+                            " (cut off at the time limit)"
+                        } else {
+                            ""
+                        },
+                        clean(round.answer.trim())
+                    ),
                     "  "
                 )
             );
