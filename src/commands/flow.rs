@@ -57,6 +57,8 @@ pub enum Left {
     Abandoned,
     /// `:quit`, Ctrl-D or the end of input while the question was open.
     Quit,
+    /// SIGTERM or SIGHUP (its number) while the question was open.
+    Ended(i32),
 }
 
 impl Left {
@@ -66,16 +68,24 @@ impl Left {
             Left::Skipped => "skipped",
             Left::Abandoned => "abandoned",
             Left::Quit => "left",
+            Left::Ended(_) => "ended",
         }
     }
 
-    fn reason(self, typed: bool) -> &'static str {
-        match (self, typed) {
-            (Left::Skipped, _) => "skipped with :skip",
-            (Left::Abandoned, false) => "abandoned with Ctrl-C",
-            (Left::Abandoned, true) => "abandoned with Ctrl-C; what was typed is kept, not graded",
-            (Left::Quit, false) => "open when the session ended",
-            (Left::Quit, true) => "open when the session ended; what was typed is kept, not graded",
+    fn reason(self, typed: bool) -> String {
+        let why = match self {
+            Left::Skipped => return "skipped with :skip".into(),
+            Left::Abandoned => "abandoned with Ctrl-C".to_string(),
+            Left::Quit => "open when the session ended".to_string(),
+            Left::Ended(signal) => format!(
+                "open when {} ended the session",
+                crate::ui::signals::name(signal)
+            ),
+        };
+        if typed {
+            format!("{why}; what was typed is kept, not graded")
+        } else {
+            why
         }
     }
 }
@@ -305,7 +315,34 @@ impl<'c> Runner<'c> {
         })?;
         self.store.mark_skipped(id)?;
         self.store
-            .record_failure(id, u.left.reason(!typed.trim().is_empty()))
+            .record_failure(id, &u.left.reason(!typed.trim().is_empty()))
+    }
+
+    /// SIGTERM or SIGHUP while an answer to `q` was read: what was typed is
+    /// stored first, then the session is closed as `finish` closes it, and
+    /// the run ends with the signal's status. A storage failure is said
+    /// instead, since then what was typed may not be saved.
+    pub fn end_by_signal(&mut self, q: &Question, typed: &str, seconds: f64, signal: i32) -> Error {
+        match self
+            .unanswered(q, typed, seconds, Left::Ended(signal))
+            .and_then(|()| self.close_for_signal())
+        {
+            Ok(()) => Error::signal(signal),
+            Err(e) => e,
+        }
+    }
+
+    /// The session closed without its report, after a signal: pending
+    /// skips stored if it holds an answer, an empty session dropped.
+    pub fn close_for_signal(&mut self) -> Result<()> {
+        if self.store.session_attempts(self.session_id)?.is_empty() {
+            self.pending.clear();
+        }
+        self.flush_pending()?;
+        if !self.store.drop_session_if_empty(self.session_id)? {
+            self.store.end_session(self.session_id)?;
+        }
+        Ok(())
     }
 
     /// Grades a stored answer now and shows the outcome: the judge with a
@@ -435,7 +472,7 @@ impl<'c> Runner<'c> {
         render::note("Answer abandoned.");
         match self.src.read_line("Leave the session? [y/N] › ", None) {
             Line::Text(t) => t.trim().eq_ignore_ascii_case("y"),
-            Line::Eof | Line::Invalid => true,
+            Line::Eof | Line::Invalid | Line::Ended { .. } => true,
             Line::Interrupted | Line::TimedOut { .. } | Line::Resized { .. } => false,
         }
     }

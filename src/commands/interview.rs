@@ -172,6 +172,9 @@ fn ask_all<'q>(
                 break;
             }
             Answer::Invalid => return Err(Error::input("standard input is not UTF-8 text")),
+            Answer::Ended { typed, signal } => {
+                return Err(runner.end_by_signal(q, &typed, seconds, signal));
+            }
             Answer::Abandoned { typed } => {
                 runner.unanswered(q, &typed, seconds, Left::Abandoned)?;
                 if runner.confirm_leave() {

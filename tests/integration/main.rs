@@ -34,5 +34,6 @@ mod real_judge;
 mod review_points;
 mod secrets;
 mod session;
+mod signals;
 mod terminal;
 mod usage;
