@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::bank::{Bank, Question};
+pub use crate::commands::left::Left;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, Outcome};
@@ -46,48 +47,6 @@ pub struct Runner<'c> {
     /// Questions passed over with nothing typed, stored only once the
     /// session holds an answer: a session of skips leaves no trace.
     pending: Vec<Unanswered>,
-}
-
-/// How a question asked got no answer to grade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Left {
-    /// `:skip`.
-    Skipped,
-    /// Ctrl-C.
-    Abandoned,
-    /// `:quit`, Ctrl-D or the end of input while the question was open.
-    Quit,
-    /// SIGTERM or SIGHUP (its number) while the question was open.
-    Ended(i32),
-}
-
-impl Left {
-    /// The word stored with the attempt (`extra.ended`) and shown in reports.
-    pub fn word(self) -> &'static str {
-        match self {
-            Left::Skipped => "skipped",
-            Left::Abandoned => "abandoned",
-            Left::Quit => "left",
-            Left::Ended(_) => "ended",
-        }
-    }
-
-    fn reason(self, typed: bool) -> String {
-        let why = match self {
-            Left::Skipped => return "skipped with :skip".into(),
-            Left::Abandoned => "abandoned with Ctrl-C".to_string(),
-            Left::Quit => "open when the session ended".to_string(),
-            Left::Ended(signal) => format!(
-                "open when {} ended the session",
-                crate::ui::signals::name(signal)
-            ),
-        };
-        if typed {
-            format!("{why}; what was typed is kept, not graded")
-        } else {
-            why
-        }
-    }
 }
 
 struct Unanswered {
