@@ -13,6 +13,9 @@ pub enum Kind {
     Failure,
     /// The reader of our output went away (`grill list | head`): stop quietly, exit 0.
     BrokenPipe,
+    /// SIGTERM or SIGHUP ended the session while an answer was read: exit
+    /// 128 + its number, as a shell reports a process a signal ended.
+    Signal(i32),
 }
 
 #[derive(Debug)]
@@ -63,6 +66,20 @@ impl Error {
             Kind::Input => 2,
             Kind::Failure => 1,
             Kind::BrokenPipe => 0,
+            Kind::Signal(n) => 128 + n,
+        }
+    }
+
+    /// A session ended by SIGTERM or SIGHUP, what was typed stored.
+    pub fn signal(signal: i32) -> Self {
+        Error {
+            kind: Kind::Signal(signal),
+            message: format!(
+                "{} ended the session; what was typed is saved",
+                crate::ui::signals::name(signal)
+            ),
+            hints: Vec::new(),
+            details: Vec::new(),
         }
     }
 

@@ -7,7 +7,13 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = grill::cli::Cli::parse();
-    match grill::run(&cli) {
+    let outcome = match (grill::run(&cli), grill::ui::signals::caught()) {
+        // A SIGTERM or SIGHUP caught during a read ends the run with its
+        // status, whichever way the session wound down after it.
+        (Ok(()), Some(signal)) => Err(grill::error::Error::signal(signal)),
+        (outcome, _) => outcome,
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let code = err.exit_code();

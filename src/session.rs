@@ -128,6 +128,7 @@ mod tests {
             model_answer: "m".into(),
             sources: vec![],
             reviewed: None,
+            follow_up: None,
             key_points: vec![KeyPoint {
                 id: "k".into(),
                 point: "p".into(),

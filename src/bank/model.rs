@@ -45,6 +45,12 @@ pub struct Question {
     /// When the facts were last checked, `YYYY-MM`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed: Option<String>,
+    /// Never from a bank: the follow-up question, when this is the question
+    /// as put to the judge for a follow-up answer (`grading::followup`).
+    /// Judge-written, so the prompt holds it in a data box of its own, never
+    /// in the question part, which stays the bank's byte for byte.
+    #[serde(skip)]
+    pub follow_up: Option<String>,
 }
 
 impl Question {

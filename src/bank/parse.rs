@@ -257,6 +257,7 @@ fn parse_question(
                 .map(|s| s.into_inner().trim().to_string())
                 .collect(),
             reviewed: raw.reviewed.map(Spanned::into_inner),
+            follow_up: None,
         },
         id_span,
     ))

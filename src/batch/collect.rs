@@ -14,7 +14,7 @@ use super::parts::part_file;
 use crate::bank::Bank;
 use crate::error::{Error, Result};
 use crate::grading::{BatchReply, GradeError, Grader, Job as GradeJob, JudgeGrader, NoChecklist};
-use crate::judge::batch_api;
+use crate::judge::batch_api::{self, BatchStatus};
 use crate::judge::openai::MAX_REPLY_BYTES;
 use crate::store::{Attempt, Job, JobStatus, Part, Status, Store};
 
@@ -69,7 +69,7 @@ pub(super) async fn collect(
     let sent_shape = judge.judge().shape_now();
     let mut resend: Vec<i64> = Vec::new();
     for part in &job.parts {
-        if part.status == batch_api::COLLECTED {
+        if part.status == BatchStatus::Collected {
             continue;
         }
         let mut seen_live: HashSet<i64> = HashSet::new();
@@ -108,14 +108,14 @@ pub(super) async fn collect(
             &mut summary,
         )
         .await?;
-        let completed = part.status == "completed";
+        let completed = part.status == BatchStatus::Completed;
         let why = format!(
             "the batch {} {}{}; `grill regrade` grades it live",
             part.batch_id.as_deref().unwrap_or("(never sent)"),
             if part.batch_id.is_some() {
-                part.status.as_str()
+                part.status.to_string()
             } else {
-                "was not created"
+                "was not created".into()
             },
             part.error
                 .as_deref()

@@ -12,6 +12,7 @@
 mod collect;
 mod load;
 mod parts;
+mod sending;
 
 use std::io::Write;
 use std::path::Path;
@@ -23,14 +24,18 @@ pub use collect::{Collected, Refused};
 use load::call_failed;
 pub use load::load;
 pub use parts::{files_dir, poll_interval, Limits, PartWriter, MAX_BYTES, MAX_REQUESTS};
+pub use sending::{lock_sending, Sending};
 
 use crate::bank::Bank;
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
-use crate::judge::batch_api::{self, RemoteBatch};
+use crate::judge::batch_api::{BatchStatus, RemoteBatch};
 use crate::store::{Attempt, Job, JobStatus, Part, Status, Store};
 
 /// Sends what is not yet sent of a job: each part's file, then its batch.
+/// Only under the sending lock (`lock_sending`), so that two runs never
+/// both send a part: the job is read after the lock is taken, and a part
+/// another run sent meanwhile has its batch id.
 ///
 /// Every remote id is stored the moment the server gives it, so a kill -9
 /// can only fall between a call and its write:
@@ -41,7 +46,12 @@ use crate::store::{Attempt, Job, JobStatus, Part, Status, Store};
 ///   not create another. It first looks for a batch made from the part's
 ///   input file (whose id was stored before the batch was asked for) and
 ///   adopts it, so no answer is ever paid for twice.
-pub async fn submit(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<Job> {
+pub async fn submit(
+    store: &Store,
+    judge: &JudgeGrader,
+    job_id: i64,
+    _sending: &Sending,
+) -> Result<Job> {
     let job = load(store, job_id)?;
     let api = judge.judge();
     for part in &job.parts {
@@ -127,13 +137,16 @@ async fn resubmit(
         store.update_part(
             job.id,
             &Part {
-                status: batch_api::COLLECTED.into(),
+                status: BatchStatus::Collected,
                 ..part.clone()
             },
         )?;
     }
     store.add_parts(job.id, first, &parts)?;
-    submit(store, judge, job.id).await?;
+    // Under the sending lock, as every submission: another collect of the
+    // same job waits, then finds the new part sent.
+    let sending = lock_sending(store, &|| {})?;
+    submit(store, judge, job.id, &sending).await?;
     Ok(())
 }
 
@@ -244,7 +257,7 @@ pub async fn refresh(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<
         let Some(batch_id) = &part.batch_id else {
             continue;
         };
-        if batch_api::is_terminal(&part.status) {
+        if part.status.is_terminal() {
             continue;
         }
         let remote = judge
@@ -276,7 +289,7 @@ pub async fn cancel(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<J
         let Some(batch_id) = &part.batch_id else {
             continue;
         };
-        if batch_api::is_terminal(&part.status) {
+        if part.status.is_terminal() {
             continue;
         }
         let remote = judge
@@ -294,38 +307,49 @@ pub async fn cancel(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<J
 }
 
 /// The job's status in one word: grill's own until every part is a batch,
-/// then the least advanced of its batches'.
-pub fn state(job: &Job) -> String {
+/// then the least advanced of its batches' (`unknown` for a status the
+/// Batch API does not document).
+pub fn state(job: &Job) -> &'static str {
+    match least_advanced(job) {
+        State::Grill(word) => word,
+        State::Batch(status) => status.as_str(),
+    }
+}
+
+/// `state`, with the server's text of an unknown status on the same line:
+/// for messages, where the word alone would hide what the server said.
+pub fn state_said(job: &Job) -> String {
+    match least_advanced(job) {
+        State::Grill(word) => word.to_string(),
+        State::Batch(status) => status.to_string(),
+    }
+}
+
+/// Where a job stands: in grill's words, or its least advanced batch's.
+enum State<'a> {
+    Grill(&'static str),
+    Batch(&'a BatchStatus),
+}
+
+fn least_advanced(job: &Job) -> State<'_> {
     match job.status {
-        JobStatus::Collected => return "collected".into(),
+        JobStatus::Collected => return State::Grill("collected"),
         JobStatus::Submitting if job.parts.iter().any(|p| p.batch_id.is_none()) => {
-            return "submitting".into()
+            return State::Grill("submitting")
         }
         _ => {}
     }
-    const ORDER: [&str; 9] = [
-        "validating",
-        "in_progress",
-        "finalizing",
-        "cancelling",
-        "failed",
-        "expired",
-        "cancelled",
-        "completed",
-        batch_api::COLLECTED,
-    ];
-    let rank = |s: &str| ORDER.iter().position(|o| *o == s).unwrap_or(0);
-    job.parts
+    let least = job
+        .parts
         .iter()
         .filter(|p| p.batch_id.is_some())
-        .map(|p| p.status.as_str())
-        .min_by_key(|s| rank(s))
-        .unwrap_or(if job.parts.is_empty() {
-            "completed"
-        } else {
-            "cancelled"
-        })
-        .to_string()
+        .map(|p| &p.status)
+        .min_by_key(|s| s.rank());
+    match least {
+        Some(status) => State::Batch(status),
+        None if job.parts.is_empty() => State::Grill("completed"),
+        None => State::Grill("cancelled"),
+    }
 }
 
 /// Whether every part is finished on the server (or was never sent).
@@ -334,7 +358,7 @@ pub fn finished(job: &Job) -> bool {
         && job
             .parts
             .iter()
-            .all(|p| p.batch_id.is_none() || batch_api::is_terminal(&p.status))
+            .all(|p| p.batch_id.is_none() || p.status.is_terminal())
 }
 
 /// Answers the server has finished, of the job's total.

@@ -141,6 +141,7 @@ fn tiny_question() -> Question {
         ],
         sources: vec![],
         reviewed: None,
+        follow_up: None,
     }
 }
 

@@ -320,6 +320,7 @@ mod tests {
             }],
             sources: vec![],
             reviewed: None,
+            follow_up: None,
         }
     }
 

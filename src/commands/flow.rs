@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::bank::{Bank, Question};
+pub use crate::commands::left::Left;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, Outcome};
@@ -46,38 +47,6 @@ pub struct Runner<'c> {
     /// Questions passed over with nothing typed, stored only once the
     /// session holds an answer: a session of skips leaves no trace.
     pending: Vec<Unanswered>,
-}
-
-/// How a question asked got no answer to grade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Left {
-    /// `:skip`.
-    Skipped,
-    /// Ctrl-C.
-    Abandoned,
-    /// `:quit`, Ctrl-D or the end of input while the question was open.
-    Quit,
-}
-
-impl Left {
-    /// The word stored with the attempt (`extra.ended`) and shown in reports.
-    pub fn word(self) -> &'static str {
-        match self {
-            Left::Skipped => "skipped",
-            Left::Abandoned => "abandoned",
-            Left::Quit => "left",
-        }
-    }
-
-    fn reason(self, typed: bool) -> &'static str {
-        match (self, typed) {
-            (Left::Skipped, _) => "skipped with :skip",
-            (Left::Abandoned, false) => "abandoned with Ctrl-C",
-            (Left::Abandoned, true) => "abandoned with Ctrl-C; what was typed is kept, not graded",
-            (Left::Quit, false) => "open when the session ended",
-            (Left::Quit, true) => "open when the session ended; what was typed is kept, not graded",
-        }
-    }
 }
 
 struct Unanswered {
@@ -305,7 +274,34 @@ impl<'c> Runner<'c> {
         })?;
         self.store.mark_skipped(id)?;
         self.store
-            .record_failure(id, u.left.reason(!typed.trim().is_empty()))
+            .record_failure(id, &u.left.reason(!typed.trim().is_empty()))
+    }
+
+    /// SIGTERM or SIGHUP while an answer to `q` was read: what was typed is
+    /// stored first, then the session is closed as `finish` closes it, and
+    /// the run ends with the signal's status. A storage failure is said
+    /// instead, since then what was typed may not be saved.
+    pub fn end_by_signal(&mut self, q: &Question, typed: &str, seconds: f64, signal: i32) -> Error {
+        match self
+            .unanswered(q, typed, seconds, Left::Ended(signal))
+            .and_then(|()| self.close_for_signal())
+        {
+            Ok(()) => Error::signal(signal),
+            Err(e) => e,
+        }
+    }
+
+    /// The session closed without its report, after a signal: pending
+    /// skips stored if it holds an answer, an empty session dropped.
+    pub fn close_for_signal(&mut self) -> Result<()> {
+        if self.store.session_attempts(self.session_id)?.is_empty() {
+            self.pending.clear();
+        }
+        self.flush_pending()?;
+        if !self.store.drop_session_if_empty(self.session_id)? {
+            self.store.end_session(self.session_id)?;
+        }
+        Ok(())
     }
 
     /// Grades a stored answer now and shows the outcome: the judge with a
@@ -435,7 +431,7 @@ impl<'c> Runner<'c> {
         render::note("Answer abandoned.");
         match self.src.read_line("Leave the session? [y/N] › ", None) {
             Line::Text(t) => t.trim().eq_ignore_ascii_case("y"),
-            Line::Eof | Line::Invalid => true,
+            Line::Eof | Line::Invalid | Line::Ended { .. } => true,
             Line::Interrupted | Line::TimedOut { .. } | Line::Resized { .. } => false,
         }
     }

@@ -110,22 +110,7 @@ impl Runner<'_> {
             return Ok(Round::Nothing);
         };
         let narrow = narrowed(q, &asked, &points);
-        {
-            let mut out = render::stdout();
-            let time = timing.deadline.map_or_else(String::new, |d| {
-                format!(
-                    " · you have {}",
-                    crate::text::clock(d.saturating_duration_since(Instant::now()))
-                )
-            });
-            writeln!(out)?;
-            writeln!(
-                out,
-                "{BOLD}Follow-up{BOLD:#} {DIM}· about what your answer left open; a point you make now earns half its weight{time}{DIM:#}"
-            )?;
-            write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&asked, "  "))?;
-            out.flush()?;
-        }
+        say_follow_up(&asked, timing.deadline)?;
         let Timing {
             deadline,
             editor,
@@ -141,20 +126,22 @@ impl Runner<'_> {
             ..FollowUpRound::default()
         };
         let text = match self.read(&narrow, deadline, editor, redraw) {
-            Answer::Text { text, .. } if !text.trim().is_empty() => text,
-            Answer::Text { .. } | Answer::Skip => {
-                round.note = Some("not answered".into());
-                self.store
-                    .revise_verdict(attempt_id, &q.id, &merge(&verdict, round, None))?;
-                return Ok(Round::Asked);
+            Answer::Text { text, cut_off, .. } if !text.trim().is_empty() => {
+                round.cut_off = cut_off;
+                if cut_off {
+                    writeln!(
+                        render::stdout(),
+                        "Time is up for this question: your follow-up answer was cut off and will be graded as it stands."
+                    )?;
+                }
+                text
             }
             Answer::Invalid => return Err(Error::input("standard input is not UTF-8 text")),
-            Answer::Quit { typed } | Answer::Abandoned { typed } => {
-                round.note = Some("left".into());
-                round.answer = typed;
-                self.store
-                    .revise_verdict(attempt_id, &q.id, &merge(&verdict, round, None))?;
-                return Ok(Round::Quit);
+            other => {
+                if matches!(other, Answer::Ended { .. }) {
+                    round.seconds = Some(start.elapsed().as_secs_f64());
+                }
+                return self.no_answer(q, attempt_id, &verdict, round, other);
             }
         };
         round.seconds = Some(start.elapsed().as_secs_f64());
@@ -184,6 +171,42 @@ impl Runner<'_> {
             show_round(q, &merged)?;
         }
         Ok(Round::Asked)
+    }
+
+    /// A round that got no answer to grade, stored as it ended, before
+    /// anything else happens: not answered (`:skip`, nothing typed), left
+    /// (`:quit`, Ctrl-C), or ended by SIGTERM or SIGHUP, which ends the run.
+    fn no_answer(
+        &mut self,
+        q: &Question,
+        attempt_id: i64,
+        verdict: &Verdict,
+        mut round: FollowUpRound,
+        answer: Answer,
+    ) -> Result<Round> {
+        let (note, next) = match answer {
+            Answer::Text { cut_off, .. } => {
+                round.cut_off = cut_off;
+                ("not answered".to_string(), Ok(Round::Asked))
+            }
+            Answer::Quit { typed } | Answer::Abandoned { typed } => {
+                round.answer = typed;
+                ("left".to_string(), Ok(Round::Quit))
+            }
+            Answer::Ended { typed, signal } => {
+                round.answer = typed;
+                let name = crate::ui::signals::name(signal);
+                (format!("{name} ended the session"), Err(signal))
+            }
+            Answer::Skip | Answer::Invalid => ("not answered".to_string(), Ok(Round::Asked)),
+        };
+        round.note = Some(note);
+        self.store
+            .revise_verdict(attempt_id, &q.id, &merge(verdict, round, None))?;
+        next.or_else(|signal| {
+            self.close_for_signal()?;
+            Err(Error::signal(signal))
+        })
     }
 
     /// Follow-up rounds, untimed, until none is due; `Round::Quit` when the
@@ -249,6 +272,25 @@ impl Runner<'_> {
             }
         }
     }
+}
+
+/// The follow-up question, and the time it has.
+fn say_follow_up(asked: &str, deadline: Option<Instant>) -> Result<()> {
+    let mut out = render::stdout();
+    let time = deadline.map_or_else(String::new, |d| {
+        format!(
+            " · you have {}",
+            crate::text::clock(d.saturating_duration_since(Instant::now()))
+        )
+    });
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{BOLD}Follow-up{BOLD:#} {DIM}· about what your answer left open; a point you make now earns half its weight{time}{DIM:#}"
+    )?;
+    write!(out, "{BOLD}{}{BOLD:#}", render::wrap(asked, "  "))?;
+    out.flush()?;
+    Ok(())
 }
 
 /// What the last round recovered, and the score with and without it.

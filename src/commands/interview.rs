@@ -172,6 +172,9 @@ fn ask_all<'q>(
                 break;
             }
             Answer::Invalid => return Err(Error::input("standard input is not UTF-8 text")),
+            Answer::Ended { typed, signal } => {
+                return Err(runner.end_by_signal(q, &typed, seconds, signal));
+            }
             Answer::Abandoned { typed } => {
                 runner.unanswered(q, &typed, seconds, Left::Abandoned)?;
                 if runner.confirm_leave() {
@@ -252,12 +255,19 @@ fn grade_in_background(
 }
 
 /// The least time a follow-up gets; taken from the interview's reserve when
-/// the question's own time is shorter, or the follow-up is not asked.
-const MIN_FOLLOW_UP: Duration = Duration::from_secs(60);
+/// the question's own time is shorter, or the follow-up is not asked. A
+/// minute, unless the hidden `GRILL_FOLLOW_UP_MIN_MS` says (the tests cut a
+/// follow-up off at the clock without waiting a minute).
+fn min_follow_up() -> Duration {
+    std::env::var("GRILL_FOLLOW_UP_MIN_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(60), Duration::from_millis)
+}
 
 /// With follow-ups: grades the answer now with the clock stopped, then asks
 /// the follow-ups within the question's remaining time (at least
-/// `MIN_FOLLOW_UP`). Time waiting for the judge moves `end` and `deadline`
+/// `min_follow_up`). Time waiting for the judge moves `end` and `deadline`
 /// on: it is never the candidate's.
 #[allow(clippy::too_many_arguments)]
 fn grade_and_follow_up(
@@ -291,8 +301,9 @@ fn grade_and_follow_up(
             return Ok(Round::Nothing);
         }
         let now = Instant::now();
-        if deadline.get().saturating_duration_since(now) < MIN_FOLLOW_UP {
-            if end.get().saturating_duration_since(now) < MIN_FOLLOW_UP {
+        let least = min_follow_up();
+        if deadline.get().saturating_duration_since(now) < least {
+            if end.get().saturating_duration_since(now) < least {
                 runner.follow_up_not_asked(
                     q,
                     attempt_id,
@@ -300,7 +311,7 @@ fn grade_and_follow_up(
                 )?;
                 return Ok(Round::Nothing);
             }
-            deadline.set(now + MIN_FOLLOW_UP);
+            deadline.set(now + least);
         }
         clock_line.resume(Some(deadline.get()), end.get());
         let mut editor = |editing: bool| clock_line.pause(editing);

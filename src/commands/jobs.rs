@@ -41,7 +41,9 @@ fn job_json(job: &Job) -> Value {
         "batches": job.parts.iter().map(|p| json!({
             "batch_id": p.batch_id,
             "input_file_id": p.input_file_id,
-            "status": p.status,
+            "status": p.status.as_str(),
+            // The server's text of a status grill does not know, on one line.
+            "server_status": p.status.raw(),
             "requests": p.requests,
             "completed": p.completed,
             "failed": p.failed,
@@ -82,6 +84,17 @@ fn list(ctx: &Context, json: bool) -> Result<()> {
             job.input_path
         )?;
     }
+    for job in &jobs {
+        for part in &job.parts {
+            if let Some(raw) = part.status.raw() {
+                writeln!(
+                    out,
+                    "{DIM}job {}: a batch's status is unknown to grill; the server said \"{raw}\"{DIM:#}",
+                    job.id
+                )?;
+            }
+        }
+    }
     writeln!(
         out,
         "{DIM}As last seen; `grill jobs wait ID` asks the server and collects.{DIM:#}"
@@ -102,6 +115,15 @@ fn job_for_judge(ctx: &Context, id: i64) -> Result<Job> {
         .with_hint("set OPENAI_BASE_URL and GRILL_MODEL (or --base-url, --model) as they were"));
     }
     Ok(job)
+}
+
+/// The sending lock, saying so while another grill holds it.
+pub fn lock_sending(ctx: &Context, what: &str) -> Result<batch::Sending> {
+    batch::lock_sending(ctx.store()?, &|| {
+        render::note(&format!(
+            "another grill is sending a Batch API job; waiting for it before sending {what}"
+        ));
+    })
 }
 
 /// Waits until every batch of the job is finished, a bar fed by the
@@ -141,7 +163,8 @@ fn wait(ctx: &Context, id: i64) -> Result<()> {
             "{bar:30} {pos}/{len} answered by the Batch API {msg}",
         );
         if job.status == crate::store::JobStatus::Submitting {
-            runtime.block_on(batch::submit(store, judge, id))?;
+            let sending = lock_sending(ctx, &format!("job {id}"))?;
+            runtime.block_on(batch::submit(store, judge, id, &sending))?;
         }
         loop {
             let job = runtime.block_on(batch::refresh(store, judge, id))?;
@@ -180,7 +203,7 @@ pub fn collect_and_print(
         if !batch::finished(&job) {
             return Err(Error::failure(format!(
                 "job {id} is still {} ({} of {} answered)",
-                batch::state(&job),
+                batch::state_said(&job),
                 batch::done_count(&job),
                 job.answers
             ))
@@ -246,7 +269,7 @@ fn cancel(ctx: &Context, id: i64) -> Result<()> {
         writeln!(
             render::stdout(),
             "job {id}: {} ({} of {} answered); nothing to cancel",
-            batch::state(&job),
+            batch::state_said(&job),
             batch::done_count(&job),
             job.answers
         )?;
@@ -260,7 +283,7 @@ fn cancel(ctx: &Context, id: i64) -> Result<()> {
     writeln!(
         render::stdout(),
         "job {id}: {} ({} of {} answered)",
-        batch::state(&job),
+        batch::state_said(&job),
         batch::done_count(&job),
         job.answers
     )?;

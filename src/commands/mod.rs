@@ -15,6 +15,7 @@ pub mod help;
 pub mod history;
 pub mod interview;
 pub mod jobs;
+pub mod left;
 pub mod list;
 pub mod practice;
 pub mod regrade;

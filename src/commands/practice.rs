@@ -67,6 +67,10 @@ fn one(runner: &mut Runner<'_>, q: &Question, n: usize, total: usize) -> Result<
                 return Ok(Step::Stop);
             }
             Answer::Invalid => return Err(Error::input("standard input is not UTF-8 text")),
+            Answer::Ended { typed, signal } => {
+                let seconds = start.elapsed().as_secs_f64();
+                return Err(runner.end_by_signal(q, &typed, seconds, signal));
+            }
             Answer::Abandoned { typed } => {
                 runner.unanswered(q, &typed, start.elapsed().as_secs_f64(), Left::Abandoned)?;
                 if runner.confirm_leave() {

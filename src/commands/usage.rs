@@ -137,11 +137,13 @@ pub fn report(rows: &[UsageRow], prices: &Prices, since: Option<String>) -> Repo
 pub fn run(ctx: &Context, args: &UsageArgs) -> Result<()> {
     let since = match args.days {
         Some(0) => return Err(Error::input("--days must be at least 1")),
-        Some(n) => Some(
-            (ctx.clock().now() - chrono::Duration::days(i64::from(n) - 1))
-                .format("%Y-%m-%d")
-                .to_string(),
-        ),
+        // A window that reaches past the calendar's first day is all time:
+        // saturate instead of overflowing (`--days 4294967295` is valid).
+        Some(n) => ctx
+            .clock()
+            .now()
+            .checked_sub_signed(chrono::Duration::days(i64::from(n) - 1))
+            .map(|day| day.format("%Y-%m-%d").to_string()),
         None => None,
     };
     let rows = ctx.store()?.usage_by_day(since.as_deref())?;

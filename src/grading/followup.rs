@@ -46,12 +46,14 @@ pub fn next_question(verdict: &Verdict, judged: bool) -> Option<(String, Vec<Str
 }
 
 /// The question as the follow-up is graded: its key points narrowed to
-/// `points`, and the follow-up said after the original question, so the
-/// judge (or the checklist) sees what was asked.
+/// `points`, and the follow-up beside it, so the judge (or the checklist)
+/// sees what was asked. The follow-up may be the judge's own words, steered
+/// by the first answer: it rides in `follow_up`, which the prompt puts in a
+/// data box of its own, never in the question text, the bank's.
 pub fn narrowed(question: &Question, follow_up: &str, points: &[String]) -> Question {
     let mut asked = question.clone();
     asked.key_points.retain(|k| points.contains(&k.id));
-    asked.question = format!("{}\n\nFollow-up: {follow_up}", question.question);
+    asked.follow_up = Some(follow_up.to_string());
     // A follow-up asks about a point, not for a story.
     asked.wants_example = false;
     asked

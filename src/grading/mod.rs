@@ -226,6 +226,7 @@ mod tests {
             key_points: vec![kp("a", 2, "alpha"), kp("b", 1, "beta"), kp("c", 1, "gamma")],
             sources: vec![],
             reviewed: None,
+            follow_up: None,
         }
     }
 

@@ -184,7 +184,7 @@ pub fn first_request(
     question: &Question,
     answer: &str,
 ) -> (prompts::Prompt, serde_json::Value) {
-    let nonce = prompts::fresh_nonce(answer);
+    let nonce = prompts::nonce_for(question, answer);
     let prompt = prompts::render(templates, question, answer, &nonce);
     (prompt, verdict_schema(question, true))
 }
@@ -222,6 +222,12 @@ pub fn cache_key(
     ] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
+    }
+    // Only when there is one, so the keys of other answers stay as they were.
+    if let Some(follow_up) = &question.follow_up {
+        h.update(b"follow_up");
+        h.update((follow_up.len() as u64).to_le_bytes());
+        h.update(follow_up.as_bytes());
     }
     h.finalize()
         .iter()
@@ -292,6 +298,7 @@ mod tests {
             model_answer: "M".into(),
             sources: vec![],
             reviewed: None,
+            follow_up: None,
             key_points: vec![KeyPoint {
                 id: "k".into(),
                 point: "P".into(),

@@ -17,6 +17,7 @@ use async_openai::traits::RequestOptionsBuilder;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
+pub use super::batch_status::BatchStatus;
 use super::http::{describe, error_message};
 use super::openai::{content_of, usage_of, CallError, OpenAiJudge, MAX_REPLY_BYTES};
 use super::score::Usage;
@@ -35,8 +36,8 @@ const TRANSFER_TRIES: u32 = 4;
 pub struct RemoteBatch {
     pub id: String,
     /// `validating`, `in_progress`, `finalizing`, `completed`, `failed`,
-    /// `expired`, `cancelling` or `cancelled`.
-    pub status: String,
+    /// `expired`, `cancelling`, `cancelled`, or unknown.
+    pub status: BatchStatus,
     pub input_file_id: String,
     pub output_file_id: Option<String>,
     pub error_file_id: Option<String>,
@@ -50,20 +51,8 @@ pub struct RemoteBatch {
 impl RemoteBatch {
     /// Whether the batch will change no more.
     pub fn is_done(&self) -> bool {
-        is_terminal(&self.status)
+        self.status.is_terminal()
     }
-}
-
-/// grill's own status for a part whose results were read and whose refused
-/// answers went to a later part of the same job.
-pub const COLLECTED: &str = "collected";
-
-/// Whether a batch status is final.
-pub fn is_terminal(status: &str) -> bool {
-    matches!(
-        status,
-        "completed" | "failed" | "expired" | "cancelled" | COLLECTED
-    )
 }
 
 impl OpenAiJudge {
@@ -400,7 +389,14 @@ impl OpenAiJudge {
             .map(|text| error_message(&json!({ "error": text }).to_string(), &self.secret));
         Ok(RemoteBatch {
             id,
-            status: text("status").unwrap_or_else(|| "unknown".into()),
+            // The server's own word for an unknown status is kept masked:
+            // it is printed and stored.
+            status: match BatchStatus::from_server(
+                body.get("status").and_then(Value::as_str).unwrap_or(""),
+            ) {
+                BatchStatus::Unknown(raw) => BatchStatus::Unknown(self.secret.mask(&raw)),
+                known => known,
+            },
             input_file_id: text("input_file_id").unwrap_or_default(),
             output_file_id: text("output_file_id"),
             error_file_id: text("error_file_id"),

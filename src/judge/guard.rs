@@ -153,6 +153,7 @@ mod tests {
             model_answer: "RAG retrieves documents and puts them in the prompt.".into(),
             sources: vec![],
             reviewed: None,
+            follow_up: None,
             key_points: vec![
                 kp(
                     "grounding",

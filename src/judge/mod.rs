@@ -7,6 +7,7 @@
 
 pub mod ask;
 pub mod batch_api;
+pub mod batch_status;
 pub mod guard;
 mod http;
 pub mod limit;
@@ -49,6 +50,7 @@ pub(crate) mod tests_support {
             key_points: vec![kp("a", 2), kp("b", 1), kp("c", 1)],
             sources: vec![],
             reviewed: None,
+            follow_up: None,
         }
     }
 }

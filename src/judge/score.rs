@@ -95,6 +95,9 @@ pub struct FollowUpRound {
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
+    /// The interview's clock ended the follow-up answer: graded as it stood.
+    #[serde(default)]
+    pub cut_off: bool,
 }
 
 /// A wrong claim as kept: counted only when its quote is in the answer.
@@ -314,8 +317,18 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
     let ctx = Context {
         answer: normalize(answer),
         answer_words: answer.split_whitespace().count(),
+        // A follow-up answer that only repeats the follow-up's words shows
+        // as little as one that repeats the question's.
         question_words: normalize(&question.question)
             .split_whitespace()
+            .chain(
+                question
+                    .follow_up
+                    .as_deref()
+                    .map(normalize)
+                    .unwrap_or_default()
+                    .split_whitespace(),
+            )
             .map(str::to_string)
             .collect(),
     };

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::text::{notes, outcome_cell, round_outcome, rounds};
+use super::text::{answered, notes, outcome_cell, round_outcome, rounds};
 use super::{flag_text, SessionReport};
 use crate::text::{duration, plural, sanitize};
 
@@ -58,7 +58,7 @@ pub fn render(r: &SessionReport) -> String {
         for (n, id, round) in asked {
             let _ = writeln!(s, "- **{n} {}**: {}", cell(id), cell(&round.question));
             if !round.answer.trim().is_empty() {
-                let _ = writeln!(s, "  - answered: {}", cell(round.answer.trim()));
+                let _ = writeln!(s, "  - {}: {}", answered(round), cell(round.answer.trim()));
             }
             let _ = writeln!(s, "  - {}", cell(&round_outcome(round)));
         }

@@ -36,6 +36,9 @@ pub fn notes(row: &Row) -> String {
             row.recovered.join(", ")
         ));
     }
+    if row.rounds.iter().any(|r| r.cut_off) {
+        notes.push("follow-up cut off".into());
+    }
     if let Some(first) = row.rounds.first() {
         if row.recovered.is_empty() {
             notes.push(match &first.note {
@@ -59,6 +62,15 @@ pub fn rounds(r: &SessionReport) -> Vec<(usize, &str, &crate::judge::FollowUpRou
                 .map(move |round| (i + 1, row.question_id.as_str(), round))
         })
         .collect()
+}
+
+/// How a round's answer is introduced: `answered`, or that the clock ended it.
+pub fn answered(round: &crate::judge::FollowUpRound) -> &'static str {
+    if round.cut_off {
+        "answered, cut off at the time limit"
+    } else {
+        "answered"
+    }
 }
 
 /// What a round came to, in a phrase.
@@ -189,7 +201,7 @@ fn summary(s: &mut String, r: &SessionReport, width: usize) {
                     s,
                     "{DIM}{}{DIM:#}",
                     wrap(
-                        &sanitize(&format!("answered: {}", round.answer.trim())),
+                        &sanitize(&format!("{}: {}", answered(round), round.answer.trim())),
                         "    ",
                         width
                     )

@@ -211,7 +211,15 @@ fn follow_ups(s: &mut String, verdict: &Verdict, width: usize) {
                 s,
                 "{DIM}{}{DIM:#}",
                 wrap(
-                    &format!("Your answer: {}", clean(round.answer.trim())),
+                    &format!(
+                        "Your answer{}: {}",
+                        if round.cut_off {
+                            " (cut off at the time limit)"
+                        } else {
+                            ""
+                        },
+                        clean(round.answer.trim())
+                    ),
                     "  "
                 )
             );
@@ -253,6 +261,7 @@ mod tests {
             model_answer: "m".into(),
             sources: vec![],
             reviewed: None,
+            follow_up: None,
             key_points: vec![kp("a"), kp("b"), kp("c")],
         };
         let pv = |id: &str, coverage, check, evidence: &str| PointVerdict {

@@ -13,6 +13,7 @@ use super::attempts::{read, COLUMNS};
 use super::attempts::{Attempt, NewAttempt};
 use super::db::Store;
 use crate::error::Result;
+use crate::judge::batch_status::BatchStatus;
 
 /// Where a job stands, as stored. The remote statuses of its parts are in
 /// `Part::status`; `JobStatus` is grill's side.
@@ -74,7 +75,7 @@ pub struct Part {
     pub batch_id: Option<String>,
     /// `local` before the upload, `uploaded` after it, then the remote
     /// batch's status as last seen (`validating`, `in_progress`, ...).
-    pub status: String,
+    pub status: BatchStatus,
     pub completed: u64,
     pub failed: u64,
     pub output_file_id: Option<String>,
@@ -171,7 +172,7 @@ fn read_part(r: &rusqlite::Row<'_>) -> rusqlite::Result<Part> {
         requests_hash: r.get(5)?,
         input_file_id: r.get(6)?,
         batch_id: r.get(7)?,
-        status: r.get(8)?,
+        status: BatchStatus::from_stored(&r.get::<_, String>(8)?),
         completed: n(9)?,
         failed: n(10)?,
         output_file_id: r.get(11)?,
@@ -334,10 +335,16 @@ impl Store {
     }
 
     /// Records a part's remote batch, the moment the server created it.
-    pub fn set_batch(&self, job: i64, part: i64, batch_id: &str, status: &str) -> Result<()> {
+    pub fn set_batch(
+        &self,
+        job: i64,
+        part: i64,
+        batch_id: &str,
+        status: &BatchStatus,
+    ) -> Result<()> {
         self.conn().execute(
             "UPDATE batch_parts SET batch_id = ?3, status = ?4 WHERE job_id = ?1 AND part = ?2",
-            params![job, part, batch_id, status],
+            params![job, part, batch_id, status.to_stored()],
         )?;
         self.touch_job(job)
     }
@@ -350,7 +357,7 @@ impl Store {
             params![
                 job,
                 p.part,
-                p.status,
+                p.status.to_stored(),
                 p.completed as i64,
                 p.failed as i64,
                 p.output_file_id,
@@ -463,9 +470,11 @@ mod tests {
             (job.id, job.answers, job.status),
             (id, 2, JobStatus::Submitting)
         );
-        assert_eq!(job.parts[0].status, "local");
+        assert_eq!(job.parts[0].status, BatchStatus::Local);
         store.set_input_file(id, 0, "file-1").unwrap();
-        store.set_batch(id, 0, "batch-1", "validating").unwrap();
+        store
+            .set_batch(id, 0, "batch-1", &BatchStatus::Validating)
+            .unwrap();
         let part = &store.job(id).unwrap().unwrap().parts[0];
         assert_eq!(
             (part.input_file_id.as_deref(), part.batch_id.as_deref()),

@@ -86,7 +86,7 @@ impl Asked<'_> {
                 },
                 Line::Eof | Line::TimedOut { .. } | Line::Resized { .. } => return Some(false),
                 Line::Interrupted if !self.confirm_leave() => {}
-                Line::Interrupted | Line::Invalid => return None,
+                Line::Interrupted | Line::Invalid | Line::Ended { .. } => return None,
             }
         }
     }
@@ -108,7 +108,7 @@ impl Asked<'_> {
                     return Mark::RestGuessed
                 }
                 Line::Interrupted if !self.confirm_leave() => {}
-                Line::Interrupted | Line::Invalid => return Mark::Abandoned,
+                Line::Interrupted | Line::Invalid | Line::Ended { .. } => return Mark::Abandoned,
             }
         }
     }
@@ -122,7 +122,7 @@ impl Asked<'_> {
         ) {
             Line::Text(t) => matches!(t.trim().to_lowercase().as_str(), "y" | "yes"),
             // A second Ctrl-C means it.
-            Line::Eof | Line::Invalid | Line::Interrupted => true,
+            Line::Eof | Line::Invalid | Line::Interrupted | Line::Ended { .. } => true,
             Line::TimedOut { .. } | Line::Resized { .. } => false,
         }
     }

@@ -34,6 +34,12 @@ pub enum Line {
     Resized {
         partial: String,
     },
+    /// SIGTERM or SIGHUP came (`signals`): `partial` is what was typed and
+    /// not yet given back, `signal` its number.
+    Ended {
+        partial: String,
+        signal: i32,
+    },
 }
 
 /// Where lines come from. Implementations: the terminal editor and a pipe.
@@ -85,6 +91,12 @@ pub enum Answer {
     /// Ctrl-C: the answer is abandoned; `typed` is what was on the screen.
     Abandoned {
         typed: String,
+    },
+    /// SIGTERM or SIGHUP: the session ends; `typed` is everything written
+    /// so far, to be stored before anything else happens.
+    Ended {
+        typed: String,
+        signal: i32,
     },
     /// The input cannot be read (not UTF-8).
     Invalid,
@@ -147,12 +159,12 @@ pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
                 continue;
             }
             Line::TimedOut { partial } => {
-                if edits_whole {
-                    draft.replace(partial.trim_end());
-                } else if !partial.trim().is_empty() {
-                    draft.push(&partial);
-                }
+                keep_partial(&mut draft, &partial, edits_whole);
                 return cut_off(&draft, Duration::ZERO);
+            }
+            Line::Ended { partial, signal } => {
+                keep_partial(&mut draft, &partial, edits_whole);
+                return ended(&draft, signal);
             }
         };
         resume = if draft.is_empty() {
@@ -191,7 +203,11 @@ pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
                         typed: draft.text(),
                     };
                 }
-                match confirm_quit(src, ask.deadline) {
+                let confirmed = confirm_quit(src, ask.deadline);
+                if let Some(signal) = crate::ui::signals::caught() {
+                    return ended(&draft, signal);
+                }
+                match confirmed {
                     Some(true) => {
                         return Answer::Quit {
                             typed: draft.text(),
@@ -210,6 +226,25 @@ fn submitted(draft: &Draft) -> Answer {
         text: draft.text(),
         cut_off: false,
         over: Duration::ZERO,
+    }
+}
+
+/// What was typed when a read was cut short: from the terminal the whole
+/// edit, which replaces the draft; from a pipe the lines not yet taken.
+fn keep_partial(draft: &mut Draft, partial: &str, whole: bool) {
+    if whole {
+        draft.replace(partial.trim_end());
+    } else {
+        for line in partial.lines().filter(|l| !l.trim().is_empty()) {
+            draft.push(line);
+        }
+    }
+}
+
+fn ended(draft: &Draft, signal: i32) -> Answer {
+    Answer::Ended {
+        typed: draft.text().trim_end().to_string(),
+        signal,
     }
 }
 
@@ -255,7 +290,7 @@ fn confirm_quit(src: &mut dyn LineSource, deadline: Option<Instant>) -> Option<b
         deadline,
     ) {
         Line::Text(t) => Some(matches!(t.trim().to_lowercase().as_str(), "y" | "yes")),
-        Line::Eof | Line::Invalid => Some(true),
+        Line::Eof | Line::Invalid | Line::Ended { .. } => Some(true),
         Line::Interrupted | Line::Resized { .. } => Some(false),
         Line::TimedOut { .. } => None,
     }

@@ -10,5 +10,6 @@ pub mod input;
 pub mod piped;
 pub mod progress;
 pub mod render;
+pub mod signals;
 pub mod terminal;
 pub mod uncertain;

@@ -23,6 +23,7 @@ use rustyline::{Cmd, ConditionalEventHandler, Event, EventContext, EventHandler,
 use crate::ui::draft::answer_complete;
 use crate::ui::input::{Line, LineSource};
 use crate::ui::piped::Piped;
+use crate::ui::signals;
 
 /// The rustyline helper: it watches the buffer, and in answer mode decides
 /// when Enter hands the answer back.
@@ -175,22 +176,41 @@ impl Terminal {
         if let Ok(mut c) = self.current.lock() {
             c.clear();
         }
+        let _reading = signals::Reading::start();
+        if let Some(signal) = signals::caught() {
+            return Line::Ended {
+                partial: request.initial,
+                signal,
+            };
+        }
         let watch = request.watch_size;
         if self.requests.send(request).is_err() {
             return Line::Eof;
         }
         let size = watch.then(size).flatten();
         loop {
-            // Wake up now and then to look at the window's size.
-            let slice = if watch {
-                Duration::from_millis(100)
-            } else {
-                Duration::from_secs(3600)
-            };
+            // Wake up now and then to look for SIGTERM or SIGHUP (and, when
+            // asked, at the window's size).
+            let slice = Duration::from_millis(100);
             let slice = deadline.map_or(slice, |at| {
                 slice.min(at.saturating_duration_since(Instant::now()))
             });
-            match self.replies.recv_timeout(slice) {
+            let reply = self.replies.recv_timeout(slice);
+            if let Some(signal) = signals::caught() {
+                // The signal may have cut `readline()` short itself; else
+                // interrupt it: either way it gives the terminal back in
+                // cooked mode before this returns.
+                let line = match reply {
+                    Ok(line) => line,
+                    Err(_) => self.interrupt(),
+                };
+                let partial = match line {
+                    Line::Text(text) => text,
+                    _ => self.typed(),
+                };
+                return Line::Ended { partial, signal };
+            }
+            match reply {
                 Ok(line) => return line,
                 Err(RecvTimeoutError::Disconnected) => return Line::Eof,
                 Err(RecvTimeoutError::Timeout) => {}
@@ -277,8 +297,11 @@ impl LineSource for Terminal {
     }
 }
 
-/// The terminal editor when there is one, plain lines otherwise.
+/// The terminal editor when there is one, plain lines otherwise; either
+/// way, SIGTERM and SIGHUP during a read end the session with what was
+/// typed stored (`signals`).
 pub fn open_source() -> Box<dyn LineSource> {
+    signals::install();
     match Terminal::open() {
         Some(t) => Box::new(t),
         None => Box::new(Piped::stdin()),

@@ -11,9 +11,9 @@ use crate::common::fake_batch_api::{FakeBatchApi, Fate};
 use crate::common::fake_server::{Reply, Request};
 use crate::common::Output;
 
-const FAST: (&str, &str) = ("GRILL_BATCH_POLL_MS", "5");
+pub(super) const FAST: (&str, &str) = ("GRILL_BATCH_POLL_MS", "5");
 
-fn answers(n: usize) -> String {
+pub(super) fn answers(n: usize) -> String {
     (0..n)
         .map(|i| {
             json!({"question": "tq", "answer": format!("Answer {i}: tests catch regressions before users do, and document behaviour."), "candidate": format!("c{i}")})
@@ -31,7 +31,7 @@ fn setup(api: &Arc<FakeBatchApi>, n: usize) -> Judged {
     t
 }
 
-fn live_calls(t: &Judged) -> usize {
+pub(super) fn live_calls(t: &Judged) -> usize {
     t.server
         .requests()
         .iter()
@@ -39,7 +39,7 @@ fn live_calls(t: &Judged) -> usize {
         .count()
 }
 
-fn submit(t: &Judged, extra: &[&str], vars: &[(&str, &str)]) -> Output {
+pub(super) fn submit(t: &Judged, extra: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut args = vec!["grade", "--batch", "batch.jsonl", "--via", "batch-api"];
     args.extend_from_slice(extra);
     let mut all = vec![FAST];
@@ -413,6 +413,37 @@ fn batch_api_misuse_is_a_usage_error() {
     assert!(out.stderr.contains("bad.jsonl:1"), "{out:?}");
     assert_eq!(api.upload_count(), 0);
     assert!(!out.stderr.contains("panicked"), "{out:?}");
+}
+
+#[test]
+fn batch_flags_beside_one_question_are_refused_not_graded_live() {
+    let api = FakeBatchApi::new(echo_verdict);
+    let t = setup(&api, 1);
+    let answer = "Tests catch regressions before users do.";
+    for (extra, flag) in [
+        (&["--via", "batch-api"][..], "--via batch-api"),
+        (&["--wait"][..], "--wait"),
+        (&["--via", "batch-api", "--wait"][..], "--wait"),
+    ] {
+        let mut args = vec!["grade", "--question", "tq"];
+        args.extend_from_slice(extra);
+        let out = t.grill(&args, answer, &[FAST]);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        let error: Vec<_> = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        assert_eq!(error.len(), 1, "{out:?}");
+        assert!(
+            error[0].contains(flag) && error[0].contains("--batch"),
+            "{out:?}"
+        );
+        assert_eq!(out.stdout, "", "{out:?}");
+    }
+    assert!(t.server.requests().is_empty(), "no request, live or batch");
+    let history = t.grill(&["history", "--json"], "", &[]);
+    assert_eq!(history.json(), json!([]), "nothing stored: {history:?}");
 }
 
 /// Runs the submit command and kills it (SIGKILL) once the server has seen

@@ -92,9 +92,13 @@ fn a_partial_answer_gets_a_follow_up_graded_on_the_open_points_only() {
         [json!("docs"), json!("refactor")]
     );
     assert_eq!(answer_in(&requests[1]), FOLLOW_UP_ANSWER);
-    assert!(requests[1]
-        .prompt_text()
-        .contains("Follow-up: How do tests make refactoring safer?"));
+    // The judge's follow-up goes in a box of its own, not in the question.
+    let prompt = requests[1].prompt_text();
+    assert!(
+        prompt.contains("How do tests make refactoring safer?\n</follow-up-"),
+        "{prompt}"
+    );
+    assert!(!prompt.contains("Follow-up: How do tests"), "{prompt}");
 
     // Exactly `refactor` is recovered: `docs` quoted words not in the
     // follow-up answer, and `regressions` was not open.
@@ -419,4 +423,63 @@ fn a_judge_follow_up_of_symbols_is_replaced_by_one_about_the_open_point() {
     );
     // Graded against that one point only.
     assert_eq!(schema_ids(&t.server.requests()[1].json()), [json!("docs")]);
+}
+
+#[test]
+fn a_follow_up_cut_off_by_the_clock_is_graded_as_it_stood_and_marked_cut_off() {
+    use std::io::Write;
+    let t = Judged::new(interviewer);
+    let mut cmd = t.env.command(&[
+        "--bank",
+        "bank",
+        "interview",
+        "--minutes",
+        "0.05",
+        "--question",
+        "tq",
+        "--follow-ups",
+        "1",
+    ]);
+    for (k, v) in t.vars() {
+        cmd.env(k, v);
+    }
+    // A follow-up gets a second at least, not the minute a person gets.
+    cmd.env("GRILL_FOLLOW_UP_MIN_MS", "1000");
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The answer, submitted; then a follow-up answer that never ends.
+    write!(stdin, "{ANSWER}\n\n{FOLLOW_UP_ANSWER}\n").unwrap();
+    stdin.flush().unwrap();
+    let out = crate::common::wait_with_timeout(child, std::time::Duration::from_secs(60));
+    drop(stdin);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("your follow-up answer was cut off"),
+        "{out:?}"
+    );
+
+    let report = t.grill(&["report", "--format", "json"], "", &[]).json();
+    let a = &report["attempts"][0];
+    assert_eq!(a["cut_off"], false, "the main answer was submitted: {a}");
+    let round = &a["follow_ups"][0];
+    assert_eq!(round["cut_off"], true, "{a}");
+    assert_eq!(round["answer"], FOLLOW_UP_ANSWER, "{a}");
+    assert_eq!(
+        round["recovered"],
+        json!(["refactor"]),
+        "graded as it stood: {a}"
+    );
+    let text = t.grill(&["report"], "", &[]).stdout;
+    assert!(
+        text.contains("answered, cut off at the time limit: With tests"),
+        "{text}"
+    );
+    assert!(text.contains("follow-up cut off;"), "{text}");
+    let md = t.grill(&["report", "--format", "md"], "", &[]).stdout;
+    assert!(md.contains("answered, cut off at the time limit"), "{md}");
 }

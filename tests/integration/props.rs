@@ -28,6 +28,7 @@ fn question() -> Question {
         model_answer: "Tests catch regressions and document behaviour.".into(),
         sources: vec![],
         reviewed: None,
+        follow_up: None,
         key_points: vec![
             kp("regressions", "Tests catch regressions", 2),
             kp("docs", "Tests document behaviour", 1),

@@ -97,6 +97,22 @@ fn usage_sums_tokens_by_model_and_day_and_prices_them_from_the_config() {
 }
 
 #[test]
+fn a_window_longer_than_the_calendar_is_all_time_not_a_panic() {
+    let t = graded_twice("2026-03-01T10:00:00Z");
+    // The date arithmetic once overflowed from about 1e8 days up (exit 101).
+    for days in ["100000000", "4294967295"] {
+        let out = t.grill(&["usage", "--json", "--days", days], "", &[]);
+        assert_eq!(out.code, 0, "--days {days}: {out:?}");
+        let v = out.json();
+        assert_eq!(v["since"], Value::Null, "{v}");
+        assert_eq!(v["total"]["grades"], 2, "{v}");
+        let text = t.grill(&["usage", "--days", days], "", &[]);
+        assert_eq!(text.code, 0, "{text:?}");
+        assert!(!text.stderr.contains("panicked"), "{text:?}");
+    }
+}
+
+#[test]
 fn a_bad_price_stops_every_command_naming_the_field() {
     let t = Judged::new(|_, _| Reply::error(500, "unused"));
     t.env.write(

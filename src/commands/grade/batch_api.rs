@@ -42,6 +42,9 @@ pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
     let shown = path.display().to_string();
     let hash = hash_file(path)?;
     let key = judge.settings_key();
+    // Under the lock from finding (or making) the job to the end of its
+    // sending: a run started beside this one resumes the same job, sent.
+    let sending = crate::commands::jobs::lock_sending(ctx, &format!("`{shown}`"))?;
     let (job_id, bad) = match store.pending_job(&hash, &key)? {
         Some(job) => {
             render::note(&format!(
@@ -54,7 +57,8 @@ pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
     };
     let runtime = ctx.runtime()?;
     runtime.block_on(batch::grade_cached(store, judge, ctx.bank()?, job_id))?;
-    let job = runtime.block_on(batch::submit(store, judge, job_id))?;
+    let job = runtime.block_on(batch::submit(store, judge, job_id, &sending))?;
+    drop(sending);
     if args.wait {
         crate::commands::jobs::wait_and_collect(
             ctx,

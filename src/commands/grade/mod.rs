@@ -24,6 +24,12 @@ pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
     if let Some(file) = &args.batch {
         return run_batch(ctx, file, args);
     }
+    refuse_batch_flags(args)?;
+    grade_one(ctx, args)
+}
+
+/// `--question ID`: one answer, graded live (or estimated offline).
+fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
     let question = ctx
         .bank()?
         .require(args.question.as_deref().unwrap_or_default())?;
@@ -121,6 +127,25 @@ pub fn run(ctx: &Context, args: &GradeArgs) -> Result<()> {
             Err(Error::failure(message).with_hint(saved))
         }
     }
+}
+
+/// clap lets `--via batch-api` and `--wait` through beside `--question` (it
+/// conflicts with `--batch`, which waives `requires = "batch"`); one answer
+/// is graded live, so saying nothing would grade at full price what was
+/// asked for at the batch price.
+fn refuse_batch_flags(args: &GradeArgs) -> Result<()> {
+    if args.via == crate::cli::Via::BatchApi || args.wait {
+        let flag = if args.wait {
+            "--wait"
+        } else {
+            "--via batch-api"
+        };
+        return Err(Error::input(format!(
+            "{flag} goes with --batch FILE.jsonl: one --question is graded live"
+        ))
+        .with_hint("put the answer in a JSONL file and pass --batch FILE --via batch-api"));
+    }
+    Ok(())
 }
 
 /// `--batch`: live, or through the Batch API.
