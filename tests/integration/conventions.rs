@@ -134,7 +134,7 @@ fn a_failed_grade_with_json_prints_an_error_object_and_exits_1() {
     );
     assert_eq!(out.code, 1, "{out:?}");
     let v = out.json();
-    assert_eq!(v["attempt"], 1, "{v}");
+    assert_eq!(v["attempt_id"], 1, "{v}");
     assert!(v["error"].as_str().unwrap().contains("401"), "{v}");
 }
 

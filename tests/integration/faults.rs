@@ -192,7 +192,7 @@ fn garbage_and_truncated_bodies_fail_cleanly_and_keep_the_answer() {
             v.get("score").is_none(),
             "{name}: no verdict printed: {out:?}"
         );
-        assert_eq!(v["attempt"], 1, "{name}: {out:?}");
+        assert_eq!(v["attempt_id"], 1, "{name}: {out:?}");
         assert!(v["error"].as_str().is_some(), "{name}: {out:?}");
         assert!(start.elapsed() < Duration::from_secs(40), "{name}");
         assert_eq!(stored_ungraded(&t), 1, "{name}: the answer is kept");

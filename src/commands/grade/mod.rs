@@ -159,14 +159,23 @@ fn run_batch(ctx: &Context, file: &Path, args: &GradeArgs) -> Result<()> {
     batch::run(ctx, file, args.concurrency, args.samples)
 }
 
+/// A failed grade as `--json` prints it: why, and which stored answer,
+/// named `attempt_id` as in a successful grade's object.
+#[derive(serde::Serialize)]
+struct Failed {
+    error: String,
+    attempt_id: i64,
+}
+
 /// With `--json`, a failed grade is still one JSON object on stdout:
-/// `{"error": ..., "attempt": N}`, so a script reads why and which answer.
+/// `{"error": ..., "attempt_id": N}`, so a script reads why and which answer.
 fn failed_json(json: bool, message: &str, attempt_id: i64) -> Result<()> {
     if json {
-        let value = serde_json::json!({
-            "error": crate::text::sanitize(message),
-            "attempt": attempt_id,
-        });
+        let value = serde_json::to_value(Failed {
+            error: crate::text::sanitize(message),
+            attempt_id,
+        })
+        .unwrap_or_default();
         writeln!(render::stdout(), "{}", crate::json::to_text(&value, true))?;
     }
     Ok(())
