@@ -8,7 +8,7 @@ use super::shared::{BankArgs, DbArgs, JudgeArgs};
 #[derive(Debug, Args)]
 pub struct UsageArgs {
     /// Only the last N days (today included) [default: all time]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::shared::at_least_one::<u32>)]
     pub days: Option<u32>,
     /// Print JSON for scripts
     #[arg(long)]
@@ -50,7 +50,7 @@ pub struct JobArgs {
     #[arg(value_name = "ID")]
     pub id: i64,
     /// Answers re-asked live at once, when a verdict from the batch is invalid
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = super::shared::at_least_one::<usize>)]
     pub concurrency: usize,
     /// Ask answers the batch refused for a request field the model does not
     /// take live, at the full price, instead of sending them again as a new

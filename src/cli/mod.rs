@@ -231,7 +231,7 @@ pub struct PracticeArgs {
     #[arg(long = "question", value_name = "ID")]
     pub questions: Vec<String>,
     /// How many questions to ask [default: 5, or every --question given]
-    #[arg(long, value_name = "N")]
+    #[arg(value_parser = shared::at_least_one::<usize>, long, value_name = "N")]
     pub count: Option<usize>,
     /// Order of the questions [default: due first, then unseen, then weakest]
     #[arg(long, value_enum)]
@@ -261,7 +261,7 @@ pub struct InterviewArgs {
     )]
     pub minutes: f64,
     /// How many questions
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(value_parser = shared::at_least_one::<usize>, long, default_value_t = 5, value_name = "N")]
     pub count: usize,
     /// Only questions of these topics (repeatable)
     #[arg(long = "topic", value_name = "T")]
@@ -289,7 +289,7 @@ pub struct ReviewArgs {
     #[arg(long)]
     pub list: bool,
     /// How many questions to review
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(value_parser = shared::at_least_one::<usize>, long, default_value_t = 5, value_name = "N")]
     pub count: usize,
     /// Print JSON (with --list)
     #[arg(long)]
@@ -322,7 +322,7 @@ pub struct GradeArgs {
     #[arg(long, value_name = "FILE.jsonl")]
     pub batch: Option<PathBuf>,
     /// Requests in flight at once with --batch
-    #[arg(long, default_value_t = 4, value_name = "N", requires = "batch")]
+    #[arg(value_parser = shared::at_least_one::<usize>, long, default_value_t = 4, value_name = "N", requires = "batch")]
     pub concurrency: usize,
     /// How --batch reaches the judge: live calls, or the OpenAI Batch API
     /// (at the provider's batch price, results within 24 h; see `grill jobs`)
@@ -376,7 +376,7 @@ pub struct CalibrateArgs {
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
     pub samples: u16,
     /// Judge requests in flight at once
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(value_parser = shared::at_least_one::<usize>, long, default_value_t = 4, value_name = "N")]
     pub concurrency: usize,
     /// Print every figure as JSON
     #[arg(long)]
@@ -461,7 +461,7 @@ pub struct DoctorArgs {
 #[derive(Debug, Args)]
 pub struct SessionsArgs {
     /// At most N sessions, the newest first
-    #[arg(long, value_name = "N")]
+    #[arg(value_parser = shared::at_least_one::<usize>, long, value_name = "N")]
     pub limit: Option<usize>,
     /// Print JSON for scripts
     #[arg(long)]
@@ -509,7 +509,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "ID")]
     pub question: Option<String>,
     /// At most N attempts
-    #[arg(long, value_name = "N")]
+    #[arg(value_parser = shared::at_least_one::<usize>, long, value_name = "N")]
     pub limit: Option<usize>,
     /// Print JSON for scripts
     #[arg(long)]

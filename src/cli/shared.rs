@@ -47,3 +47,18 @@ pub struct DbArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
 }
+
+/// A number of at least 1 (`--count`, `--concurrency`, `--limit`, `--days`):
+/// clap refuses anything else with the flag's name and exit 2, e.g.
+/// "invalid value '0' for '--count <N>': must be at least 1".
+pub fn at_least_one<T>(text: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialEq + From<u8>,
+    T::Err: std::fmt::Display,
+{
+    let n: T = text.trim().parse().map_err(|e: T::Err| e.to_string())?;
+    if n == T::from(0) {
+        return Err("must be at least 1".into());
+    }
+    Ok(n)
+}

@@ -19,9 +19,6 @@ use crate::text::plural;
 use crate::ui::render;
 
 pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
-    if args.concurrency == 0 {
-        return Err(Error::input("--concurrency must be at least 1"));
-    }
     let items = read(ctx, args)?;
     let bank = ctx.bank()?;
     let questions: Vec<&Question> = items

@@ -9,7 +9,7 @@ use crate::bank::Bank;
 use crate::cli::HistoryArgs;
 use crate::commands::stats::sparkline;
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::judge::Coverage;
 use crate::stats::created;
 use crate::store::{Attempt, GradedBy, Status};
@@ -25,9 +25,6 @@ fn when(a: &Attempt) -> String {
 }
 
 pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<()> {
-    if args.limit == Some(0) {
-        return Err(Error::input("--limit must be at least 1"));
-    }
     let bank = ctx.bank()?;
     let store = ctx.store()?;
     let mut attempts = store.all_attempts()?;

@@ -31,9 +31,6 @@ pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
         ))
         .with_hint("for example --minutes 30, or --minutes 0.5 for thirty seconds"));
     }
-    if args.count == 0 {
-        return Err(Error::input("--count must be at least 1"));
-    }
     let bank = ctx.bank()?;
     let filter = Filter {
         topics: args.topics.clone(),

@@ -25,9 +25,6 @@ pub fn run(ctx: &Context, args: &PracticeArgs) -> Result<()> {
     } else {
         questions.len()
     });
-    if count == 0 {
-        return Err(Error::input("--count must be at least 1"));
-    }
     questions.truncate(count);
     let mut runner = Runner::start(ctx, SessionKind::Practice)?;
     runner.samples(args.samples);

@@ -89,9 +89,6 @@ struct Row<'a> {
 }
 
 pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
-    if args.count == 0 {
-        return Err(Error::input("--count must be at least 1"));
-    }
     if args.json && !args.list {
         return Err(Error::input("--json goes with --list").with_hint("grill review --list --json"));
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::SessionsArgs;
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Attempt;
 use crate::style::{self, BOLD, CYAN, DIM};
 use crate::ui::render;
@@ -29,9 +29,6 @@ struct Row {
 }
 
 pub fn run(ctx: &Context, args: &SessionsArgs) -> Result<()> {
-    if args.limit == Some(0) {
-        return Err(Error::input("--limit must be at least 1"));
-    }
     let store = ctx.store()?;
     let mut by_session: BTreeMap<i64, Vec<Attempt>> = BTreeMap::new();
     for a in store.all_attempts()? {

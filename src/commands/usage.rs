@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::cli::UsageArgs;
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::prices::Prices;
 use crate::store::UsageRow;
 use crate::style::{BOLD, DIM};
@@ -136,7 +136,6 @@ pub fn report(rows: &[UsageRow], prices: &Prices, since: Option<String>) -> Repo
 
 pub fn run(ctx: &Context, args: &UsageArgs) -> Result<()> {
     let since = match args.days {
-        Some(0) => return Err(Error::input("--days must be at least 1")),
         // A window that reaches past the calendar's first day is all time:
         // saturate instead of overflowing (`--days 4294967295` is valid).
         Some(n) => ctx

@@ -506,3 +506,31 @@ fn json_output_escapes_c1_controls_from_answers() {
         );
     }
 }
+
+/// Counts of zero are refused by the flag parser itself, naming the flag,
+/// with exit 2 and nothing stored (one rule for every such flag).
+#[test]
+fn a_count_of_zero_is_refused_naming_its_flag() {
+    let env = crate::common::Env::new();
+    for args in [
+        &["practice", "--offline", "--count", "0"][..],
+        &["interview", "--offline", "--count", "0"][..],
+        &["review", "--count", "0"][..],
+        &["history", "--limit", "0"][..],
+        &["sessions", "--limit", "0"][..],
+        &["usage", "--days", "0"][..],
+        &["jobs", "wait", "1", "--concurrency", "0"][..],
+        &["calibrate", "x.jsonl", "--concurrency", "0"][..],
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        let flag = args[args.len() - 2];
+        assert!(
+            out.stderr
+                .contains(&format!("for '{flag} <N>': must be at least 1")),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    assert!(!env.db().exists());
+}

@@ -120,9 +120,6 @@ fn store_all(store: &Store, session: i64, items: &[Item], bank: &Bank) -> Result
 }
 
 pub fn run(ctx: &Context, path: &Path, concurrency: usize, samples: u16) -> Result<()> {
-    if concurrency == 0 {
-        return Err(Error::input("--concurrency must be at least 1"));
-    }
     let bank = ctx.bank()?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read batch file", &e))?;
     let shown = path.display().to_string();

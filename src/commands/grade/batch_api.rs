@@ -31,9 +31,6 @@ pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
             "--samples cannot be used with --via batch-api: a batch asks one verdict per answer",
         ));
     }
-    if args.concurrency == 0 {
-        return Err(Error::input("--concurrency must be at least 1"));
-    }
     ctx.bank()?;
     let judge = ctx.judge().map_err(|e| {
         e.with_hint("nothing was saved or sent; set the judge up, then run the same command")
