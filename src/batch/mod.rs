@@ -9,9 +9,11 @@
 //! So a job can be killed at any point and run again: what is stored is
 //! never asked twice, and what is not is asked.
 
+mod claim;
 mod collect;
 mod load;
 mod parts;
+mod wait;
 
 use std::io::Write;
 use std::path::Path;
@@ -19,10 +21,12 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+pub use claim::{claim, Claim};
 pub use collect::{collect, Collected};
 use load::call_failed;
 pub use load::load;
 pub use parts::{files_dir, poll_interval, Limits, PartWriter, MAX_BYTES, MAX_REQUESTS};
+pub use wait::Waiter;
 
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
@@ -177,10 +181,16 @@ pub async fn grade_cached(
 
 /// Asks the server where each unfinished part stands, and stores it.
 pub async fn refresh(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<Job> {
+    Ok(poll(store, judge, job_id).await?.0)
+}
+
+/// `refresh`, with the latest `expires_at` the unfinished batches named.
+pub async fn poll(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<(Job, Option<i64>)> {
     let job = load(store, job_id)?;
     if job.status == JobStatus::Collected {
-        return Ok(job);
+        return Ok((job, None));
     }
+    let mut expires_at: Option<i64> = None;
     for part in &job.parts {
         let Some(batch_id) = &part.batch_id else {
             continue;
@@ -193,9 +203,12 @@ pub async fn refresh(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<
             .retrieve_batch(batch_id)
             .await
             .map_err(|e| call_failed(&job, "read its batch", &e))?;
+        if !remote.is_done() {
+            expires_at = expires_at.max(remote.expires_at);
+        }
         store.update_part(job.id, &with_remote(part, &remote))?;
     }
-    load(store, job_id)
+    Ok((load(store, job_id)?, expires_at))
 }
 
 fn with_remote(part: &Part, remote: &RemoteBatch) -> Part {

@@ -117,14 +117,16 @@ pub fn wait_and_collect(ctx: &Context, id: i64, concurrency: usize) -> Result<()
         if job.status == crate::store::JobStatus::Submitting {
             runtime.block_on(batch::submit(store, judge, id))?;
         }
+        let mut waiter = batch::Waiter::new(store.clock(), batch::poll_interval());
         loop {
-            let job = runtime.block_on(batch::refresh(store, judge, id))?;
+            let (job, expires_at) = runtime.block_on(batch::poll(store, judge, id))?;
             let requests = job.parts.iter().map(|p| p.requests).sum();
             bar.set(batch::done_count(&job), requests);
             if batch::finished(&job) {
                 break;
             }
-            std::thread::sleep(batch::poll_interval());
+            waiter.check(&job, expires_at)?;
+            std::thread::sleep(waiter.pause());
         }
     }
     collect_and_print(ctx, id, concurrency)
@@ -140,6 +142,13 @@ pub fn collect_and_print(ctx: &Context, id: i64, concurrency: usize) -> Result<(
     let summary = if job.status == crate::store::JobStatus::Collected {
         batch::Collected::default()
     } else {
+        // One collector at a time: a second waits, then finds the job
+        // collected (or resumes what the first left, if it died).
+        let claim = batch::claim(store, id, &|| {
+            render::note(&format!(
+                "job {id} is being collected by another grill; waiting for it to finish"
+            ));
+        })?;
         let judge = ctx.judge()?;
         let bank = ctx.bank()?;
         let runtime = ctx.runtime()?;
@@ -158,10 +167,16 @@ pub fn collect_and_print(ctx: &Context, id: i64, concurrency: usize) -> Result<(
         let bar = ctx
             .activity
             .bar(job.answers, "{bar:30} {pos}/{len} collected {msg}");
-        let summary =
-            runtime.block_on(batch::collect(store, judge, bank, id, concurrency, &|n| {
+        let summary = runtime.block_on(batch::collect(
+            store,
+            judge,
+            bank,
+            claim,
+            concurrency,
+            &|n| {
                 bar.inc(n);
-            }))?;
+            },
+        ))?;
         drop(bar);
         summary
     };

@@ -45,6 +45,8 @@ pub struct RemoteBatch {
     pub failed: u64,
     /// Why the batch failed, when it did (the server's words, masked).
     pub errors: Option<String>,
+    /// When the server will give up on it (Unix seconds), if it says.
+    pub expires_at: Option<i64>,
 }
 
 impl RemoteBatch {
@@ -57,6 +59,16 @@ impl RemoteBatch {
 /// Whether a batch status is final.
 pub fn is_terminal(status: &str) -> bool {
     matches!(status, "completed" | "failed" | "expired" | "cancelled")
+}
+
+/// Whether a batch status is one the Batch API documents. Waiting on any
+/// other would never end: nothing says it will become final.
+pub fn is_known(status: &str) -> bool {
+    is_terminal(status)
+        || matches!(
+            status,
+            "validating" | "in_progress" | "finalizing" | "cancelling"
+        )
 }
 
 impl OpenAiJudge {
@@ -379,6 +391,7 @@ impl OpenAiJudge {
             completed: count("completed"),
             failed: count("failed"),
             errors,
+            expires_at: body.get("expires_at").and_then(Value::as_i64),
         })
     }
 }

@@ -10,6 +10,7 @@
 mod common;
 
 mod attack;
+mod attack_batch;
 mod bad_input;
 mod bank_quality;
 mod batch_api;
