@@ -121,22 +121,43 @@ pub fn wants_example(question: &str) -> bool {
 
 /// Writes a new file at `path`, refusing to replace one that exists.
 pub fn write_new(path: &Path, text: &str) -> Result<()> {
-    write_atomic(path, text, false)
+    write_atomic(path, text, false, Access::Umask)
+}
+
+/// Who may read a file written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// As the umask says: bank files, meant to be shared.
+    Umask,
+    /// Its owner only (0600), whatever the umask: exports, which hold
+    /// answers as the database (0600) does.
+    Owner,
+}
+
+/// Whether anything is at `path`, a symlink included, dangling or not
+/// (`Path::exists` follows it, and says no for a dangling one).
+pub fn occupied(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// Writes `text` to a temporary file beside `path`, then renames it into
 /// place, so a reader never sees half of it and a failure leaves nothing
-/// behind. An existing file at `path` is replaced only when `replace` is set.
-pub fn write_atomic(path: &Path, text: &str, replace: bool) -> Result<()> {
+/// behind. Anything at `path` (a symlink too, even a dangling one) is
+/// replaced only when `replace` is set; a symlink is replaced, never
+/// written through.
+pub fn write_atomic(path: &Path, text: &str, replace: bool, access: Access) -> Result<()> {
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        if access == Access::Owner {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        }
+        let mut f = opts.open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()
     })();
@@ -144,7 +165,7 @@ pub fn write_atomic(path: &Path, text: &str, replace: bool) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::io(path, "write", &e));
     }
-    if !replace && path.exists() {
+    if !replace && occupied(path) {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::input(format!(
             "`{}` already exists; not overwritten",

@@ -11,6 +11,7 @@ mod common;
 
 mod attack;
 mod attack_batch;
+mod attack_export;
 mod bad_input;
 mod bank_quality;
 mod batch_api;

@@ -63,7 +63,7 @@ pub fn run(
         .iter()
         .map(|(slug, _, _)| out_dir.join(format!("{slug}.toml")))
         .collect();
-    if let Some(existing) = targets.iter().find(|p| p.exists()) {
+    if let Some(existing) = targets.iter().find(|p| crate::bank::write::occupied(p)) {
         return Err(Error::input(format!(
             "`{}` already exists; not overwritten",
             existing.display()
