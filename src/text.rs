@@ -10,22 +10,34 @@ use std::collections::HashSet;
 /// What stands in for a secret in anything printed or stored.
 pub const REDACTED: &str = "[redacted]";
 
+/// The Unicode bidirectional formatting characters: embeddings and
+/// overrides (U+202A–U+202E), isolates (U+2066–U+2069) and the marks
+/// (U+200E, U+200F, U+061C). Not `char::is_control`, yet they reorder what
+/// a terminal or a spreadsheet shows (an override makes `exe.txt` read as
+/// `txt.exe`), so grill treats them as control characters.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+    )
+}
+
+/// Whether `sanitize` replaces `c`: control characters but newline and
+/// tab, and the bidi formatting characters.
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)
+}
+
 /// Text with control characters (escape sequences, C1 controls, carriage
-/// returns) replaced by U+FFFD, so what is stored and shown, as text or JSON,
-/// can never drive a terminal. Newlines and tabs stay.
+/// returns) and bidi formatting characters replaced by U+FFFD, so what is
+/// stored and shown, as text or JSON, can never drive a terminal or reorder
+/// what it shows. Newlines and tabs stay.
 pub fn sanitize(text: &str) -> String {
-    if !text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if !text.chars().any(unsafe_char) {
         return text.to_string();
     }
     text.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '\u{fffd}',
-            c => c,
-        })
+        .map(|c| if unsafe_char(c) { '\u{fffd}' } else { c })
         .collect()
 }
 
@@ -295,6 +307,20 @@ mod tests {
         assert_eq!(
             sanitize("a\x1b[2Jb\nc\td\x07\u{9b}"),
             "a\u{fffd}[2Jb\nc\td\u{fffd}\u{fffd}"
+        );
+    }
+
+    #[test]
+    fn sanitize_replaces_bidi_formatting_characters() {
+        let all = "\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}\u{200e}\u{200f}\u{61c}";
+        assert_eq!(
+            sanitize(&format!("a{all}b")),
+            format!("a{}b", "\u{fffd}".repeat(12))
+        );
+        // Neighbours that are not bidi controls stay: zero-width joiners, Arabic letters.
+        assert_eq!(
+            sanitize("\u{200d}\u{2065}\u{2070}\u{627}"),
+            "\u{200d}\u{2065}\u{2070}\u{627}"
         );
     }
 

@@ -12,6 +12,7 @@ mod common;
 mod attack;
 mod attack_batch;
 mod attack_export;
+mod attack_text;
 mod bad_input;
 mod bank_quality;
 mod batch_api;
