@@ -80,13 +80,49 @@ pub fn truncate(text: &str, max: usize) -> String {
     cut(&sanitize(text).replace(['\n', '\t'], " "), max)
 }
 
+/// Whether `c` is a Unicode default-ignorable code point (zero-width
+/// spaces and joiners, soft hyphen, bidi marks, variation selectors, tags):
+/// shown as nothing, so text with one inside a word reads as without it.
+/// The ranges of `Default_Ignorable_Code_Point` (DerivedCoreProperties.txt).
+pub fn is_default_ignorable(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0xAD | 0x34F
+            | 0x61C
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF0..=0xFFF8
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF
+    )
+}
+
 /// Lowercase words with punctuation and white space collapsed to single
 /// spaces, padded with a space on each side for whole-word matching: how
-/// quotes are compared with answers.
+/// quotes are compared with answers. Both are brought to one form first, so
+/// a quote in NFC of an answer typed in NFD, or in fullwidth letters, or
+/// with a zero-width space inside a word, still matches: NFKC, lowercase,
+/// then default-ignorable characters and the combining marks lowercasing
+/// leaves loose (`İ` lowercases to `i` and a dot above) dropped. A letter of
+/// another script that only looks alike (Cyrillic `а` for Latin `a`) is a
+/// different letter and stays one: confusables are never folded together.
 pub fn normalize(text: &str) -> String {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in text.nfkc().flat_map(char::to_lowercase) {
+        if is_default_ignorable(c) || (is_combining_mark(c) && !c.is_alphanumeric()) {
+            continue;
+        }
         if c.is_alphanumeric() {
             out.push(c);
         } else if !out.ends_with(' ') {
@@ -322,6 +358,26 @@ mod tests {
             sanitize("\u{200d}\u{2065}\u{2070}\u{627}"),
             "\u{200d}\u{2065}\u{2070}\u{627}"
         );
+    }
+
+    #[test]
+    fn normalize_brings_unicode_forms_together_but_never_confusables() {
+        let same = |a: &str, b: &str| assert_eq!(normalize(a), normalize(b), "{a:?} {b:?}");
+        same("cafe\u{301} latte", "café latte");
+        same(
+            "re\u{200b}ranking and re\u{ad}trieval",
+            "reranking and retrieval",
+        );
+        same("\u{ff32}\u{ff21}\u{ff27} works", "RAG works");
+        same("\u{130}stanbul", "istanbul");
+        same("q\u{301}\u{302} and \u{fb01}ne", "q and fine");
+        same("left\u{202e}right\u{2066}", "leftright");
+        assert_eq!(normalize("\u{1f}Tests, catch!"), " tests catch ");
+        // A Cyrillic `а` is another letter, however alike it looks.
+        assert_ne!(normalize("r\u{430}g"), normalize("rag"));
+        assert_ne!(normalize("\u{440}ag"), normalize("rag"));
+        // 5,000 combining marks on one letter: no panic, one letter left.
+        assert_eq!(normalize(&format!("a{}", "\u{301}".repeat(5000))), " á ");
     }
 
     #[test]

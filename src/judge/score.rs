@@ -292,18 +292,19 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
         .iter()
         .map(|k| {
             let judged = raw.key_points.iter().find(|p| p.id == k.id);
-            let (claimed, evidence) = judged.map_or((Coverage::Missing, String::new()), |p| {
-                (p.coverage, sanitize(p.evidence.trim()))
-            });
-            let (coverage, check) = ctx.check(&evidence, claimed, &credited);
+            // Checked as the judge wrote it (a bidi mark copied from the
+            // answer must match there), kept sanitised.
+            let (claimed, evidence) =
+                judged.map_or((Coverage::Missing, ""), |p| (p.coverage, p.evidence.trim()));
+            let (coverage, check) = ctx.check(evidence, claimed, &credited);
             if coverage != Coverage::Missing {
-                credited.push(quote_key(&evidence));
+                credited.push(quote_key(evidence));
             }
             PointVerdict {
                 id: k.id.clone(),
                 coverage,
                 claimed,
-                evidence,
+                evidence: sanitize(evidence),
                 verified: check != Some(Check::NotInAnswer),
                 weight: k.weight,
                 check,
@@ -316,13 +317,10 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
         .mistakes
         .into_iter()
         .take(super::schema::MAX_MISTAKES)
-        .map(|m| {
-            let quote = sanitize(m.quote.trim());
-            Mistake {
-                verified: evidence_in(&quote, &ctx.answer),
-                quote,
-                correction: sanitize(m.correction.trim()),
-            }
+        .map(|m| Mistake {
+            verified: evidence_in(m.quote.trim(), &ctx.answer),
+            quote: sanitize(m.quote.trim()),
+            correction: sanitize(m.correction.trim()),
         })
         .collect();
     let counted = mistakes.iter().filter(|m| m.verified).count();

@@ -3,7 +3,7 @@
 //! strings of any length; evidence quoted in another Unicode form than the
 //! answer's.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::grade::{Judged, BANK};
 use crate::common::fake_server::Reply;
@@ -114,4 +114,69 @@ fn bidi_controls_in_bank_text_and_answers_are_never_shown_or_exported() {
         "h.csv",
         &std::fs::read_to_string(env.path("h.csv")).unwrap(),
     );
+}
+
+/// The score of `answer` when the judge quotes `quote` for `regressions`
+/// (weight 2 of 4) and nothing else: 5.0 credited, 0.0 not.
+fn score_quoting(answer: &str, quote: &str) -> Value {
+    let verdict = json!({
+        "key_points": {
+            "regressions": {"evidence": quote, "coverage": "covered"},
+            "docs": {"evidence": "", "coverage": "missing"},
+            "refactor": {"evidence": "", "coverage": "missing"},
+        },
+        "mistakes": [],
+        "feedback": "ok",
+        "follow_up": "and?",
+    });
+    let t = Judged::new(move |_, _| Reply::verdict(&verdict));
+    t.env.write("answer.txt", answer);
+    let out = t.grade_json(&[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    out.json()
+}
+
+// 13. A quote in another Unicode form than the answer's is still the answer's words.
+#[test]
+fn evidence_in_another_unicode_form_is_credited() {
+    let quote = "catch regressions before the café ships";
+    for (what, answer) in [
+        ("NFD answer, NFC quote", "Tests catch regressions before the cafe\u{301} ships."),
+        ("zero-width space inside a word", "Tests catch regre\u{200b}ssions before the café ships."),
+        ("soft hyphen and word joiner", "Tests catch regres\u{ad}sions be\u{2060}fore the café ships."),
+        ("fullwidth letters", "Tests catch \u{ff52}\u{ff45}\u{ff47}\u{ff52}\u{ff45}\u{ff53}\u{ff53}\u{ff49}\u{ff4f}\u{ff4e}\u{ff53} before the café ships."),
+        ("Turkish capital dotted I", "TESTS CATCH REGRESS\u{130}ONS BEFORE THE CAFÉ SHIPS."),
+        ("a loose combining mark", "Tests catch regressions\u{334}\u{35c} before the café ships."),
+    ] {
+        let v = score_quoting(answer, quote);
+        assert_eq!(v["score"], 5.0, "{what}: {v}");
+        assert_eq!(v["key_points"][0]["verified"], true, "{what}: {v}");
+    }
+    // The other way round: the answer in NFC, the quote in NFD.
+    let v = score_quoting(
+        "Tests catch regressions before the café ships.",
+        "catch regressions before the cafe\u{301} ships",
+    );
+    assert_eq!(v["score"], 5.0, "{v}");
+}
+
+// 13. A look-alike letter from another script is never the answer's.
+#[test]
+fn a_confusable_quote_gains_nothing() {
+    let answer = "Tests catch regressions before the cafe ships.";
+    for quote in [
+        "c\u{430}tch regressions before the cafe ships", // Cyrillic а
+        "catch r\u{435}gressions before the cafe ships", // Cyrillic е
+        "catch regressions bef\u{3bf}re the cafe ships", // Greek ο
+    ] {
+        let v = score_quoting(answer, quote);
+        assert_eq!(v["score"], 0.0, "{quote}: {v}");
+        assert_eq!(v["key_points"][0]["verified"], false, "{v}");
+    }
+    // And a Cyrillic answer is not credited by a Latin quote.
+    let v = score_quoting(
+        "Tests c\u{430}tch regressions before the cafe ships.",
+        "catch regressions before the cafe ships",
+    );
+    assert_eq!(v["score"], 0.0, "{v}");
 }
