@@ -148,6 +148,25 @@ pub fn cut(text: &str, max: usize) -> String {
     }
 }
 
+/// At most `max` characters of `text`, cut after a whole word, with `…`
+/// when something was cut: for a quote, where `…` stands for omitted words
+/// and half a word would match nothing.
+pub fn cut_words(text: &str, max: usize) -> String {
+    let Some((at, _)) = text.char_indices().nth(max.saturating_sub(1)) else {
+        return text.to_string();
+    };
+    if text[at..].chars().count() <= 1 {
+        return text.to_string();
+    }
+    let head = &text[..at];
+    // Back to the last break, unless that loses more than half the text.
+    let end = head
+        .rfind(char::is_whitespace)
+        .filter(|&i| i >= head.len() / 2)
+        .unwrap_or(head.len());
+    format!("{}…", head[..end].trim_end())
+}
+
 /// The shortest run of a key's characters that counts as part of the key
 /// when found on its own: shorter runs occur in ordinary words.
 const KEY_RUN: usize = 8;
@@ -378,6 +397,21 @@ mod tests {
         assert_ne!(normalize("\u{440}ag"), normalize("rag"));
         // 5,000 combining marks on one letter: no panic, one letter left.
         assert_eq!(normalize(&format!("a{}", "\u{301}".repeat(5000))), " á ");
+    }
+
+    #[test]
+    fn cut_words_ends_on_a_whole_word() {
+        assert_eq!(cut_words("short", 10), "short");
+        assert_eq!(cut_words("exactly10!", 10), "exactly10!");
+        assert_eq!(
+            cut_words("tests catch regressions early", 20),
+            "tests catch…"
+        );
+        assert_eq!(
+            cut_words(&"x".repeat(30), 10),
+            format!("{}…", "x".repeat(9))
+        );
+        assert!(cut_words(&"é ".repeat(500), 200).chars().count() <= 200);
     }
 
     #[test]

@@ -278,6 +278,8 @@ impl Context {
 /// Holds each point and mistake of the judge's verdict against the answer
 /// and scores the result. `answer` is as the judge saw it, secrets masked.
 pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
+    // Read replies are capped already; a verdict cached before the caps were is not.
+    let raw = raw.capped();
     let ctx = Context {
         answer: normalize(answer),
         answer_words: answer.split_whitespace().count(),

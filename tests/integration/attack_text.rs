@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::grade::{Judged, BANK};
+use super::grade::{echo_verdict, Judged, BANK};
 use crate::common::fake_server::Reply;
 use crate::common::{Env, Output};
 
@@ -179,4 +179,81 @@ fn a_confusable_quote_gains_nothing() {
         "catch regressions before the cafe ships",
     );
     assert_eq!(v["score"], 0.0, "{v}");
+}
+
+// 6. A judge's 900 KB follow-up and feedback are capped when read: printed,
+//    stored and sent in the next prompt at the schema's bounds.
+#[test]
+fn a_huge_follow_up_and_feedback_are_capped_when_read() {
+    let follow_up = format!(
+        "How do tests make refactoring safer? {}",
+        "really ".repeat(80_000)
+    );
+    let feedback = format!("Good. {}", "more ".repeat(60_000));
+    let long_quote = format!(
+        "Tests catch regressions before users {}",
+        "do ".repeat(20_000)
+    );
+    let first = json!({
+        "key_points": {
+            "regressions": {"evidence": long_quote, "coverage": "covered"},
+            "docs": {"evidence": "", "coverage": "missing"},
+            "refactor": {"evidence": "", "coverage": "missing"},
+        },
+        "mistakes": (0..20).map(|_| json!({"quote": "They also", "correction": "x".repeat(5_000)})).collect::<Vec<_>>(),
+        "feedback": feedback,
+        "follow_up": follow_up,
+    });
+    assert!(first.to_string().len() > 900_000);
+    let t = Judged::new(move |req, _| {
+        if req.prompt_text().contains("Follow-up:") {
+            echo_verdict(req)
+        } else {
+            Reply::verdict(&first)
+        }
+    });
+    let stdin = "Tests catch regressions before users do. They also help.\n\nI can change the code without fear.\n\n";
+    let out = t.grill(
+        &["practice", "--question", "tq", "--follow-ups", "1"],
+        stdin,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", &out.stderr);
+    assert!(
+        out.stdout.len() < 20_000,
+        "{} bytes printed",
+        out.stdout.len()
+    );
+    assert!(out.stdout.contains("How do tests make refactoring safer?"));
+    let history = t.grill(&["history", "--json"], "", &[]).json();
+    let v = &history[0]["verdict"];
+    let chars = |x: &Value| x.as_str().unwrap().chars().count();
+    assert!(chars(&v["key_points"][0]["evidence"]) <= 200, "{v}");
+    assert!(chars(&v["feedback"]) <= 400, "{v}");
+    assert!(chars(&v["follow_ups"][0]["question"]) <= 200, "{v}");
+    assert_eq!(v["mistakes"].as_array().unwrap().len(), 3, "{v}");
+    assert!(chars(&v["mistakes"][0]["correction"]) <= 200, "{v}");
+
+    let requests = t.server.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1].body.len() < 30_000,
+        "the next prompt: {} bytes",
+        requests[1].body.len()
+    );
+    let conn = rusqlite::Connection::open(t.env.db()).unwrap();
+    let (verdict, extra): (i64, i64) = conn
+        .query_row(
+            "SELECT length(verdict), coalesce(length(extra), 0) FROM attempts",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(verdict < 10_000 && extra < 10_000, "{verdict} {extra}");
+    let cached: i64 = conn
+        .query_row("SELECT max(length(verdict)) FROM verdict_cache", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(cached < 10_000, "{cached}");
 }
