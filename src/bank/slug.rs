@@ -26,8 +26,12 @@ const STOPWORDS: &str = "\
     up us use used uses using very versus via vs was way we well were what whats when where \
     whether which while who why will with within without would yes yet you your yours";
 
+/// Whether `w` (lowercase) is a stop-word; a set built once, since scoring
+/// and `bank check` ask for every word.
 pub fn is_stopword(w: &str) -> bool {
-    STOPWORDS.split_whitespace().any(|s| s == w)
+    static SET: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| STOPWORDS.split_whitespace().collect())
+        .contains(w)
 }
 
 /// Words as written, hyphenated words kept whole: `fine-tuning`, `LoRA`, `top-50`.

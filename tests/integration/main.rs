@@ -10,6 +10,7 @@
 mod common;
 
 mod attack;
+mod attack_bank;
 mod attack_batch;
 mod attack_export;
 mod attack_text;
