@@ -85,9 +85,9 @@ pub fn builtin_sources() -> Vec<Source> {
 /// rather than parsed and checked at any cost.
 pub const MAX_FILE_BYTES: u64 = 32 << 20;
 
-/// A bank file's bytes, refused past `MAX_FILE_BYTES` (read within the cap
-/// too, should it grow while read).
-fn read_capped(path: &Path) -> Result<Vec<u8>> {
+/// A bank (or notes) file's bytes, refused past `MAX_FILE_BYTES` (read
+/// within the cap too, should it grow while read).
+pub fn read_capped(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read as _;
     let too_big = |size: u64| {
         Error::input(format!(
