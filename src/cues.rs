@@ -99,6 +99,119 @@ pub fn alternative_words(alternative: &str) -> Vec<String> {
     split_alternative(alternative)
 }
 
+/// Many texts indexed by their words, so that a cue is matched against all
+/// of them in time that grows with the places its words occur, not with
+/// the texts: `grill bank check` asks, for every cue of the bank, how many
+/// model answers it matches, and without the index a bank of 6,000
+/// questions took 43 s where loading it takes a tenth of one. Same rules as
+/// `cue_matches` on each text.
+pub struct Index {
+    /// Each distinct word, sorted, so the words a cue word starts are one range.
+    vocab: Vec<String>,
+    /// For each word (its place in `vocab`), where it occurs: (text, position).
+    places: Vec<Vec<(u32, u32)>>,
+    /// Each text as its words' places in `vocab`, for the rest of a phrase.
+    texts: Vec<Vec<u32>>,
+}
+
+type Span = std::ops::Range<usize>;
+
+impl Index {
+    pub fn new<'a>(texts: impl IntoIterator<Item = &'a str>) -> Index {
+        let mut ids: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        let mut raw: Vec<Vec<u32>> = Vec::new();
+        for text in texts {
+            let words = Words::new(text).0;
+            raw.push(
+                words
+                    .into_iter()
+                    .map(|w| {
+                        let next = ids.len() as u32;
+                        *ids.entry(w).or_insert(next)
+                    })
+                    .collect(),
+            );
+        }
+        let mut vocab: Vec<(String, u32)> = ids.into_iter().collect();
+        vocab.sort_unstable();
+        let mut place = vec![0u32; vocab.len()];
+        for (at, (_, id)) in vocab.iter().enumerate() {
+            place[*id as usize] = at as u32;
+        }
+        let texts: Vec<Vec<u32>> = raw
+            .into_iter()
+            .map(|t| t.into_iter().map(|id| place[id as usize]).collect())
+            .collect();
+        let mut places = vec![Vec::new(); vocab.len()];
+        for (i, text) in texts.iter().enumerate() {
+            for (pos, &w) in text.iter().enumerate() {
+                places[w as usize].push((i as u32, pos as u32));
+            }
+        }
+        Index {
+            vocab: vocab.into_iter().map(|(w, _)| w).collect(),
+            places,
+            texts,
+        }
+    }
+
+    /// The places in `vocab` of the words one cue word matches: itself when
+    /// short, else every word it starts.
+    fn matching(&self, cue: &str) -> Span {
+        let start = self.vocab.partition_point(|w| w.as_str() < cue);
+        let len = if cue.chars().count() <= SHORT_CUE {
+            usize::from(self.vocab.get(start).is_some_and(|w| w == cue))
+        } else {
+            self.vocab[start..].partition_point(|w| w.starts_with(cue))
+        };
+        start..start + len
+    }
+
+    /// How many places the words of `span` occur at.
+    fn occurrences(&self, span: &Span) -> usize {
+        self.places[span.clone()].iter().map(Vec::len).sum()
+    }
+
+    /// How many of the texts one cue (alternatives split by `|`) matches.
+    pub fn count(&self, cue: &str) -> usize {
+        let mut hits: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        for alt in cue.split('|') {
+            let spans: Vec<Span> = split_alternative(alt)
+                .iter()
+                .map(|w| self.matching(w))
+                .collect();
+            if spans.is_empty() || spans.iter().any(Span::is_empty) {
+                continue;
+            }
+            // Where its rarest word occurs, the rest of the phrase around it.
+            let (at, rarest) = spans
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, s)| self.occurrences(s))
+                .expect("one word or more");
+            for &(text, pos) in self.places[rarest.clone()].iter().flatten() {
+                if spans.len() == 1 || hits.contains(&text) {
+                    hits.insert(text);
+                    continue;
+                }
+                let words = &self.texts[text as usize];
+                let Some(start) = (pos as usize).checked_sub(at) else {
+                    continue;
+                };
+                let fits = words.get(start..start + spans.len()).is_some_and(|run| {
+                    run.iter()
+                        .zip(&spans)
+                        .all(|(w, s)| s.contains(&(*w as usize)))
+                });
+                if fits {
+                    hits.insert(text);
+                }
+            }
+        }
+        hits.len()
+    }
+}
+
 /// Matches one key point's cues against an answer.
 pub fn match_point(words: &Words, point: &KeyPoint) -> CueMatch {
     let mut matched = Vec::new();
@@ -302,6 +415,40 @@ mod tests {
             got,
             [Coverage::Covered, Coverage::Partial, Coverage::Missing]
         );
+    }
+
+    #[test]
+    fn the_index_counts_what_matching_each_text_counts() {
+        let texts = [
+            "Retrieval augmented generation grounds the answer.",
+            "We retrieve passages; the index is rebuilt nightly.",
+            "An ANN index trades recall for speed, as HNSW does.",
+            "Annotate the data first. Then retrieve it.",
+            "Grounding: the answer cites retrieved text. Über-fast.",
+            "",
+        ];
+        let index = Index::new(texts);
+        for cue in [
+            "retriev",
+            "ann",
+            "index",
+            "the answer",
+            "answer the",
+            "retrieve passages|ann index",
+            "über",
+            "rebuilt nightly|grounds",
+            "x",
+            "",
+            "zzzz",
+            "the",
+            "recall for speed",
+        ] {
+            let naive = texts
+                .iter()
+                .filter(|t| cue_matches(&Words::new(t), cue))
+                .count();
+            assert_eq!(index.count(cue), naive, "{cue:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! JSON at the edges: finding the JSON object in a reply that wraps it in
 //! prose, within a linear budget; and JSON text that is safe to print.
-//! A leaf: it depends on nothing else in the crate.
+//! A leaf but for `text::is_bidi_control`.
 
 /// The first balanced JSON object in `text`: servers without JSON modes wrap
 /// the verdict in prose or code fences.
@@ -132,7 +132,9 @@ fn escape_controls_in_strings(text: &str) -> Option<String> {
 
 /// JSON text that is safe on a terminal. serde_json escapes only the C0
 /// controls; DEL and the C1 controls (U+0080..U+009F, where U+009B is a CSI
-/// that starts an escape sequence) are escaped here too. They can only occur
+/// that starts an escape sequence) and the bidi formatting characters
+/// (`text::is_bidi_control`) are escaped here too, so the value read back
+/// is exact and nothing printed reorders the terminal. They can only occur
 /// inside strings, so the result is still valid JSON.
 pub fn to_text(value: &impl serde::Serialize, pretty: bool) -> String {
     let text = if pretty {
@@ -141,12 +143,13 @@ pub fn to_text(value: &impl serde::Serialize, pretty: bool) -> String {
         serde_json::to_string(value)
     }
     .unwrap_or_default();
-    if !text.chars().any(|c| ('\u{7f}'..='\u{9f}').contains(&c)) {
+    let escaped = |c: char| ('\u{7f}'..='\u{9f}').contains(&c) || crate::text::is_bidi_control(c);
+    if !text.chars().any(escaped) {
         return text;
     }
     text.chars()
         .map(|c| {
-            if ('\u{7f}'..='\u{9f}').contains(&c) {
+            if escaped(c) {
                 format!("\\u{:04x}", u32::from(c))
             } else {
                 c.to_string()
@@ -189,6 +192,17 @@ mod tests {
         // A stray brace before the verdict costs one extra pass, not a failure.
         let text = r#"Sure { here: {"a": 1}"#;
         assert_eq!(first_object(text), Some(r#"{"a": 1}"#));
+    }
+
+    #[test]
+    fn json_text_escapes_bidi_controls_and_reads_back_exact() {
+        let value = serde_json::json!({"a": "txt\u{202e}exe.\u{2066}x\u{2069}"});
+        let text = to_text(&value, false);
+        assert_eq!(text, r#"{"a":"txt\u202eexe.\u2066x\u2069"}"#);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
     }
 
     #[test]

@@ -10,22 +10,34 @@ use std::collections::HashSet;
 /// What stands in for a secret in anything printed or stored.
 pub const REDACTED: &str = "[redacted]";
 
+/// The Unicode bidirectional formatting characters: embeddings and
+/// overrides (U+202A–U+202E), isolates (U+2066–U+2069) and the marks
+/// (U+200E, U+200F, U+061C). Not `char::is_control`, yet they reorder what
+/// a terminal or a spreadsheet shows (an override makes `exe.txt` read as
+/// `txt.exe`), so grill treats them as control characters.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+    )
+}
+
+/// Whether `sanitize` replaces `c`: control characters but newline and
+/// tab, and the bidi formatting characters.
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)
+}
+
 /// Text with control characters (escape sequences, C1 controls, carriage
-/// returns) replaced by U+FFFD, so what is stored and shown, as text or JSON,
-/// can never drive a terminal. Newlines and tabs stay.
+/// returns) and bidi formatting characters replaced by U+FFFD, so what is
+/// stored and shown, as text or JSON, can never drive a terminal or reorder
+/// what it shows. Newlines and tabs stay.
 pub fn sanitize(text: &str) -> String {
-    if !text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if !text.chars().any(unsafe_char) {
         return text.to_string();
     }
     text.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '\u{fffd}',
-            c => c,
-        })
+        .map(|c| if unsafe_char(c) { '\u{fffd}' } else { c })
         .collect()
 }
 
@@ -68,13 +80,49 @@ pub fn truncate(text: &str, max: usize) -> String {
     cut(&sanitize(text).replace(['\n', '\t'], " "), max)
 }
 
+/// Whether `c` is a Unicode default-ignorable code point (zero-width
+/// spaces and joiners, soft hyphen, bidi marks, variation selectors, tags):
+/// shown as nothing, so text with one inside a word reads as without it.
+/// The ranges of `Default_Ignorable_Code_Point` (DerivedCoreProperties.txt).
+pub fn is_default_ignorable(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0xAD | 0x34F
+            | 0x61C
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF0..=0xFFF8
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF
+    )
+}
+
 /// Lowercase words with punctuation and white space collapsed to single
 /// spaces, padded with a space on each side for whole-word matching: how
-/// quotes are compared with answers.
+/// quotes are compared with answers. Both are brought to one form first, so
+/// a quote in NFC of an answer typed in NFD, or in fullwidth letters, or
+/// with a zero-width space inside a word, still matches: NFKC, lowercase,
+/// then default-ignorable characters and the combining marks lowercasing
+/// leaves loose (`İ` lowercases to `i` and a dot above) dropped. A letter of
+/// another script that only looks alike (Cyrillic `а` for Latin `a`) is a
+/// different letter and stays one: confusables are never folded together.
 pub fn normalize(text: &str) -> String {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in text.nfkc().flat_map(char::to_lowercase) {
+        if is_default_ignorable(c) || (is_combining_mark(c) && !c.is_alphanumeric()) {
+            continue;
+        }
         if c.is_alphanumeric() {
             out.push(c);
         } else if !out.ends_with(' ') {
@@ -98,6 +146,25 @@ pub fn cut(text: &str, max: usize) -> String {
             s
         }
     }
+}
+
+/// At most `max` characters of `text`, cut after a whole word, with `…`
+/// when something was cut: for a quote, where `…` stands for omitted words
+/// and half a word would match nothing.
+pub fn cut_words(text: &str, max: usize) -> String {
+    let Some((at, _)) = text.char_indices().nth(max.saturating_sub(1)) else {
+        return text.to_string();
+    };
+    if text[at..].chars().count() <= 1 {
+        return text.to_string();
+    }
+    let head = &text[..at];
+    // Back to the last break, unless that loses more than half the text.
+    let end = head
+        .rfind(char::is_whitespace)
+        .filter(|&i| i >= head.len() / 2)
+        .unwrap_or(head.len());
+    format!("{}…", head[..end].trim_end())
 }
 
 /// The shortest run of a key's characters that counts as part of the key
@@ -335,6 +402,55 @@ mod tests {
             sanitize("a\x1b[2Jb\nc\td\x07\u{9b}"),
             "a\u{fffd}[2Jb\nc\td\u{fffd}\u{fffd}"
         );
+    }
+
+    #[test]
+    fn sanitize_replaces_bidi_formatting_characters() {
+        let all = "\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}\u{200e}\u{200f}\u{61c}";
+        assert_eq!(
+            sanitize(&format!("a{all}b")),
+            format!("a{}b", "\u{fffd}".repeat(12))
+        );
+        // Neighbours that are not bidi controls stay: zero-width joiners, Arabic letters.
+        assert_eq!(
+            sanitize("\u{200d}\u{2065}\u{2070}\u{627}"),
+            "\u{200d}\u{2065}\u{2070}\u{627}"
+        );
+    }
+
+    #[test]
+    fn normalize_brings_unicode_forms_together_but_never_confusables() {
+        let same = |a: &str, b: &str| assert_eq!(normalize(a), normalize(b), "{a:?} {b:?}");
+        same("cafe\u{301} latte", "café latte");
+        same(
+            "re\u{200b}ranking and re\u{ad}trieval",
+            "reranking and retrieval",
+        );
+        same("\u{ff32}\u{ff21}\u{ff27} works", "RAG works");
+        same("\u{130}stanbul", "istanbul");
+        same("q\u{301}\u{302} and \u{fb01}ne", "q and fine");
+        same("left\u{202e}right\u{2066}", "leftright");
+        assert_eq!(normalize("\u{1f}Tests, catch!"), " tests catch ");
+        // A Cyrillic `а` is another letter, however alike it looks.
+        assert_ne!(normalize("r\u{430}g"), normalize("rag"));
+        assert_ne!(normalize("\u{440}ag"), normalize("rag"));
+        // 5,000 combining marks on one letter: no panic, one letter left.
+        assert_eq!(normalize(&format!("a{}", "\u{301}".repeat(5000))), " á ");
+    }
+
+    #[test]
+    fn cut_words_ends_on_a_whole_word() {
+        assert_eq!(cut_words("short", 10), "short");
+        assert_eq!(cut_words("exactly10!", 10), "exactly10!");
+        assert_eq!(
+            cut_words("tests catch regressions early", 20),
+            "tests catch…"
+        );
+        assert_eq!(
+            cut_words(&"x".repeat(30), 10),
+            format!("{}…", "x".repeat(9))
+        );
+        assert!(cut_words(&"é ".repeat(500), 200).chars().count() <= 200);
     }
 
     #[test]

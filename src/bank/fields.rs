@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
-use super::model::{is_slug, is_year_month, Diagnostic};
+use super::model::{id_problem, is_year_month, Diagnostic};
 use crate::text::LineIndex;
 
 /// Turns byte offsets into `path:line:col` diagnostics for one source text.
@@ -80,11 +80,8 @@ pub fn question_ok(fields: &DeTable<'_>, rep: &mut Reporter<'_>) -> bool {
             .and_then(|v| v.get_ref().as_str().map(|t| (t.to_string(), v.span())))
     };
     if let Some((id, span)) = text("id") {
-        if !is_slug(&id) {
-            rep.at(
-                &span,
-                format!("question id `{id}` must be a slug: lowercase letters, digits, `-`"),
-            );
+        if let Some(problem) = id_problem("question id", &id) {
+            rep.at(&span, problem);
             ok = false;
         }
     }

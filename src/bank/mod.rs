@@ -80,6 +80,42 @@ pub fn builtin_sources() -> Vec<Source> {
 }
 
 /// The `.toml` files of a user bank directory, sorted by name.
+/// The largest bank file read, in bytes: a 10,000-question topic is about
+/// 15 MB. Past this the file is refused before it is read, with its size,
+/// rather than parsed and checked at any cost.
+pub const MAX_FILE_BYTES: u64 = 32 << 20;
+
+/// A bank (or notes) file's bytes, refused past `MAX_FILE_BYTES` (read
+/// within the cap too, should it grow while read).
+pub fn read_capped(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let too_big = |size: u64| {
+        Error::input(format!(
+            "`{}` is {:.1} MiB; a bank file may be at most {} MiB",
+            path.display(),
+            size as f64 / f64::from(1 << 20),
+            MAX_FILE_BYTES >> 20
+        ))
+        .with_hint("split it into one file per topic")
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, "read", &e))?;
+    let size = file
+        .metadata()
+        .map_err(|e| Error::io(path, "read", &e))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(too_big(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, "read", &e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 pub fn dir_sources(dir: &Path) -> Result<Vec<Source>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "read bank directory", &e))?;
     let mut paths: Vec<PathBuf> = entries
@@ -96,7 +132,7 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<Source>> {
     paths
         .into_iter()
         .map(|p| {
-            let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, "read", &e))?;
+            let bytes = read_capped(&p)?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| Error::input(format!("`{}` is not valid UTF-8", p.display())))?;
             Ok(Source {

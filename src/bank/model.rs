@@ -93,6 +93,24 @@ pub fn is_year_month(s: &str) -> bool {
         && matches!(s[5..].parse::<u8>(), Ok(1..=12))
 }
 
+/// The longest question id, key point id or topic a bank may hold, in
+/// characters. Ids and topics made by `bank import` are at most 48 (see
+/// `slug`), leaving room for a `-2`.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// What is wrong with `id` as a `what` (`question id`, `key point id`,
+/// `topic`), if anything: too long, or not a slug. A long one is shown cut.
+pub fn id_problem(what: &str, id: &str) -> Option<String> {
+    let n = id.chars().count();
+    if n > MAX_ID_CHARS {
+        return Some(format!(
+            "{what} `{}` is {n} characters; at most {MAX_ID_CHARS}",
+            crate::text::cut(id, 40)
+        ));
+    }
+    (!is_slug(id)).then(|| format!("{what} `{id}` must be a slug: lowercase letters, digits, `-`"))
+}
+
 /// Ids and topics: lowercase letters, digits, `-` and `_`.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()

@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::fields::{decode, question_ok, Reporter};
-use super::model::{is_slug, Diagnostic, Difficulty, KeyPoint, Question, Topic};
+use super::model::{id_problem, Diagnostic, Difficulty, KeyPoint, Question, Topic, MAX_ID_CHARS};
 use crate::text::LineIndex;
 
 /// What one file yields: its topic and questions, whatever could be read, and
@@ -195,6 +195,10 @@ fn topic_of(
 ) -> Option<Topic> {
     let topic = match top.get("topic") {
         Some(v) => match v.get_ref().as_str() {
+            Some(t) if t.chars().count() > MAX_ID_CHARS => {
+                rep.at(&v.span(), id_problem("topic", t).unwrap_or_default());
+                None
+            }
             Some(t) if t == stem => Some(t.to_string()),
             Some(t) => {
                 rep.at(
@@ -336,14 +340,8 @@ fn parse_key_point(
         rep.at(&raw.point.span(), "empty key point");
         ok = false;
     }
-    if !is_slug(raw.id.get_ref()) {
-        rep.at(
-            &raw.id.span(),
-            format!(
-                "key point id `{}` must be a slug: lowercase letters, digits, `-`",
-                raw.id.get_ref()
-            ),
-        );
+    if let Some(problem) = id_problem("key point id", raw.id.get_ref()) {
+        rep.at(&raw.id.span(), problem);
         ok = false;
     }
     for cue in &raw.cues {

@@ -1,16 +1,38 @@
-//! Slugs and ids for imported questions: short, readable, unique.
+//! Slugs and ids for imported questions: short, readable, unique, ASCII.
 
 use std::collections::HashSet;
 
-/// Lowercase words joined by `-`; empty when nothing alphanumeric is left.
+/// The longest slug made here (a topic's, a question's or a key point's
+/// id), in characters: a file name, and an id that reads at a glance.
+pub const MAX_SLUG: usize = 48;
+
+/// Lowercase ASCII words joined by `-`, at most `MAX_SLUG` characters (cut
+/// after a whole word where there is one); empty when nothing alphanumeric
+/// is left. Other scripts are transliterated first, so their letters are
+/// kept, not dropped: `Évaluation` is `evaluation`, a Cyrillic `аpple`
+/// `apple`, `检索` `jian-suo`.
 pub fn slugify(text: &str) -> String {
     let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in deunicode::deunicode(text)
+        .chars()
+        .flat_map(char::to_lowercase)
+    {
         if c.is_ascii_alphanumeric() {
             out.push(c);
         } else if !out.is_empty() && !out.ends_with('-') {
             out.push('-');
         }
+        if out.len() > MAX_SLUG {
+            break;
+        }
+    }
+    if out.len() > MAX_SLUG {
+        // Back to the last whole word, if that keeps something.
+        let cut = match out[..=MAX_SLUG].rfind('-') {
+            Some(at) if at > 0 => at,
+            _ => MAX_SLUG,
+        };
+        out.truncate(cut);
     }
     out.trim_end_matches('-').to_string()
 }
@@ -26,8 +48,12 @@ const STOPWORDS: &str = "\
     up us use used uses using very versus via vs was way we well were what whats when where \
     whether which while who why will with within without would yes yet you your yours";
 
+/// Whether `w` (lowercase) is a stop-word; a set built once, since scoring
+/// and `bank check` ask for every word.
 pub fn is_stopword(w: &str) -> bool {
-    STOPWORDS.split_whitespace().any(|s| s == w)
+    static SET: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| STOPWORDS.split_whitespace().collect())
+        .contains(w)
 }
 
 /// Words as written, hyphenated words kept whole: `fine-tuning`, `LoRA`, `top-50`.
@@ -95,6 +121,16 @@ mod tests {
             "max-tokens-context-window"
         );
         assert_eq!(question_id("???"), "question");
+        assert_eq!(slugify("Évaluation"), "evaluation");
+        assert_eq!(slugify("\u{430}pple"), "apple");
+        assert_eq!(slugify("Straße & Ærø"), "strasse-aero");
+        assert_eq!(
+            question_id("Qu'est-ce qu'une métrique de pertinence?"),
+            "qu-est-ce-qu-une-metrique"
+        );
+        let long = slugify(&"Retrieval ".repeat(300));
+        assert_eq!(long, "retrieval-retrieval-retrieval-retrieval");
+        assert_eq!(slugify(&"x".repeat(3000)).len(), MAX_SLUG);
         let mut taken = HashSet::from(["hyde-help".to_string()]);
         assert_eq!(unique("hyde-help", &mut taken), "hyde-help-2");
     }

@@ -2,7 +2,7 @@
 //! `bank new`, and writing a new file so that a reader never sees half of it.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::model::KeyPoint;
 use crate::error::{Error, Result};
@@ -119,40 +119,103 @@ pub fn wants_example(question: &str) -> bool {
     .any(|p| q.contains(p))
 }
 
-/// Writes a new file at `path`, refusing to replace one that exists.
-pub fn write_new(path: &Path, text: &str) -> Result<()> {
-    write_atomic(path, text, false)
+/// Who may read a file written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// As the umask says: bank files, meant to be shared.
+    Umask,
+    /// Its owner only (0600), whatever the umask: exports, which hold
+    /// answers as the database (0600) does.
+    Owner,
+}
+
+/// Whether anything is at `path`, a symlink included, dangling or not
+/// (`Path::exists` follows it, and says no for a dangling one).
+pub fn occupied(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// Writes `text` to a temporary file beside `path`, then renames it into
 /// place, so a reader never sees half of it and a failure leaves nothing
-/// behind. An existing file at `path` is replaced only when `replace` is set.
-pub fn write_atomic(path: &Path, text: &str, replace: bool) -> Result<()> {
+/// behind. Anything at `path` (a symlink too, even a dangling one) is
+/// replaced only when `replace` is set; a symlink is replaced, never
+/// written through.
+pub fn write_atomic(path: &Path, text: &str, replace: bool, access: Access) -> Result<()> {
+    let tmp = write_temp(path, text, access)?;
+    place(&tmp, path, replace)
+}
+
+/// New files, all of them or none: each written to a temporary file beside
+/// it first, then each renamed into place. A failure on the way (a full
+/// disk, a name the file system refuses, a file that appeared meanwhile)
+/// removes every temporary file and every file already placed, so an
+/// import that cannot finish leaves nothing half done.
+pub fn write_all_new(files: &[(&Path, &str)]) -> Result<()> {
+    let mut temps: Vec<PathBuf> = Vec::with_capacity(files.len());
+    for (path, text) in files {
+        match write_temp(path, text, Access::Umask) {
+            Ok(tmp) => temps.push(tmp),
+            Err(e) => {
+                for tmp in &temps {
+                    let _ = std::fs::remove_file(tmp);
+                }
+                return Err(e);
+            }
+        }
+    }
+    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
+        if let Err(e) = place(tmp, path, false) {
+            for (placed, _) in &files[..i] {
+                let _ = std::fs::remove_file(placed);
+            }
+            for tmp in &temps[i..] {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// `text` in a new temporary file beside `path`, synced; removed again if
+/// writing it fails.
+fn write_temp(path: &Path, text: &str, access: Access) -> Result<PathBuf> {
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        if access == Access::Owner {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        }
+        let mut f = opts.open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()
     })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, "write", &e));
+    match written {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(Error::io(path, "write", &e))
+        }
     }
-    if !replace && path.exists() {
-        let _ = std::fs::remove_file(&tmp);
+}
+
+/// Renames a written temporary file to `path`; refused, and the temporary
+/// file removed, when something is at `path` and `replace` is not set.
+fn place(tmp: &Path, path: &Path, replace: bool) -> Result<()> {
+    if !replace && occupied(path) {
+        let _ = std::fs::remove_file(tmp);
         return Err(Error::input(format!(
             "`{}` already exists; not overwritten",
             path.display()
         )));
     }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
+    std::fs::rename(tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
         Error::io(path, "write", &e)
     })
 }

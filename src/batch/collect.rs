@@ -9,6 +9,7 @@ use std::path::Path;
 use futures::StreamExt;
 use serde_json::Value;
 
+use super::claim::Claim;
 use super::load::{call_failed, load};
 use super::parts::part_file;
 use crate::bank::Bank;
@@ -48,20 +49,23 @@ pub enum Refused {
 /// (a completed batch's error file) re-asked live, `concurrency` at a time;
 /// the answers of a failed, expired or cancelled batch that got no verdict
 /// left saved, ungraded, for `grill regrade`. Answers already graded (a
-/// collect that was killed half way) are not touched.
+/// collect that was killed half way) are not touched, and each answer is
+/// graded once whatever the files hold (one answer named on several
+/// lines). The claim keeps a second collector of the job waiting; it is handed
+/// back, still held, when refused answers are to be sent again.
 pub(super) async fn collect(
     store: &Store,
     judge: &std::sync::Arc<JudgeGrader>,
     bank: &Bank,
-    job_id: i64,
+    claim: Claim,
     concurrency: usize,
     refused: Refused,
     progress: &dyn Fn(u64),
-) -> Result<Collected> {
-    let job = load(store, job_id)?;
+) -> Result<(Collected, Option<Claim>)> {
+    let job = load(store, claim.job)?;
     let mut summary = Collected::default();
     if job.status == JobStatus::Collected {
-        return Ok(summary);
+        return Ok((summary, None));
     }
     let mut live: Vec<i64> = Vec::new();
     // The shape the lines were sent with, to tell a refusal of one of its
@@ -84,14 +88,16 @@ pub(super) async fn collect(
                 part,
                 &path,
                 &mut |outcome, id| match outcome {
-                    Some(()) => {
+                    BatchReply::Graded(_) => {
                         summary.from_batch += 1;
                         progress(1);
                     }
-                    None => {
-                        seen_live.insert(id);
-                        live.push(id);
+                    BatchReply::Invalid(_) => {
+                        if seen_live.insert(id) {
+                            live.push(id);
+                        }
                     }
+                    BatchReply::AlreadyGraded => {}
                 },
             )?;
         }
@@ -146,11 +152,10 @@ pub(super) async fn collect(
     if refused == Refused::AskLive {
         live.append(&mut resend);
     }
-    summary.asked_live = live.len();
-    regrade_live(store, judge, bank, &live, concurrency, progress).await?;
+    summary.asked_live = regrade_live(store, judge, bank, &live, concurrency, progress).await?;
     if !resend.is_empty() {
         summary.resend = resend;
-        return Ok(summary);
+        return Ok((summary, Some(claim)));
     }
     store.set_job_status(job.id, JobStatus::Collected)?;
     for part in &job.parts {
@@ -158,7 +163,8 @@ pub(super) async fn collect(
             let _ = std::fs::remove_file(part_file(store, job.id, part.part, kind));
         }
     }
-    Ok(summary)
+    claim.release_collected();
+    Ok((summary, None))
 }
 
 /// Reads a part's error file: lines refused for a field of the shape they
@@ -231,8 +237,8 @@ fn refused_line(
     Some(attempt)
 }
 
-/// Records each verdict of a part's output file; `found` is told of each
-/// answer: `Some(())` graded from the batch, `None` to re-ask live.
+/// Records each verdict of a part's output file; `found` is told what
+/// became of each line's answer (graded, to re-ask live, graded already).
 fn take_outputs(
     store: &Store,
     judge: &JudgeGrader,
@@ -240,7 +246,7 @@ fn take_outputs(
     job: &Job,
     part: &Part,
     path: &Path,
-    found: &mut dyn FnMut(Option<()>, i64),
+    found: &mut dyn FnMut(&BatchReply, i64),
 ) -> Result<()> {
     for_each_line(path, |line| {
         let Some((attempt, body)) = output_line(line, part) else {
@@ -274,16 +280,15 @@ fn take_outputs(
                 })?,
             None => BatchReply::Invalid("the request failed in the batch".into()),
         };
-        match outcome {
-            BatchReply::Graded(_) => found(Some(()), a.id),
-            BatchReply::Invalid(_) => found(None, a.id),
-        }
+        found(&outcome, a.id);
         Ok(())
     })
 }
 
 /// Re-asks answers live, as `grade --batch` does: at most `concurrency` in
-/// flight, fewer while the server rate-limits (the same gate).
+/// flight, fewer while the server rate-limits (the same gate). Only those
+/// still ungraded, each once (a later line of the file may have graded
+/// one); returns how many were asked.
 async fn regrade_live(
     store: &Store,
     judge: &std::sync::Arc<JudgeGrader>,
@@ -291,15 +296,20 @@ async fn regrade_live(
     ids: &[i64],
     concurrency: usize,
     progress: &dyn Fn(u64),
-) -> Result<()> {
+) -> Result<usize> {
     judge.judge().set_concurrency(concurrency);
     let grader = Grader::Judge(std::sync::Arc::clone(judge));
     let mut attempts: Vec<Attempt> = Vec::with_capacity(ids.len());
+    let mut seen = HashSet::new();
     for &id in ids {
-        if let Some(a) = store.attempt(id)? {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(a) = store.attempt(id)?.filter(|a| a.status == Status::Ungraded) {
             attempts.push(a);
         }
     }
+    let asked = attempts.len();
     let mut results = futures::stream::iter(attempts.iter())
         .map(|a| {
             let grader = &grader;
@@ -324,7 +334,7 @@ async fn regrade_live(
             return Err(e);
         }
     }
-    Ok(())
+    Ok(asked)
 }
 
 async fn download(job: &Job, judge: &JudgeGrader, file_id: &str, path: &Path) -> Result<()> {
@@ -378,12 +388,16 @@ fn error_line(line: &[u8], part: &Part) -> Option<(i64, String)> {
 }
 
 /// Calls `f` with each line of a file, read within the reply cap: a longer
-/// line is passed on cut (so it fails to parse) and memory stays flat.
+/// line is passed on cut (so it fails to parse) and memory stays flat. A
+/// UTF-8 byte order mark at the start is dropped and CRLF line ends read as
+/// LF ones (JSON counts the CR as white space), as for input files: either
+/// would otherwise cost a line its batch grade and pay for it again live.
 fn for_each_line(path: &Path, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, "read results file", &e))?;
     let mut reader = std::io::BufReader::new(file);
     let cap = (MAX_REPLY_BYTES + (64 << 10)) as u64;
     let mut buf = Vec::new();
+    let mut first = true;
     loop {
         buf.clear();
         let n = (&mut reader)
@@ -407,8 +421,13 @@ fn for_each_line(path: &Path, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<
                 }
             }
         }
-        if !buf.iter().all(u8::is_ascii_whitespace) {
-            f(&buf)?;
+        let line = match buf.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if first => rest,
+            _ => &buf[..],
+        };
+        first = false;
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            f(line)?;
         }
     }
 }

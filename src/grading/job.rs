@@ -44,7 +44,8 @@ pub fn record_empty(store: &Store, job: Job<'_>) -> Result<(Verdict, GradedBy), 
     Ok((verdict, GradedBy::Empty))
 }
 
-/// Writes a verdict; a failure is a storage error that stops the run.
+/// Writes a verdict; a failure is a storage error that stops the run. An
+/// attempt graded meanwhile (by another grill) keeps its first grade.
 pub fn record(
     store: &Store,
     job: Job<'_>,
@@ -53,5 +54,6 @@ pub fn record(
 ) -> Result<(), GradeError> {
     store
         .record_graded(job.attempt_id, &job.question.id, verdict, by)
+        .map(|_| ())
         .map_err(|e| GradeError::Storage(store.write_error("store the verdict", &e)))
 }

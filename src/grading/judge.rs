@@ -56,6 +56,9 @@ pub enum BatchReply {
     Graded(Verdict),
     /// Not a valid verdict: the problem, to re-ask the answer live.
     Invalid(String),
+    /// The answer was graded already (another line for it, another
+    /// collector): nothing was stored.
+    AlreadyGraded,
 }
 
 /// How grades through the Batch API are stored in `attempts.via`, which
@@ -220,7 +223,7 @@ impl JudgeGrader {
         let mut verdict = finalize(raw, job.question, job.answer).map_text(mask);
         verdict.usage = usage;
         let by = GradedBy::Judge(self.model().to_string());
-        store
+        let recorded = store
             .record_graded_via(
                 job.attempt_id,
                 &job.question.id,
@@ -229,7 +232,11 @@ impl JudgeGrader {
                 Some(VIA_BATCH),
             )
             .map_err(|e| GradeError::Storage(store.write_error("store the verdict", &e)))?;
-        Ok(BatchReply::Graded(verdict))
+        Ok(if recorded {
+            BatchReply::Graded(verdict)
+        } else {
+            BatchReply::AlreadyGraded
+        })
     }
 
     /// Grades one stored attempt with the judge and records the verdict.

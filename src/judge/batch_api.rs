@@ -46,6 +46,8 @@ pub struct RemoteBatch {
     pub failed: u64,
     /// Why the batch failed, when it did (the server's words, masked).
     pub errors: Option<String>,
+    /// When the server will give up on it (Unix seconds), if it says.
+    pub expires_at: Option<i64>,
 }
 
 impl RemoteBatch {
@@ -404,6 +406,7 @@ impl OpenAiJudge {
             completed: count("completed"),
             failed: count("failed"),
             errors,
+            expires_at: body.get("expires_at").and_then(Value::as_i64),
         })
     }
 }

@@ -314,6 +314,8 @@ impl Context {
 /// Holds each point and mistake of the judge's verdict against the answer
 /// and scores the result. `answer` is as the judge saw it, secrets masked.
 pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
+    // Read replies are capped already; a verdict cached before the caps were is not.
+    let raw = raw.capped();
     let ctx = Context {
         answer: normalize(answer),
         answer_words: answer.split_whitespace().count(),
@@ -338,18 +340,19 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
         .iter()
         .map(|k| {
             let judged = raw.key_points.iter().find(|p| p.id == k.id);
-            let (claimed, evidence) = judged.map_or((Coverage::Missing, String::new()), |p| {
-                (p.coverage, sanitize(p.evidence.trim()))
-            });
-            let (coverage, check) = ctx.check(&evidence, claimed, &credited);
+            // Checked as the judge wrote it (a bidi mark copied from the
+            // answer must match there), kept sanitised.
+            let (claimed, evidence) =
+                judged.map_or((Coverage::Missing, ""), |p| (p.coverage, p.evidence.trim()));
+            let (coverage, check) = ctx.check(evidence, claimed, &credited);
             if coverage != Coverage::Missing {
-                credited.push(quote_key(&evidence));
+                credited.push(quote_key(evidence));
             }
             PointVerdict {
                 id: k.id.clone(),
                 coverage,
                 claimed,
-                evidence,
+                evidence: sanitize(evidence),
                 verified: check != Some(Check::NotInAnswer),
                 weight: k.weight,
                 check,
@@ -362,13 +365,10 @@ pub fn finalize(raw: RawVerdict, question: &Question, answer: &str) -> Verdict {
         .mistakes
         .into_iter()
         .take(super::schema::MAX_MISTAKES)
-        .map(|m| {
-            let quote = sanitize(m.quote.trim());
-            Mistake {
-                verified: evidence_in(&quote, &ctx.answer),
-                quote,
-                correction: sanitize(m.correction.trim()),
-            }
+        .map(|m| Mistake {
+            verified: evidence_in(m.quote.trim(), &ctx.answer),
+            quote: sanitize(m.quote.trim()),
+            correction: sanitize(m.correction.trim()),
         })
         .collect();
     let counted = mistakes.iter().filter(|m| m.verified).count();

@@ -115,6 +115,30 @@ impl RawVerdict {
             follow_up: f(&self.follow_up),
         }
     }
+
+    /// The verdict within the schema's bounds, whatever the judge wrote:
+    /// quotes, corrections and the follow-up at `MAX_QUOTE_CHARS`, the
+    /// feedback at `MAX_FEEDBACK_CHARS`, `MAX_MISTAKES` mistakes. The strict
+    /// rung sends no `maxLength`, and a judge may ignore one: a 900 KB
+    /// follow-up would be printed, stored and sent in the next prompt whole.
+    /// A quote is cut after a whole word (its `…` stands for the rest), so
+    /// what is kept of it is still checked against the answer.
+    #[must_use]
+    pub fn capped(mut self) -> RawVerdict {
+        use super::schema::{MAX_FEEDBACK_CHARS, MAX_MISTAKES, MAX_QUOTE_CHARS};
+        use crate::text::{cut, cut_words};
+        for p in &mut self.key_points {
+            p.evidence = cut_words(&p.evidence, MAX_QUOTE_CHARS);
+        }
+        self.mistakes.truncate(MAX_MISTAKES);
+        for m in &mut self.mistakes {
+            m.quote = cut_words(&m.quote, MAX_QUOTE_CHARS);
+            m.correction = cut(&m.correction, MAX_QUOTE_CHARS);
+        }
+        self.feedback = cut(&self.feedback, MAX_FEEDBACK_CHARS);
+        self.follow_up = cut(&self.follow_up, MAX_QUOTE_CHARS);
+        self
+    }
 }
 
 const FIELDS: &[&str] = &["key_points", "mistakes", "feedback", "follow_up"];
@@ -217,7 +241,8 @@ fn read(value: &Value, question: &Question) -> Result<RawVerdict, String> {
         mistakes,
         feedback,
         follow_up,
-    })
+    }
+    .capped())
 }
 
 /// One point's `{"evidence", "coverage"}` (or `{"id", ...}` in a list).

@@ -225,13 +225,16 @@ impl Store {
 
     /// Records a verdict: attempt, score, grader, the tokens it cost and,
     /// when the grade counts, the question's review card, in one transaction.
+    /// Only an attempt still ungraded takes it: `false` when another grade
+    /// got there first (a second collector of the same job, a result file
+    /// naming one answer twice), which then changes nothing, card included.
     pub fn record_graded(
         &self,
         id: i64,
         question_id: &str,
         verdict: &Verdict,
         by: &GradedBy,
-    ) -> std::result::Result<(), rusqlite::Error> {
+    ) -> std::result::Result<bool, rusqlite::Error> {
         self.record_graded_via(id, question_id, verdict, by, None)
     }
 
@@ -245,7 +248,7 @@ impl Store {
         verdict: &Verdict,
         by: &GradedBy,
         via: Option<&str>,
-    ) -> std::result::Result<(), rusqlite::Error> {
+    ) -> std::result::Result<bool, rusqlite::Error> {
         let now = self.clock.now();
         let json = serde_json::to_string(verdict).unwrap_or_else(|_| "null".into());
         let mut conn = self.conn();
@@ -256,11 +259,11 @@ impl Store {
                 .as_ref()
                 .map(|u| i64::try_from(f(u)).unwrap_or(i64::MAX))
         };
-        tx.execute(
+        let changed = tx.execute(
             "UPDATE attempts SET status = 'graded', grader = ?2, verdict = ?3, score = ?4, error = NULL, graded_at = ?5,
                 prompt_tokens = ?6, cached_tokens = ?7, completion_tokens = ?8, via = ?9,
                 reasoning_tokens = ?10
-             WHERE id = ?1",
+             WHERE id = ?1 AND status = 'ungraded'",
             params![
                 id,
                 by.label(),
@@ -274,10 +277,14 @@ impl Store {
                 tokens(|u| u.reasoning)
             ],
         )?;
+        if changed == 0 {
+            return Ok(false);
+        }
         if by.counts() {
             super::review::update_card(&tx, id, question_id, verdict, now)?;
         }
-        tx.commit()
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Replaces a graded attempt's verdict and score, and moves again the

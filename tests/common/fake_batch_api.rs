@@ -39,6 +39,7 @@ pub enum Fate {
 
 type Answer = dyn Fn(&Request) -> Reply + Send + Sync;
 type FateFn = dyn Fn(usize) -> Fate + Send + Sync;
+type Rewrite = dyn Fn(&str, &str) -> String + Send + Sync;
 
 struct File {
     purpose: String,
@@ -72,8 +73,16 @@ struct State {
     batches: Vec<Batch>,
     next: u64,
     uploads: usize,
+    polls: usize,
     /// What the error file says of a request a batch did not reach.
     unfinished_message: Option<String>,
+    /// A status every batch reports from its first poll on, whatever its state.
+    stuck_status: Option<String>,
+    /// The `expires_at` every batch reports (the real API always sends one;
+    /// the fake only when told, so its 2023 times do not end real waits).
+    expires_at: Option<u64>,
+    /// Rewrites each result file as it is made: (`output` or `errors`, content).
+    rewrite: Option<Arc<Rewrite>>,
 }
 
 pub struct FakeBatchApi {
@@ -137,6 +146,46 @@ impl FakeBatchApi {
     /// did not reach (a hostile server can echo anything there).
     pub fn say_of_unfinished(&self, message: &str) {
         lock(&self.state).unfinished_message = Some(message.to_string());
+    }
+
+    /// From now on, every batch polled says `status` and stays as it is.
+    pub fn stick_at(&self, status: &str) {
+        lock(&self.state).stuck_status = Some(status.to_string());
+    }
+
+    /// From now on, every batch says it expires at `at` (Unix seconds).
+    pub fn expire_at(&self, at: u64) {
+        lock(&self.state).expires_at = Some(at);
+    }
+
+    /// From now on, each result file is `f(kind, content)` (kind `output`
+    /// or `errors`): duplicate lines, a BOM, CRLF, whatever a server sends.
+    pub fn rewrite_files<F>(&self, f: F)
+    where
+        F: Fn(&str, &str) -> String + Send + Sync + 'static,
+    {
+        lock(&self.state).rewrite = Some(Arc::new(f));
+    }
+
+    /// Moves every batch on until it is finished, as polls would.
+    pub fn finish_all(&self) {
+        let mut state = lock(&self.state);
+        for at in 0..state.batches.len() {
+            for _ in 0..20 {
+                if matches!(
+                    state.batches[at].status.as_str(),
+                    "completed" | "failed" | "expired" | "cancelled"
+                ) {
+                    break;
+                }
+                self.step(&mut state, at);
+            }
+        }
+    }
+
+    /// How many times a batch was read (`GET /v1/batches/{id}`).
+    pub fn poll_count(&self) -> usize {
+        lock(&self.state).polls
     }
 
     /// Batches created so far.
@@ -343,8 +392,17 @@ impl FakeBatchApi {
         let Some(at) = state.batches.iter().position(|b| b.id == id) else {
             return error(404, &format!("No such Batch: {id}"));
         };
-        self.step(&mut state, at);
-        ok(&batch_json(&state.batches[at]))
+        state.polls += 1;
+        if let Some(stuck) = state.stuck_status.clone() {
+            state.batches[at].status = stuck;
+        } else {
+            self.step(&mut state, at);
+        }
+        let mut reply = batch_json(&state.batches[at]);
+        if let Some(at) = state.expires_at {
+            reply["expires_at"] = at.into();
+        }
+        ok(&reply)
     }
 
     fn cancel(&self, id: &str) -> Reply {
@@ -499,6 +557,10 @@ impl FakeBatchApi {
             );
             Some(id)
         };
+        if let Some(rewrite) = state.rewrite.clone() {
+            output = rewrite("output", &output);
+            errors = rewrite("errors", &errors);
+        }
         let output_id = file(output, state);
         let error_id = file(errors, state);
         let b = &mut state.batches[at];

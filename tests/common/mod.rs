@@ -98,6 +98,24 @@ impl Env {
         self.run_with(args, "", &[])
     }
 
+    /// Runs the binary under `umask` (octal, e.g. "000"), through `sh`.
+    pub fn run_umask(&self, umask: &str, args: &[&str]) -> Output {
+        let plain = self.command(args);
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+            .arg(plain.get_program())
+            .args(plain.get_args())
+            .current_dir(self.home.path())
+            .env_clear();
+        for (k, v) in plain.get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        run(cmd, b"")
+    }
+
     /// Runs with `stdin` as standard input and extra environment variables.
     pub fn run_with(&self, args: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Output {
         let mut cmd = self.command(args);

@@ -10,6 +10,10 @@
 mod common;
 
 mod attack;
+mod attack_bank;
+mod attack_batch;
+mod attack_export;
+mod attack_text;
 mod bad_input;
 mod bank_quality;
 mod batch_api;

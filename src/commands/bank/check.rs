@@ -4,14 +4,14 @@
 //! built-in questions whose facts were last checked over a year ago, and
 //! key points still marked `# TODO: review` by `grill bank import`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 
 use crate::bank::slug::is_stopword;
 use crate::bank::{self, Bank};
 use crate::context::Context;
-use crate::cues::{alternative_words, cue_matches, Words};
+use crate::cues::{alternative_words, Index};
 use crate::error::Result;
 use crate::style::YELLOW;
 use crate::text::plural;
@@ -70,38 +70,49 @@ pub fn run(ctx: &Context, dirs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// What the check makes of one cue: an alternative that is only
+/// stop-words, or how many model answers it matches.
+enum CueCheck {
+    StopWords(String),
+    Hits(usize),
+}
+
 /// Cues that match the model answers of more than a quarter of the bank, or
-/// that are only stop-words.
+/// that are only stop-words. The answers are indexed once and each distinct
+/// cue checked once: linear in the bank for cues that mean something (a
+/// cue's cost grows with the places its words occur).
 pub fn generic_cues(bank: &Bank) -> Vec<String> {
-    let answers: Vec<Words> = bank
-        .questions
-        .iter()
-        .map(|q| Words::new(&q.model_answer))
-        .collect();
+    let answers = Index::new(bank.questions.iter().map(|q| q.model_answer.as_str()));
+    let mut checked: HashMap<&str, CueCheck> = HashMap::new();
     let limit = (bank.questions.len() as f64 * GENERIC_SHARE).floor() as usize;
     let mut warnings = Vec::new();
     for q in &bank.questions {
         for k in &q.key_points {
             for cue in &k.cues {
-                let stop = cue.split('|').find(|alt| {
-                    let words = alternative_words(alt);
-                    !words.is_empty() && words.iter().all(|w| is_stopword(w))
+                let check = checked.entry(cue.as_str()).or_insert_with(|| {
+                    let stop = cue.split('|').find(|alt| {
+                        let words = alternative_words(alt);
+                        !words.is_empty() && words.iter().all(|w| is_stopword(w))
+                    });
+                    match stop {
+                        Some(alt) => CueCheck::StopWords(alt.to_string()),
+                        None => CueCheck::Hits(answers.count(cue)),
+                    }
                 });
-                if let Some(alt) = stop {
-                    warnings.push(format!(
+                match check {
+                    CueCheck::StopWords(alt) => warnings.push(format!(
                         "`{}` key point `{}`: cue `{}` has `{alt}`, only stop-words; it matches almost any answer",
                         q.id, k.id, cue
-                    ));
-                    continue;
-                }
-                let hits = answers.iter().filter(|w| cue_matches(w, cue)).count();
-                if bank.questions.len() >= 8 && hits > limit {
-                    warnings.push(format!(
-                        "`{}` key point `{}`: cue `{cue}` matches the model answers of {hits} of {} questions; too generic to tell this point apart",
-                        q.id,
-                        k.id,
-                        bank.questions.len()
-                    ));
+                    )),
+                    CueCheck::Hits(hits) if bank.questions.len() >= 8 && *hits > limit => {
+                        warnings.push(format!(
+                            "`{}` key point `{}`: cue `{cue}` matches the model answers of {hits} of {} questions; too generic to tell this point apart",
+                            q.id,
+                            k.id,
+                            bank.questions.len()
+                        ));
+                    }
+                    CueCheck::Hits(_) => {}
                 }
             }
         }

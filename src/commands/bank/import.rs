@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::bank::draft::{draft_key_points, draft_schema, parse_drafted};
 use crate::bank::notes::{parse_notes, Note};
 use crate::bank::slug::{question_id, slugify, unique};
-use crate::bank::write::{minutes_for, render_bank_file, wants_example, write_new, Drafted};
+use crate::bank::write::{minutes_for, render_bank_file, wants_example, write_all_new, Drafted};
 use crate::bank::{self, is_slug, Bank};
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -63,7 +63,7 @@ pub fn run(
         .iter()
         .map(|(slug, _, _)| out_dir.join(format!("{slug}.toml")))
         .collect();
-    if let Some(existing) = targets.iter().find(|p| p.exists()) {
+    if let Some(existing) = targets.iter().find(|p| crate::bank::write::occupied(p)) {
         return Err(Error::input(format!(
             "`{}` already exists; not overwritten",
             existing.display()
@@ -117,10 +117,15 @@ fn write_files(
 ) -> Result<()> {
     std::fs::create_dir_all(out_dir)
         .map_err(|e| Error::io(out_dir, "create output directory", &e))?;
+    // Every file or none: a failure half way must not leave the first topics written.
+    let all: Vec<(&Path, &str)> = files
+        .iter()
+        .map(|(path, text, _)| (path.as_path(), text.as_str()))
+        .collect();
+    write_all_new(&all)?;
     let mut out = render::stdout();
     let mut todo = 0;
-    for (path, text, questions) in files {
-        write_new(path, text)?;
+    for (path, _, questions) in files {
         todo += questions.iter().filter(|q| q.drafted_by.is_none()).count();
         writeln!(
             out,
@@ -255,7 +260,7 @@ fn warn_duplicates(
 
 /// The questions of the notes file that have an answer; the others are warned about.
 fn read_notes(file: &Path) -> Result<Vec<Note>> {
-    let bytes = std::fs::read(file).map_err(|e| Error::io(file, "read notes file", &e))?;
+    let bytes = bank::read_capped(file)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::input(format!("`{}` is not UTF-8 text", file.display())))?;
     let shown = file.display().to_string();
