@@ -392,3 +392,39 @@ fn review_asks_the_questions_that_came_due() {
     assert_eq!(report["mode"], "review");
     assert_eq!(report["attempts"][0]["question_id"], "tq");
 }
+
+/// Questions named on the command line are asked in the order given, for
+/// every seed and both session kinds (issue 24, item 4): a piped script gets
+/// the same questions in the same order every run.
+#[test]
+fn named_questions_keep_the_order_given_whatever_the_seed() {
+    for seed in 0..8 {
+        let env = Env::new();
+        env.write("bank/testing.toml", &two_question_bank());
+        let seed = seed.to_string();
+        for kind in ["practice", "interview"] {
+            let out = env.run_with(
+                &[
+                    "--bank",
+                    "bank",
+                    "--offline",
+                    kind,
+                    "--question",
+                    "tq2",
+                    "--question",
+                    "tq",
+                ],
+                ":skip\n:skip\n",
+                &[("GRILL_SEED", &seed)],
+            );
+            assert_eq!(out.code, 0, "{kind} seed {seed}: {out:?}");
+            let first = out.stdout.find("Why review code?");
+            let second = out.stdout.find("Why do we test?");
+            assert!(
+                first.is_some() && second.is_some() && first < second,
+                "{kind} seed {seed}: {}",
+                out.stdout
+            );
+        }
+    }
+}
