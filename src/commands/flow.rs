@@ -463,6 +463,15 @@ impl<'c> Runner<'c> {
         let built = report::build(&session, &attempts);
         writeln!(out)?;
         write!(out, "{}", report::text::render(&built, render::width()))?;
+        // The session ran, but some of its work failed: exit 1, as documented.
+        let failed = attempts
+            .iter()
+            .filter(|a| a.status == crate::store::Status::Ungraded && a.error.is_some())
+            .count();
+        if failed > 0 {
+            let what = crate::text::plural(failed, "answer", "answers");
+            return Err(Error::failure(format!("{what} could not be graded")));
+        }
         Ok(())
     }
 }

@@ -428,3 +428,36 @@ fn named_questions_keep_the_order_given_whatever_the_seed() {
         }
     }
 }
+
+/// A session whose answers could not be graded ends with exit 1, as the
+/// README says of failed work, after its report; the answer is saved
+/// (issue 24, item 5: it exited 0).
+#[test]
+fn a_session_whose_grades_failed_exits_one_with_the_answer_saved() {
+    let env = Env::new();
+    env.write("bank/testing.toml", &two_question_bank());
+    let out = env.run_with(
+        &["--bank", "bank", "practice", "--question", "tq"],
+        "Tests catch regressions.\n\n",
+        &[
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("OPENAI_API_KEY", "k"),
+            ("GRILL_RETRY_BUDGET", "0"),
+        ],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains("Practice report") || out.stdout.contains("No graded answers"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("1 answer could not be graded"),
+        "{}",
+        out.stderr
+    );
+    let history = env.run(&["--bank", "bank", "history", "--json"]).json();
+    assert_eq!(
+        history[0]["answer"], "Tests catch regressions.",
+        "{history}"
+    );
+}
