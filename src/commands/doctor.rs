@@ -196,9 +196,11 @@ pub fn run(ctx: &Context, args: &JsonArg) -> Result<()> {
     show(&report, args.json)?;
     match report.checks.iter().find(|c| c.status == "fail") {
         None => Ok(()),
+        // The checklist above says what failed and why; with --json the
+        // detail is in the JSON, and the one line names the check.
         Some(failed) => Err(Error::failure(format!(
-            "the judge is not ready: {} ({})",
-            failed.name, failed.detail
+            "the judge is not ready: the `{}` check failed",
+            failed.name
         ))
         .with_hint("`grill config` shows each setting and where it came from")),
     }

@@ -403,9 +403,11 @@ fn the_doctor_names_what_is_wrong_and_exits_1() {
         "{out:?}"
     );
     assert!(
-        out.stderr.contains("the judge is not ready: model"),
+        out.stderr.contains("the judge is not ready: the `model` check failed"),
         "{out:?}"
     );
+    // The reason is said once, in the checklist, not again on stderr.
+    assert!(!out.stderr.contains("did you mean"), "{out:?}");
     assert_eq!(
         t.server
             .requests()
@@ -433,7 +435,7 @@ fn the_doctor_names_what_is_wrong_and_exits_1() {
     let out = env.run(&["doctor"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("✗ configured"), "{out:?}");
-    assert!(out.stderr.contains("OPENAI_API_KEY"), "{out:?}");
+    assert!(out.stdout.contains("OPENAI_API_KEY"), "{out:?}");
 }
 
 #[test]
