@@ -157,7 +157,17 @@ pub fn storage_reason(err: &rusqlite::Error) -> String {
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(wanted, c), c))
+        // Case does not make a name another: `RAG` is near `rag`.
+        .map(|c| {
+            let (w, c_low) = (wanted.to_lowercase(), c.to_lowercase());
+            let mut score = strsim::jaro_winkler(&w, &c_low);
+            // One typo (a swap: `rga`) in a short name, where Jaro-Winkler
+            // sees almost nothing in common.
+            if w.chars().count() >= 3 && strsim::damerau_levenshtein(&w, &c_low) <= 1 {
+                score = score.max(0.85);
+            }
+            (score, c)
+        })
         .filter(|(score, _)| *score > 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)

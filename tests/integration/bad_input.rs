@@ -534,3 +534,19 @@ fn a_count_of_zero_is_refused_naming_its_flag() {
     }
     assert!(!env.db().exists());
 }
+
+/// A topic in another case or with two letters swapped gets the suggestion
+/// a nearer typo gets (issue 24, item 14).
+#[test]
+fn a_topic_in_capitals_or_with_a_swap_is_suggested() {
+    let env = crate::common::Env::new();
+    for (typed, near) in [("RAG", "rag"), ("rga", "rag"), ("agent", "agents")] {
+        let out = env.run(&["--offline", "practice", "--topic", typed]);
+        assert_eq!(out.code, 2, "{typed}: {out:?}");
+        assert!(
+            out.stderr.contains(&format!("did you mean `{near}`?")),
+            "{typed}: {}",
+            out.stderr
+        );
+    }
+}

@@ -403,7 +403,8 @@ fn the_doctor_names_what_is_wrong_and_exits_1() {
         "{out:?}"
     );
     assert!(
-        out.stderr.contains("the judge is not ready: the `model` check failed"),
+        out.stderr
+            .contains("the judge is not ready: the `model` check failed"),
         "{out:?}"
     );
     // The reason is said once, in the checklist, not again on stderr.
