@@ -10,11 +10,17 @@ use crate::ui::render;
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
     let store = ctx.store()?;
-    let id = match args.session {
-        Some(id) => id,
-        None => store
-            .last_session()?
-            .ok_or_else(|| Error::input("no sessions yet: run `grill practice` first"))?,
+    let Some(id) = args.session.or(store.last_session()?) else {
+        // Nothing yet is not an error, as for `grill stats`: say where to start.
+        let mut out = render::stdout();
+        match args.format {
+            ReportFormat::Json => writeln!(out, "null")?,
+            _ => writeln!(
+                out,
+                "No sessions yet. Start with `grill practice`, or `grill interview` for a timed mock."
+            )?,
+        }
+        return Ok(());
     };
     let session = store.session(id)?.ok_or_else(|| {
         Error::input(format!("no session {id}"))
