@@ -23,9 +23,11 @@ impl Checklist for Asked<'_> {
         if self.model_answer {
             show_model_answer(question);
         }
-        let mut chosen = Vec::with_capacity(guesses.len());
+        let mut chosen: Vec<Coverage> = Vec::with_capacity(guesses.len());
         let mut rest_guessed = false;
-        for (i, (kp, guess)) in question.key_points.iter().zip(guesses).enumerate() {
+        let points: Vec<_> = question.key_points.iter().zip(guesses).collect();
+        let mut i = 0;
+        while let Some(&(kp, guess)) = points.get(i) {
             let mut out = render::stdout();
             let _ = write!(
                 out,
@@ -38,17 +40,25 @@ impl Checklist for Asked<'_> {
             drop(out);
             if rest_guessed {
                 chosen.push(guess.coverage);
+                i += 1;
                 continue;
             }
-            match self.ask(guess.coverage) {
+            match self.ask(guess.coverage, i > 0) {
                 Mark::Chosen(c) => chosen.push(c),
                 // End of input: the guesses stand for the remaining points.
                 Mark::RestGuessed => {
                     chosen.push(guess.coverage);
                     rest_guessed = true;
                 }
+                // `:back`: mark the previous point again.
+                Mark::Back => {
+                    chosen.pop();
+                    i -= 1;
+                    continue;
+                }
                 Mark::Abandoned => return None,
             }
+            i += 1;
         }
         let story = if question.wants_example {
             Some(self.ask_story()?)
@@ -65,6 +75,8 @@ impl Checklist for Asked<'_> {
 enum Mark {
     Chosen(Coverage),
     RestGuessed,
+    Back,
+    /// Ctrl-C confirmed, or `:quit`: the answer stays saved, ungraded.
     Abandoned,
 }
 
@@ -91,7 +103,7 @@ impl Asked<'_> {
         }
     }
 
-    fn ask(&mut self, guess: Coverage) -> Mark {
+    fn ask(&mut self, guess: Coverage, can_go_back: bool) -> Mark {
         let prompt = format!("  [{}] › ", letter(guess));
         loop {
             match self.src.read_line(&prompt, None) {
@@ -100,8 +112,10 @@ impl Asked<'_> {
                     "y" | "yes" | "c" => return Mark::Chosen(Coverage::Covered),
                     "p" | "partial" | "h" => return Mark::Chosen(Coverage::Partial),
                     "n" | "no" | "m" => return Mark::Chosen(Coverage::Missing),
+                    ":back" | ":b" if can_go_back => return Mark::Back,
+                    ":quit" | ":q" => return Mark::Abandoned,
                     other => render::note(&format!(
-                        "`{other}`: type y, p or n (or Enter for the guess)"
+                        "`{other}`: type y, p or n (or Enter for the guess); :back marks the previous point again, :quit stops grading"
                     )),
                 },
                 Line::Eof | Line::TimedOut { .. } | Line::Resized { .. } => {
@@ -136,7 +150,7 @@ fn show_model_answer(question: &Question) {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{BOLD}Grade yourself{BOLD:#} {DIM}y covered · p partial · n missing · Enter accepts the guess{DIM:#}"
+        "{BOLD}Grade yourself{BOLD:#} {DIM}y covered · p partial · n missing · Enter accepts the guess · :back · :quit{DIM:#}"
     );
 }
 

@@ -464,3 +464,37 @@ fn a_session_whose_grades_failed_exits_one_with_the_answer_saved() {
         "{history}"
     );
 }
+
+/// The self-grading checklist takes `:back` (mark the previous point again)
+/// and `:quit` (stop grading; the answer stays saved) (issue 24, item 12).
+#[test]
+fn the_checklist_goes_back_a_point_and_quits() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let args = [
+        "--bank",
+        "bank",
+        "--offline",
+        "practice",
+        "--question",
+        "tq",
+    ];
+    // y for the first point, then back to it and n, n, n: nothing covered.
+    let out = env.run_with(&args, "my answer\n\ny\n:back\nn\nn\nn\n", &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = report_json(&env);
+    assert_eq!(report["attempts"][0]["score"], 0.0, "{report}");
+    // :quit at the first point: nothing graded, the answer kept.
+    let out = env.run_with(&args, "kept answer\n\n:quit\n", &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("Self-grading left"), "{out:?}");
+    let history = env.run(&["--bank", "bank", "history", "--json"]).json();
+    let kept = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["answer"] == "kept answer")
+        .cloned()
+        .unwrap();
+    assert_eq!(kept["status"], "ungraded", "{history}");
+}
