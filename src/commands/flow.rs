@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -121,27 +120,6 @@ pub fn plan<'b>(
     }
     let seen = seen(ctx.store()?, bank, ctx.clock().now())?;
     Ok(session::order(candidates, order, &seen, ctx.seed()))
-}
-
-/// Runs `work` unless Ctrl-C comes first (`None`). A Ctrl-C from before the
-/// work started (or a stray cut-off signal) does not count.
-pub async fn until_ctrl_c<T>(
-    flag: Option<Arc<AtomicBool>>,
-    work: impl std::future::Future<Output = T>,
-) -> Option<T> {
-    let Some(flag) = flag else {
-        return Some(work.await);
-    };
-    flag.store(false, Ordering::SeqCst);
-    let pressed = async {
-        while !flag.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    tokio::select! {
-        out = work => Some(out),
-        () = pressed => None,
-    }
 }
 
 /// The first key point, shown on `:hint`.
@@ -327,7 +305,8 @@ impl<'c> Runner<'c> {
                     .activity
                     .spinner(&format!("grading with {}…", judge.model()));
                 let grading = judge.grade(&self.store, job);
-                match runtime.block_on(until_ctrl_c(self.src.ctrl_c(), grading)) {
+                match runtime.block_on(crate::ui::signals::until_ctrl_c(self.src.ctrl_c(), grading))
+                {
                     Some(result) => result.map(|(v, by)| {
                         drop(spinner);
                         Outcome::Graded(self.settle_uncertain(q, attempt_id, v), by)
@@ -507,16 +486,24 @@ pub const KEYS: &str =
 /// The score alone, while a follow-up is still to come.
 fn brief(verdict: &Verdict) -> Result<()> {
     let mut out = render::stdout();
-    let covered = verdict
-        .key_points
-        .iter()
-        .filter(|p| p.coverage == crate::judge::Coverage::Covered)
-        .count();
+    let count = |c| {
+        verdict
+            .key_points
+            .iter()
+            .filter(|p| p.coverage == c)
+            .count()
+    };
+    let covered = count(crate::judge::Coverage::Covered);
+    // Partial points are said: "0 of 7 covered" for seven partials misleads.
+    let partial = match count(crate::judge::Coverage::Partial) {
+        0 => String::new(),
+        n => format!(", {n} partly"),
+    };
     let style = style::score(verdict.score);
     writeln!(out)?;
     writeln!(
         out,
-        "{BOLD}{style}Score so far {:.1}/10{style:#}{BOLD:#} {DIM}· {covered} of {} key points covered; the full verdict and the model answer come after the follow-up{DIM:#}",
+        "{BOLD}{style}Score so far {:.1}/10{style:#}{BOLD:#} {DIM}· {covered} of {} key points covered{partial}; the full verdict and the model answer come after the follow-up{DIM:#}",
         verdict.score,
         verdict.key_points.len()
     )?;

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use crate::bank::Question;
-use crate::commands::flow::{until_ctrl_c, Runner};
+use crate::commands::flow::Runner;
 use crate::error::{Error, Result};
 use crate::grading::followup::{merge, narrowed, next_question};
 use crate::grading::{self, Checklist, Grader};
@@ -17,6 +17,7 @@ use crate::style::{self, BOLD, DIM, GREEN, YELLOW};
 use crate::ui::checklist::Asked;
 use crate::ui::input::Answer;
 use crate::ui::render;
+use crate::ui::signals::until_ctrl_c;
 
 /// How a follow-up round went, for what the session does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

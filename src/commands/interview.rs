@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::bank::Question;
 use crate::cli::InterviewArgs;
-use crate::commands::flow::{plan, print_question, until_ctrl_c, Left, Runner};
+use crate::commands::flow::{plan, print_question, Left, Runner};
 use crate::commands::followup::{Round, Timing};
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -22,6 +22,7 @@ use crate::text::{clock, plural};
 use crate::ui::clock::{Clock, Limits};
 use crate::ui::input::{Answer, Line};
 use crate::ui::render;
+use crate::ui::signals::until_ctrl_c;
 
 pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
     if !(args.minutes.is_finite() && args.minutes > 0.0) {

@@ -79,3 +79,24 @@ impl Drop for Reading {
         }
     }
 }
+
+/// Runs `work` unless Ctrl-C comes first (`None`). A Ctrl-C from before the
+/// work started (or a stray cut-off signal) does not count.
+pub async fn until_ctrl_c<T>(
+    flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let Some(flag) = flag else {
+        return Some(work.await);
+    };
+    flag.store(false, std::sync::atomic::Ordering::SeqCst);
+    let pressed = async {
+        while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        out = work => Some(out),
+        () = pressed => None,
+    }
+}

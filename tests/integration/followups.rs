@@ -483,3 +483,40 @@ fn a_follow_up_cut_off_by_the_clock_is_graded_as_it_stood_and_marked_cut_off() {
     let md = t.grill(&["report", "--format", "md"], "", &[]).stdout;
     assert!(md.contains("answered, cut off at the time limit"), "{md}");
 }
+
+/// The score before a follow-up says partial points as partial: "0 of 7
+/// covered" for seven partials misled (issue 24, item 7).
+#[test]
+fn the_score_before_a_follow_up_counts_partial_points() {
+    let t = Judged::new(|req, n| {
+        if n == 0 {
+            let mut v = verdict(
+                &[
+                    (
+                        "regressions",
+                        "covered",
+                        "Tests catch regressions before users",
+                    ),
+                    ("docs", "partial", "before users do"),
+                    ("refactor", "missing", ""),
+                ],
+                0,
+            );
+            v["follow_up"] = "How do tests make refactoring safer?".into();
+            return Reply::verdict(&v);
+        }
+        interviewer(req, n)
+    });
+    let stdin = format!("{ANSWER}\n\n{FOLLOW_UP_ANSWER}\n\n");
+    let out = t.grill(
+        &["practice", "--question", "tq", "--follow-ups", "1"],
+        &stdin,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("1 of 3 key points covered, 1 partly"),
+        "{}",
+        out.stdout
+    );
+}
