@@ -73,10 +73,15 @@ pub fn order<'a, S: std::hash::BuildHasher>(
         }),
         Some(Order::Due) | None => qs.sort_by_key(|q| {
             let s = info(q);
-            // (group, due time, score*10): due first, then unseen, then weakest.
+            // (group, due time, score*10): due first, then unseen (core
+            // before advanced, so a new user starts on the basics), then weakest.
             match (s.due, s.last_score) {
                 (true, _) => (0, s.due_at.unwrap_or_default(), 0),
-                (false, None) => (1, String::new(), 0),
+                (false, None) => (
+                    1,
+                    String::new(),
+                    i64::from(q.difficulty == crate::bank::Difficulty::Advanced),
+                ),
                 (false, Some(score)) => (2, String::new(), (score * 10.0).round() as i64),
             }
         }),
@@ -191,6 +196,24 @@ mod tests {
             .collect();
         assert_eq!(weakest[..2], ["weak", "due-late"]);
         assert_eq!(weakest[4], "unseen");
+    }
+
+    #[test]
+    fn a_new_user_starts_on_core_questions() {
+        let mut hard = q("hard", "a");
+        hard.difficulty = Difficulty::Advanced;
+        let qs = [hard.clone(), q("basic", "a"), hard, q("basic2", "b")];
+        for seed in 0..8 {
+            let ids: Vec<Difficulty> = order(qs.iter().collect(), None, &HashMap::new(), seed)
+                .iter()
+                .map(|q| q.difficulty)
+                .collect();
+            assert_eq!(
+                ids[..2],
+                [Difficulty::Core, Difficulty::Core],
+                "seed {seed}"
+            );
+        }
     }
 
     #[test]
