@@ -57,6 +57,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "transformers.toml",
         include_str!("../../questions/transformers.toml"),
     ),
+    (
+        "inference-economics.toml",
+        include_str!("../../questions/inference-economics.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
