@@ -53,6 +53,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "agent-security.toml",
         include_str!("../../questions/agent-security.toml"),
     ),
+    (
+        "transformers.toml",
+        include_str!("../../questions/transformers.toml"),
+    ),
+    (
+        "inference-economics.toml",
+        include_str!("../../questions/inference-economics.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.

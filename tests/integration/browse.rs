@@ -422,7 +422,7 @@ fn bank_check_warns_about_generic_cues_and_stale_facts_but_passes() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stderr
-            .contains("`lora` was last reviewed in 2026-11, over 12 months ago"),
+            .contains("`lora` was last reviewed in 2026-12, over 12 months ago"),
         "{out:?}"
     );
 
