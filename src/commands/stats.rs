@@ -77,7 +77,9 @@ pub fn run(ctx: &Context, json: bool) -> Result<()> {
         .map(|t| t.topic.chars().count())
         .max()
         .unwrap_or(5)
-        .max(5);
+        .max(5)
+        // A long topic name is cut (with …) before a row outgrows the terminal.
+        .min(render::width().saturating_sub(ROW_REST).max(8));
     let days = chart_days(wide, render::width());
     let chart = if days == 0 {
         String::new()
@@ -126,10 +128,14 @@ fn missed(out: &mut impl Write, points: &[MissedPoint]) -> Result<()> {
     Ok(())
 }
 
+/// The width of a row's columns after the topic: answers, average, trend,
+/// unseen, and the gaps between them.
+const ROW_REST: usize = 2 + 7 + 2 + 15 + 2 + 5 + 2 + 10;
+
 /// How many days of the chart fit beside the other columns in `width`
 /// (topic, answers, average, trend and unseen take the rest); 0 hides it.
 pub fn chart_days(topic_wide: usize, width: usize) -> usize {
-    let fixed = topic_wide + 2 + 7 + 2 + 15 + 2 + 5 + 2 + 10;
+    let fixed = topic_wide + ROW_REST;
     let room = width.saturating_sub(fixed + 2);
     if room < 14 {
         0
@@ -169,7 +175,7 @@ fn topic_row(t: &TopicStats, wide: usize, days: usize) -> String {
     };
     format!(
         "{CYAN}{:wide$}{CYAN:#}  {:>7}  {average}  {chart}{trend}  {unseen}",
-        sanitize(&t.topic),
+        crate::text::cut(&sanitize(&t.topic), wide),
         t.attempts,
     )
 }

@@ -468,7 +468,7 @@ fn show_names_the_sources_and_when_the_facts_were_checked() {
     let out = env.run(&["show", "lora"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stdout.contains("Sources (facts checked 2026-11)"),
+        out.stdout.contains("Sources (facts checked 2026-12)"),
         "{out:?}"
     );
     assert!(
@@ -476,6 +476,6 @@ fn show_names_the_sources_and_when_the_facts_were_checked() {
         "{out:?}"
     );
     let json = env.run(&["show", "lora", "--json"]).json();
-    assert_eq!(json["reviewed"], "2026-11");
+    assert_eq!(json["reviewed"], "2026-12");
     assert!(json["sources"].as_array().is_some_and(|s| !s.is_empty()));
 }
