@@ -76,7 +76,7 @@ pub struct Settings {
     /// The config file's `max_reply_tokens`.
     pub max_reply_tokens: Option<u32>,
     /// The config file's `[models."PREFIX"]` tables.
-    pub models: Vec<(String, crate::judge::profile::Override)>,
+    pub models: Vec<(String, crate::provider::profile::Override)>,
 }
 
 /// Reads the environment; a function so tests can pass a fixed one.
@@ -436,8 +436,8 @@ impl Settings {
     /// then the config file's `[models."PREFIX"]` table with the longest
     /// matching prefix, then the reasoning effort and reply budget set by
     /// flag, environment or config.
-    pub fn profile(&self) -> crate::judge::profile::Profile {
-        use crate::judge::profile::{lookup, Override};
+    pub fn profile(&self) -> crate::provider::profile::Profile {
+        use crate::provider::profile::{lookup, Override};
         let model = self.model.value.to_lowercase();
         let bare = model.rsplit('/').next().unwrap_or(&model).to_string();
         let mut profile = lookup(&self.model.value);
@@ -471,7 +471,7 @@ fn reasoning_effort(
     file: &ConfigFile,
     env: Env<'_>,
 ) -> Result<Option<Setting<String>>> {
-    use crate::judge::profile::EFFORTS;
+    use crate::provider::profile::EFFORTS;
     let setting = if let Some(e) = &args.reasoning_effort {
         Setting::new(e.clone(), Origin::Flag("--reasoning-effort"))
     } else if let Some(e) = env("GRILL_REASONING_EFFORT") {

@@ -59,7 +59,7 @@ pub struct ConfigFile {
     pub reasoning_effort: Option<String>,
     pub max_reply_tokens: Option<u32>,
     /// `[models."PREFIX"]` tables, in file order.
-    pub models: Vec<(String, crate::judge::profile::Override)>,
+    pub models: Vec<(String, crate::provider::profile::Override)>,
 }
 
 /// The keys a config file may hold, with what each must be.

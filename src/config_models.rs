@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 
-use crate::judge::profile::{Override, Temperature, TokenCap, EFFORTS};
+use crate::provider::profile::{Override, Temperature, TokenCap, EFFORTS};
 
 /// The fields of one `[models."PREFIX"]` table.
 const MODEL_FIELDS: &[&str] = &[

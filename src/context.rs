@@ -12,10 +12,10 @@ use crate::bank::Bank;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
-use crate::judge::openai::{OpenAiJudge, Policy};
-use crate::judge::profile::{Learnt, Shape};
-use crate::judge::retire::Retirement;
 use crate::prompts::Templates;
+use crate::provider::openai::{OpenAiJudge, Policy};
+use crate::provider::profile::{Learnt, Shape};
+use crate::provider::retire::Retirement;
 use crate::store::Store;
 use crate::time::Clock;
 use crate::ui::progress::Activity;
@@ -176,7 +176,7 @@ impl Context {
             }
             None => None,
         };
-        crate::judge::retire::retirement(model, server_date)
+        crate::provider::retire::retirement(model, server_date)
     }
 
     /// Whether judged commands ask the server for the model's retirement:

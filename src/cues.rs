@@ -16,7 +16,7 @@
 //! because a candidate who paraphrases misses the cue words.
 
 use crate::bank::KeyPoint;
-use crate::judge::Coverage;
+use crate::verdict::Coverage;
 
 /// The answer split into lowercase words, once per answer.
 pub struct Words(Vec<String>);

@@ -2,9 +2,9 @@
 //!
 //! Data flows one way: bank → session plan → ask → answer → grader (judge,
 //! self, or keyword estimate) → verdict → store → report. The core (`bank`,
-//! `session`, `judge` scoring, `grading`, `schedule`, `stats`, `report`) is
+//! `session`, `verdict`, `grading`, `schedule`, `stats`, `report`) is
 //! plain functions over plain data; the terminal, the network and SQLite stay
-//! at the edges (`ui`, `judge::openai`, `store`). `context` is built once per
+//! at the edges (`ui`, `provider`, `store`). `context` is built once per
 //! run and handed to the command, which lives in `commands`.
 
 pub mod bank;
@@ -20,9 +20,9 @@ pub mod cues;
 pub mod error;
 pub mod grading;
 pub mod json;
-pub mod judge;
 pub mod prices;
 pub mod prompts;
+pub mod provider;
 pub mod report;
 pub mod schedule;
 pub mod session;
@@ -32,6 +32,7 @@ pub mod style;
 pub mod text;
 pub mod time;
 pub mod ui;
+pub mod verdict;
 
 use cli::Cli;
 use config::Settings;

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::judge::Usage;
+use crate::verdict::Usage;
 
 /// One model's prices, per million tokens, in whatever currency the user
 /// writes them in.

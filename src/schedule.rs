@@ -131,8 +131,8 @@ pub fn join(
 
 /// The rating a key point's grade earns: covered → Good, partial or
 /// recovered on a follow-up → Hard, missing → Again.
-pub fn point_rating(point: &crate::judge::PointVerdict) -> Rating {
-    use crate::judge::Coverage;
+pub fn point_rating(point: &crate::verdict::PointVerdict) -> Rating {
+    use crate::verdict::Coverage;
     match point.coverage {
         Coverage::Covered => Rating::Good,
         _ if point.recovered => Rating::Hard,
@@ -142,8 +142,8 @@ pub fn point_rating(point: &crate::judge::PointVerdict) -> Rating {
 }
 
 /// The outcome stored with a point's card: its coverage, or `recovered`.
-pub fn outcome(point: &crate::judge::PointVerdict) -> &'static str {
-    if point.recovered && point.coverage != crate::judge::Coverage::Covered {
+pub fn outcome(point: &crate::verdict::PointVerdict) -> &'static str {
+    if point.recovered && point.coverage != crate::verdict::Coverage::Covered {
         "recovered"
     } else {
         point.coverage.as_str()
@@ -354,7 +354,7 @@ mod tests {
 
     #[test]
     fn coverage_maps_to_ratings() {
-        use crate::judge::{Coverage, PointVerdict};
+        use crate::verdict::{Coverage, PointVerdict};
         let p = |coverage, recovered| PointVerdict {
             id: "k".into(),
             coverage,

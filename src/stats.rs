@@ -100,7 +100,7 @@ pub fn missed_points(bank: &Bank, attempts: &[Attempt]) -> Vec<MissedPoint> {
         };
         for p in &verdict.key_points {
             let t = tally.entry((&a.question_id, &p.id)).or_default();
-            let covered = p.coverage == crate::judge::Coverage::Covered;
+            let covered = p.coverage == crate::verdict::Coverage::Covered;
             t.0 += usize::from(!covered);
             t.1 += 1;
             t.2 = covered;
@@ -387,7 +387,7 @@ mod tests {
 
     #[test]
     fn points_missed_in_most_answers_are_listed_until_covered() {
-        use crate::judge::{Coverage, PointVerdict, Verdict};
+        use crate::verdict::{Coverage, PointVerdict, Verdict};
         let judged = |id: i64, q: &str, marks: &[(&str, Coverage)]| {
             let mut a = attempt(id, q, "rag", 2, Some(5.0));
             a.verdict = Some(Verdict {

@@ -380,7 +380,7 @@ mod tests {
                 let m = crate::cues::match_point(&words, p);
                 assert_eq!(
                     m.coverage,
-                    crate::judge::Coverage::Covered,
+                    crate::verdict::Coverage::Covered,
                     "a point's own words match its cues: {p:?}"
                 );
             }

@@ -15,8 +15,8 @@ use super::parts::part_file;
 use crate::bank::Bank;
 use crate::error::{Error, Result};
 use crate::grading::{BatchReply, GradeError, Grader, Job as GradeJob, JudgeGrader, NoChecklist};
-use crate::judge::batch_api::{self, BatchStatus};
-use crate::judge::openai::MAX_REPLY_BYTES;
+use crate::provider::batch_api::{self, BatchStatus};
+use crate::provider::openai::MAX_REPLY_BYTES;
 use crate::store::{Attempt, Job, JobStatus, Part, Status, Store};
 
 /// How collecting went.
@@ -175,7 +175,7 @@ async fn read_errors(
     judge: &JudgeGrader,
     job: &Job,
     part: &Part,
-    (sent_shape, seen_live): (&crate::judge::profile::Shape, &HashSet<i64>),
+    (sent_shape, seen_live): (&crate::provider::profile::Shape, &HashSet<i64>),
     resend: &mut Vec<i64>,
     summary: &mut Collected,
 ) -> Result<std::collections::HashMap<i64, String>> {
@@ -209,7 +209,7 @@ async fn read_errors(
 fn refused_line(
     line: &[u8],
     part: &Part,
-    sent: &crate::judge::profile::Shape,
+    sent: &crate::provider::profile::Shape,
     judge: &JudgeGrader,
     summary: &mut Collected,
 ) -> Option<i64> {
@@ -220,7 +220,7 @@ fn refused_line(
     }
     let error = value.pointer("/response/body/error")?;
     let text = |name: &str| error.get(name).and_then(Value::as_str);
-    let refusal = crate::judge::profile::Refusal {
+    let refusal = crate::provider::profile::Refusal {
         message: text("message").unwrap_or_default(),
         param: text("param"),
         code: text("code"),

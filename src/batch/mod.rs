@@ -33,7 +33,7 @@ pub use wait::Waiter;
 use crate::bank::Bank;
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
-use crate::judge::batch_api::{BatchStatus, RemoteBatch};
+use crate::provider::batch_api::{BatchStatus, RemoteBatch};
 use crate::store::{Attempt, Job, JobStatus, Part, Status, Store};
 
 /// Sends what is not yet sent of a job: each part's file, then its batch.

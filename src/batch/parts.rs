@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::judge::batch_api;
+use crate::provider::batch_api;
 use crate::store::{NewPart, Store};
 
 /// The Batch API's limits per input file: 50,000 requests, 200 MB.

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::bank::{Bank, Diagnostic};
-use crate::judge::Coverage;
+use crate::verdict::Coverage;
 
 /// The kinds of answer a labelled set holds; `fluent-but-wrong` is reported
 /// apart, since keywords cannot catch it.

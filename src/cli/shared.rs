@@ -20,7 +20,7 @@ pub struct JudgeArgs {
     /// GRILL_REASONING_EFFORT] [default: the model's profile, `low` on
     /// OpenAI's reasoning models]
     #[arg(long, value_name = "LEVEL", help_heading = "Judge",
-          value_parser = clap::builder::PossibleValuesParser::new(crate::judge::profile::EFFORTS))]
+          value_parser = clap::builder::PossibleValuesParser::new(crate::provider::profile::EFFORTS))]
     pub reasoning_effort: Option<String>,
     /// Seconds to wait for one judge request [default: 60]
     #[arg(long, value_name = "SECS", help_heading = "Judge")]

@@ -133,10 +133,10 @@ fn rows(settings: &Settings, key: String, judge: String) -> Vec<(&'static str, S
 
 /// The request shape the judge model gets, in one line (before anything
 /// its server teaches; `grill doctor` shows that too).
-fn profile_line(p: &crate::judge::profile::Profile) -> String {
-    use crate::judge::profile::Origin;
+fn profile_line(p: &crate::provider::profile::Profile) -> String {
+    use crate::provider::profile::Origin;
     let from = match p.origin {
-        Origin::Shipped => format!("grill's table of {}", crate::judge::profile::reviewed()),
+        Origin::Shipped => format!("grill's table of {}", crate::provider::profile::reviewed()),
         Origin::Config => "the config file".into(),
         Origin::Plain => "no family matched: plain chat".into(),
     };

@@ -15,13 +15,13 @@ use crate::cli::JsonArg;
 use crate::context::Context;
 use crate::error::{closest, Error, Result};
 use crate::grading::JudgeGrader;
-use crate::judge::ask::ask;
-use crate::judge::openai::{CallError, Format};
-use crate::judge::{finalize, Usage};
 use crate::prompts::Templates;
+use crate::provider::ask::ask;
+use crate::provider::openai::{CallError, Format};
 use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
 use crate::text::sanitize;
 use crate::ui::render;
+use crate::verdict::{finalize, Usage};
 
 /// One check's outcome.
 #[derive(Debug, Clone, Serialize)]
@@ -82,11 +82,14 @@ struct ProfileReport {
     source: String,
 }
 
-fn profile_report(shape: &crate::judge::profile::Shape) -> ProfileReport {
-    use crate::judge::profile::Origin;
+fn profile_report(shape: &crate::provider::profile::Shape) -> ProfileReport {
+    use crate::provider::profile::Origin;
     let p = shape.profile();
     let mut origin = match p.origin {
-        Origin::Shipped => format!("shipped (table of {})", crate::judge::profile::reviewed()),
+        Origin::Shipped => format!(
+            "shipped (table of {})",
+            crate::provider::profile::reviewed()
+        ),
         Origin::Config => "config".to_string(),
         Origin::Plain => "plain (no family matched)".to_string(),
     };

@@ -18,10 +18,10 @@ use crate::bank::{Bank, Question};
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::judge::Coverage;
 use crate::store::{Attempt, SessionKind, Status};
 use crate::text::{plural, sanitize};
 use crate::ui::render;
+use crate::verdict::Coverage;
 
 /// The columns of the Anki file; `TAGS_COLUMN` and `GUID_COLUMN` count from 1.
 const ANKI_COLUMNS: [&str; 4] = ["Front", "Back", "Tags", "GUID"];
@@ -344,8 +344,8 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Result<String> {
 mod tests {
     use super::*;
     use crate::bank::{Difficulty, KeyPoint};
-    use crate::judge::{Mistake, PointVerdict, Verdict};
     use crate::store::GradedBy;
+    use crate::verdict::{Mistake, PointVerdict, Verdict};
 
     fn question(id: &str, text: &str) -> Question {
         Question {

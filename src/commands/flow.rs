@@ -13,9 +13,8 @@ pub use crate::commands::left::Left;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, Outcome};
-use crate::judge::ask::AskError;
-use crate::judge::openai::CallError;
-use crate::judge::Verdict;
+use crate::provider::ask::AskError;
+use crate::provider::openai::CallError;
 use crate::report;
 use crate::session::{self, Filter, Order, Seen};
 use crate::store::{GradedBy, NewAttempt, SessionKind, Store};
@@ -23,6 +22,7 @@ use crate::style::{self, BOLD, DIM, GREEN, RED, YELLOW};
 use crate::ui::checklist::Asked;
 use crate::ui::input::{self, Answer, Ask, Line, LineSource};
 use crate::ui::render;
+use crate::verdict::Verdict;
 
 /// What a session runs with, built once.
 pub struct Runner<'c> {
@@ -350,7 +350,7 @@ impl<'c> Runner<'c> {
         };
         let (recalled, not): (Vec<&String>, Vec<&String>) = due.iter().partition(|id| {
             verdict.key_points.iter().any(|p| {
-                &&p.id == id && (p.coverage == crate::judge::Coverage::Covered || p.recovered)
+                &&p.id == id && (p.coverage == crate::verdict::Coverage::Covered || p.recovered)
             })
         });
         let list = |ids: &[&String]| {
@@ -493,9 +493,9 @@ fn brief(verdict: &Verdict) -> Result<()> {
             .filter(|p| p.coverage == c)
             .count()
     };
-    let covered = count(crate::judge::Coverage::Covered);
+    let covered = count(crate::verdict::Coverage::Covered);
     // Partial points are said: "0 of 7 covered" for seven partials misleads.
-    let partial = match count(crate::judge::Coverage::Partial) {
+    let partial = match count(crate::verdict::Coverage::Partial) {
         0 => String::new(),
         n => format!(", {n} partly"),
     };

@@ -11,13 +11,13 @@ use crate::commands::flow::Runner;
 use crate::error::{Error, Result};
 use crate::grading::followup::{merge, narrowed, next_question};
 use crate::grading::{self, Checklist, Grader};
-use crate::judge::{FollowUpRound, Verdict};
 use crate::store::GradedBy;
 use crate::style::{self, BOLD, DIM, GREEN, YELLOW};
 use crate::ui::checklist::Asked;
 use crate::ui::input::Answer;
 use crate::ui::render;
 use crate::ui::signals::until_ctrl_c;
+use crate::verdict::{FollowUpRound, Verdict};
 
 /// How a follow-up round went, for what the session does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

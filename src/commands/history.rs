@@ -10,12 +10,12 @@ use crate::cli::HistoryArgs;
 use crate::commands::stats::sparkline;
 use crate::context::Context;
 use crate::error::Result;
-use crate::judge::Coverage;
 use crate::stats::created;
 use crate::store::{Attempt, GradedBy, Status};
 use crate::style::{self, BOLD, CYAN, DIM, RED, YELLOW};
 use crate::text::{duration, plural, sanitize, truncate};
 use crate::ui::render;
+use crate::verdict::Coverage;
 
 fn when(a: &Attempt) -> String {
     created(a).map_or_else(

@@ -236,9 +236,9 @@ fn when_due(e: &ScheduleEntry, now: DateTime<Utc>) -> (String, String) {
 mod tests {
     use super::*;
     use crate::bank::Source;
-    use crate::judge::Verdict;
     use crate::store::{GradedBy, NewAttempt};
     use crate::time::Clock;
+    use crate::verdict::Verdict;
     use std::borrow::Cow;
     use std::fmt::Write as _;
 

@@ -259,8 +259,8 @@ fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::Usage;
     use crate::prices::Price;
+    use crate::verdict::Usage;
 
     #[test]
     fn a_cost_in_json_carries_no_float_noise() {

@@ -5,7 +5,7 @@
 //! it took a prompt. The original answer's verdict stays as it was.
 
 use crate::bank::Question;
-use crate::judge::{is_question, score, Coverage, FollowUpRound, PointVerdict, Verdict};
+use crate::verdict::{is_question, score, Coverage, FollowUpRound, PointVerdict, Verdict};
 
 /// The points a follow-up can still recover: not covered, not yet recovered.
 pub fn open_points(verdict: &Verdict) -> Vec<&PointVerdict> {
@@ -100,7 +100,7 @@ fn story_cap(verdict: &Verdict) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::tests_support::question;
+    use crate::verdict::tests_support::question;
 
     fn point(id: &str, coverage: Coverage, weight: u8) -> PointVerdict {
         PointVerdict {

@@ -4,9 +4,9 @@
 
 use crate::bank::Question;
 use crate::error::Error;
-use crate::judge::ask::{empty_answer_verdict, AskError};
-use crate::judge::Verdict;
+use crate::provider::ask::{empty_answer_verdict, AskError};
 use crate::store::{GradedBy, Store};
+use crate::verdict::Verdict;
 
 /// One stored answer to grade.
 #[derive(Debug, Clone, Copy)]

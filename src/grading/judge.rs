@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::job::{record, record_empty, GradeError, Job};
 use crate::bank::Question;
-use crate::judge::ask::{ask, cache_key, check_reply, first_request, AskError};
-use crate::judge::openai::{Format, OpenAiJudge};
-use crate::judge::profile::Learnt;
-use crate::judge::{finalize, RawVerdict, Usage, Verdict};
 use crate::prompts::Templates;
+use crate::provider::ask::{ask, cache_key, check_reply, first_request, AskError};
+use crate::provider::openai::{Format, OpenAiJudge};
+use crate::provider::profile::Learnt;
 use crate::store::{GradedBy, Store};
+use crate::verdict::{finalize, RawVerdict, Usage, Verdict};
 
 /// One request shared by identical answers in flight: its outcome, and its
 /// token usage, which only the first reader takes (one request, counted once).

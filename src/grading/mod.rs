@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use crate::bank::Question;
 use crate::cues::{self, CueMatch};
-use crate::judge::{score, Coverage, PointVerdict, Verdict};
 use crate::store::{GradedBy, Store};
+use crate::verdict::{score, Coverage, PointVerdict, Verdict};
 
 use job::{record, record_empty};
 pub use job::{GradeError, Job};
@@ -153,16 +153,16 @@ pub fn estimate(question: &Question, answer: &str) -> Verdict {
     }
     // Cues are the key points' own words: a pasted rubric matches them all,
     // and a bare list of terms earns at most partial on any point.
-    verdict.flags = crate::judge::answer_flags(question, answer);
+    verdict.flags = crate::verdict::answer_flags(question, answer);
     if verdict
         .flags
         .iter()
-        .any(|f| f == crate::judge::FLAG_KEYWORD_STUFFED)
+        .any(|f| f == crate::verdict::FLAG_KEYWORD_STUFFED)
     {
         for p in &mut verdict.key_points {
             if p.coverage == Coverage::Covered {
                 p.coverage = Coverage::Partial;
-                p.check = Some(crate::judge::Check::ShortQuote);
+                p.check = Some(crate::verdict::Check::ShortQuote);
             }
         }
         verdict.score = score(&verdict.key_points, 0);

@@ -4,7 +4,7 @@
 //! uncertain; the candidate can settle it in a session.
 
 use crate::bank::Question;
-use crate::judge::{score, Coverage, PointVerdict, Usage, Verdict};
+use crate::verdict::{score, Coverage, PointVerdict, Usage, Verdict};
 
 /// The question with its key points in an order fixed by `seed`.
 pub fn reordered(question: &Question, seed: u64) -> Question {
@@ -82,7 +82,7 @@ pub fn settle(verdict: &Verdict, marks: &[(usize, Coverage)]) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::tests_support::question;
+    use crate::verdict::tests_support::question;
 
     fn verdict(coverages: &[Coverage]) -> Verdict {
         Verdict {

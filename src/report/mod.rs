@@ -9,8 +9,8 @@ pub mod markdown;
 pub mod text;
 pub mod verdict;
 
-use crate::judge::{Coverage, FollowUpRound};
 use crate::store::{Attempt, GradedBy, Session, SessionKind, Status};
+use crate::verdict::{Coverage, FollowUpRound};
 
 /// How one question of a session ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,7 +191,7 @@ fn row(a: &Attempt) -> Row {
                     .iter()
                     .any(|r| r.question.trim() == v.follow_up.trim())
             })
-            .filter(|v| crate::judge::is_question(&v.follow_up))
+            .filter(|v| crate::verdict::is_question(&v.follow_up))
             .map(|v| v.follow_up.trim().to_string())
             .unwrap_or_default(),
         feedback: verdict
@@ -224,10 +224,10 @@ pub fn weakest_topic(attempts: &[Attempt]) -> Option<(String, f64)> {
 /// What a flag means, in a sentence for the person who wrote the answer.
 pub fn flag_text(flag: &str) -> Option<&'static str> {
     match flag {
-        crate::judge::FLAG_PASTED_KEY_POINTS => {
+        crate::verdict::FLAG_PASTED_KEY_POINTS => {
             Some("This answer repeats the key points' wording without explaining them.")
         }
-        crate::judge::FLAG_KEYWORD_STUFFED => Some(
+        crate::verdict::FLAG_KEYWORD_STUFFED => Some(
             "This answer is a list of terms with no sentences: a keyword estimate gives it half credit at most.",
         ),
         crate::grading::FLAG_NO_STORY => Some(
@@ -240,7 +240,7 @@ pub fn flag_text(flag: &str) -> Option<&'static str> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::judge::{PointVerdict, Verdict};
+    use crate::verdict::{PointVerdict, Verdict};
 
     pub fn attempt(id: i64, topic: &str, graded: Option<(f64, GradedBy)>) -> Attempt {
         let verdict = graded.as_ref().map(|(score, _)| Verdict {

@@ -52,7 +52,7 @@ pub fn notes(row: &Row) -> String {
 }
 
 /// Each follow-up round of the session: the question, the answer, what it recovered.
-pub fn rounds(r: &SessionReport) -> Vec<(usize, &str, &crate::judge::FollowUpRound)> {
+pub fn rounds(r: &SessionReport) -> Vec<(usize, &str, &crate::verdict::FollowUpRound)> {
     r.rows
         .iter()
         .enumerate()
@@ -65,7 +65,7 @@ pub fn rounds(r: &SessionReport) -> Vec<(usize, &str, &crate::judge::FollowUpRou
 }
 
 /// How a round's answer is introduced: `answered`, or that the clock ended it.
-pub fn answered(round: &crate::judge::FollowUpRound) -> &'static str {
+pub fn answered(round: &crate::verdict::FollowUpRound) -> &'static str {
     if round.cut_off {
         "answered, cut off at the time limit"
     } else {
@@ -74,7 +74,7 @@ pub fn answered(round: &crate::judge::FollowUpRound) -> &'static str {
 }
 
 /// What a round came to, in a phrase.
-pub fn round_outcome(round: &crate::judge::FollowUpRound) -> String {
+pub fn round_outcome(round: &crate::verdict::FollowUpRound) -> String {
     match &round.note {
         Some(note) => format!("not graded: {note}"),
         None if round.recovered.is_empty() => "nothing recovered".into(),

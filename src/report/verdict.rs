@@ -6,10 +6,10 @@ use serde_json::{json, Value};
 
 use super::flag_text;
 use crate::bank::Question;
-use crate::judge::{headline, Check, Coverage, PointVerdict, Verdict, MIN_QUOTE_WORDS};
 use crate::store::GradedBy;
 use crate::style::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW};
 use crate::text::sanitize as clean;
+use crate::verdict::{headline, Check, Coverage, PointVerdict, Verdict, MIN_QUOTE_WORDS};
 
 /// The `--json` shape of one graded answer (see the `grade` command's contract).
 pub fn json(question_id: &str, by: &GradedBy, verdict: &Verdict) -> Value {
@@ -114,7 +114,7 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
         .follow_ups
         .iter()
         .any(|r| r.question.trim() == verdict.follow_up.trim());
-    if crate::judge::is_question(&verdict.follow_up) && !asked {
+    if crate::verdict::is_question(&verdict.follow_up) && !asked {
         let _ = writeln!(s);
         let _ = writeln!(s, "{BOLD}{CYAN}Follow-up to think about{CYAN:#}{BOLD:#}");
         let _ = write!(s, "{}", wrap(&verdict.follow_up, "  "));
@@ -241,7 +241,7 @@ fn follow_ups(s: &mut String, verdict: &Verdict, width: usize) {
 mod tests {
     use super::*;
     use crate::bank::{Difficulty, KeyPoint};
-    use crate::judge::Mistake;
+    use crate::verdict::Mistake;
 
     #[test]
     fn the_verdict_text_quotes_evidence_and_says_what_was_not_credited() {

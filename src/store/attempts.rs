@@ -6,7 +6,7 @@ use serde::{Serialize, Serializer};
 
 use super::db::Store;
 use crate::error::Result;
-use crate::judge::{Usage, Verdict};
+use crate::verdict::{Usage, Verdict};
 
 /// Where an attempt stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

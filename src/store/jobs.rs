@@ -13,7 +13,7 @@ use super::attempts::{read, COLUMNS};
 use super::attempts::{Attempt, NewAttempt};
 use super::db::Store;
 use crate::error::Result;
-use crate::judge::batch_status::BatchStatus;
+use crate::provider::batch_status::BatchStatus;
 
 /// Where a job stands, as stored. The remote statuses of its parts are in
 /// `Part::status`; `JobStatus` is grill's side.

@@ -8,8 +8,8 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::db::Store;
 use crate::error::Result;
-use crate::judge::Verdict;
 use crate::schedule::{self, PointRow, QuestionRow, ScheduleEntry, StoredCard};
+use crate::verdict::Verdict;
 
 /// A stored card, or `None`. An unreadable one (hand-edited, or from a
 /// future version) starts over rather than blocking the grade that moves it.

@@ -5,7 +5,7 @@ use rusqlite::params;
 
 use super::db::Store;
 use crate::error::Result;
-use crate::judge::Usage;
+use crate::verdict::Usage;
 
 /// The judged grades of one UTC day and one model, and what they cost in tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,10 +6,10 @@ use std::io::Write;
 use crate::bank::Question;
 use crate::cues::{self, CueMatch};
 use crate::grading::{Checklist, Marks, NO_STORY_CAP};
-use crate::judge::Coverage;
 use crate::style::{BOLD, CYAN, DIM};
 use crate::ui::input::{Line, LineSource};
 use crate::ui::render;
+use crate::verdict::Coverage;
 
 /// The checklist, asked through a line source.
 pub struct Asked<'a> {

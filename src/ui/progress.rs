@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::judge::openai::Notify;
+use crate::provider::openai::Notify;
 
 #[derive(Clone, Default)]
 pub struct Activity {

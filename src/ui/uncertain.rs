@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use crate::bank::Question;
-use crate::judge::{Coverage, Verdict};
 use crate::style::{BOLD, CYAN, DIM};
 use crate::ui::input::{Line, LineSource};
 use crate::ui::render;
+use crate::verdict::{Coverage, Verdict};
 
 /// The candidate's marks for the uncertain points: (index, coverage). Off a
 /// terminal, or on Ctrl-C, none: the judge's majority stands.

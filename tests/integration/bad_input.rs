@@ -294,7 +294,7 @@ fn escape_sequences_in_answers_never_reach_the_terminal_raw() {
 #[test]
 fn the_report_functions_clean_judge_text_even_with_colour_on() {
     // On a terminal styles pass through, so the text itself must be clean.
-    use grill::judge::{Coverage, Mistake, PointVerdict, Verdict};
+    use grill::verdict::{Coverage, Mistake, PointVerdict, Verdict};
     let parsed = grill::bank::parse(BANK, "bank/testing.toml", "testing");
     let q = parsed.questions[0].clone();
     let hostile = HOSTILE.concat();
@@ -310,7 +310,7 @@ fn the_report_functions_clean_judge_text_even_with_colour_on() {
                 evidence: hostile.clone(),
                 verified: k.id == "docs",
                 weight: k.weight,
-                check: (k.id != "docs").then_some(grill::judge::Check::NotInAnswer),
+                check: (k.id != "docs").then_some(grill::verdict::Check::NotInAnswer),
                 uncertain: false,
                 recovered: false,
             })
@@ -324,7 +324,7 @@ fn the_report_functions_clean_judge_text_even_with_colour_on() {
         follow_up: hostile.clone(),
         flags: vec![],
         usage: None,
-        follow_ups: vec![grill::judge::FollowUpRound {
+        follow_ups: vec![grill::verdict::FollowUpRound {
             question: hostile.clone(),
             answer: hostile.clone(),
             points: vec![hostile.clone()],

@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use grill::bank::{Bank, Question};
 use grill::cues::match_all;
-use grill::judge::Coverage;
+use grill::verdict::Coverage;
 
 use crate::common::repo;
 

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use grill::bank::Bank;
 use grill::cues::match_all;
-use grill::judge::Coverage;
+use grill::verdict::Coverage;
 
 const FIXTURE: &str = include_str!("../fixtures/cues.json");
 

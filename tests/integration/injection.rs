@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 
 use crate::common::fake_server::{Reply, Request};
 use crate::grade::{verdict, Judged, BANK};
-use grill::judge::evidence_in;
 use grill::text::normalize;
+use grill::verdict::evidence_in;
 
 struct Injection {
     name: String,
@@ -238,8 +238,8 @@ fn pasted_key_points_are_flagged_in_every_report_but_the_score_is_the_judges() {
             0,
         );
         // What the judge's verdict scores under grill's rules, flag or no flag.
-        let raw = grill::judge::parse_verdict(&v.to_string(), &question()).unwrap();
-        let expected = grill::judge::finalize(raw, &question(), inj.answer.trim_end()).score;
+        let raw = grill::verdict::parse_verdict(&v.to_string(), &question()).unwrap();
+        let expected = grill::verdict::finalize(raw, &question(), inj.answer.trim_end()).score;
         assert!(expected > 0.0, "{}: the judge credits something", inj.name);
         let (t, out) = grade_with(&inj.answer, move |_, _| Reply::verdict(&v));
         assert_eq!(out.code, 0, "{}: {out:?}", inj.name);

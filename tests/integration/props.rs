@@ -6,10 +6,10 @@
 use proptest::prelude::*;
 
 use grill::bank::{Difficulty, KeyPoint, Question};
-use grill::judge::{
+use grill::text::normalize;
+use grill::verdict::{
     evidence_in, finalize, guard, parse_verdict, Coverage, RawMistake, RawPoint, RawVerdict,
 };
-use grill::text::normalize;
 
 fn question() -> Question {
     let kp = |id: &str, point: &str, weight| KeyPoint {
@@ -196,7 +196,7 @@ proptest! {
         let v = finalize(raw.clone(), &q, &answer);
         prop_assert!((0.0..=10.0).contains(&v.score), "score {}", v.score);
         let verified = v.mistakes.iter().filter(|m| m.verified).count();
-        prop_assert_eq!(v.score, grill::judge::score(&v.key_points, verified));
+        prop_assert_eq!(v.score, grill::verdict::score(&v.key_points, verified));
         let normalized = normalize(&answer);
         for m in &v.mistakes {
             prop_assert_eq!(m.verified, evidence_in(&m.quote, &normalized));
@@ -211,7 +211,7 @@ proptest! {
             }
         }
         // Never more than the judge claimed.
-        let claimed = grill::judge::score(
+        let claimed = grill::verdict::score(
             &v.key_points.iter().cloned().map(|mut p| { p.coverage = p.claimed; p }).collect::<Vec<_>>(),
             verified,
         );
@@ -248,10 +248,10 @@ proptest! {
         points in prop::collection::vec((coverage(), 0u8..=255), 0..12),
         mistakes in 0usize..40,
     ) {
-        let points: Vec<grill::judge::PointVerdict> = points.iter().enumerate().map(|(i, (c, w))| grill::judge::PointVerdict {
+        let points: Vec<grill::verdict::PointVerdict> = points.iter().enumerate().map(|(i, (c, w))| grill::verdict::PointVerdict {
             id: i.to_string(), coverage: *c, claimed: *c, evidence: String::new(), verified: true, weight: *w, check: None, uncertain: false, recovered: false,
         }).collect();
-        let s = grill::judge::score(&points, mistakes);
+        let s = grill::verdict::score(&points, mistakes);
         prop_assert!((0.0..=10.0).contains(&s), "{s}");
         prop_assert!(((s * 10.0).round() - s * 10.0).abs() < 1e-9, "one decimal: {s}");
     }

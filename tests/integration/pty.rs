@@ -198,7 +198,7 @@ fn points_the_judge_samples_split_on_are_put_to_the_candidate() {
         .find(|p| p.id == "docs")
         .unwrap()
         .clone();
-    assert_eq!(docs.coverage, grill::judge::Coverage::Partial);
+    assert_eq!(docs.coverage, grill::verdict::Coverage::Partial);
     // regressions 2 + docs half of 1, of 4.
     assert_eq!(a.score, Some(6.3), "{a:?}");
     // The card of docs moved as partial (Hard), not as the judge's covered.

@@ -140,7 +140,7 @@ fn a_follow_up_round_completes_against_the_real_server() {
     // with a question of words, never the model's symbols.
     if let Some(round) = verdict["follow_ups"].as_array().and_then(|r| r.first()) {
         let asked = round["question"].as_str().unwrap();
-        assert!(grill::judge::is_question(asked), "{asked:?}");
+        assert!(grill::verdict::is_question(asked), "{asked:?}");
         assert!(
             round["note"].is_null() || round["note"].is_string(),
             "{round}"

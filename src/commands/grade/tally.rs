@@ -115,7 +115,7 @@ mod tests {
         let storage = Error::failure("cannot store the verdict in `x/grill.db`: the disk is full");
         let mut tally = Tally::default();
         tally.add(Ok(Outcome::Graded(
-            crate::judge::Verdict::default(),
+            crate::verdict::Verdict::default(),
             GradedBy::SelfCheck,
         )));
         tally.add(Err(GradeError::Storage(storage)));

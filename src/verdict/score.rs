@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::verdict::{Coverage, RawVerdict};
+use super::raw::{Coverage, RawVerdict};
 use crate::bank::slug::is_stopword;
 use crate::bank::Question;
 use crate::text::{normalize, sanitize};

@@ -1,30 +1,20 @@
-//! The verdict: what the judge said (`verdict`), held against the answer and
-//! scored by the program rather than by the model (`score`), and the schema
-//! the judge is asked to follow (`schema`).
-//!
-//! Everything here is pure but `ask`, the loop that asks, validates and asks
-//! again once, and the client (`openai`, over `http`).
+//! The verdict: what the judge said (`raw`), held against the answer and
+//! scored by the program rather than by the model (`score`), the schema the
+//! judge is asked to follow (`schema`), and the checks of an answer before it
+//! is sent (`guard`). All of it pure: no network, no terminal, no SQLite.
 
-pub mod ask;
-pub mod batch_api;
-pub mod batch_status;
 pub mod guard;
-mod http;
-pub mod limit;
-pub mod openai;
-pub mod profile;
-pub mod retire;
+mod raw;
 mod schema;
 mod score;
-mod verdict;
 
 pub use guard::{answer_flags, is_question, FLAG_KEYWORD_STUFFED, FLAG_PASTED_KEY_POINTS};
+pub use raw::{parse_verdict, parse_verdict_for, Coverage, RawMistake, RawPoint, RawVerdict};
 pub use schema::{verdict_schema, MAX_MISTAKES};
 pub use score::{
     evidence_in, finalize, headline, score, Check, FollowUpRound, Mistake, PointVerdict, Usage,
     Verdict, MIN_QUOTE_WORDS,
 };
-pub use verdict::{parse_verdict, parse_verdict_for, Coverage, RawMistake, RawPoint, RawVerdict};
 
 /// A question for the tests of this crate: key points a (weight 2), b and
 /// c; the question is "Why does RAG retrieve documents?".

@@ -313,7 +313,7 @@ fn check_ids(points: &[RawPoint], question: &Question, problems: &mut Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::tests_support::question;
+    use crate::verdict::tests_support::question;
 
     #[test]
     fn the_keyed_form_and_the_list_form_are_both_read() {

@@ -9,11 +9,11 @@ use sha2::{Digest, Sha256};
 
 pub use super::openai::Reply;
 use super::openai::{CallError, OpenAiJudge};
-use super::schema::verdict_schema;
-use super::score::{finalize, Usage, Verdict};
-use super::verdict::{parse_verdict_for, RawVerdict};
 use crate::bank::Question;
 use crate::prompts::{self, Templates};
+use crate::verdict::verdict_schema;
+use crate::verdict::{finalize, Usage, Verdict};
+use crate::verdict::{parse_verdict_for, RawVerdict};
 
 /// Anything that can answer a chat completion: the real client, or a scripted
 /// one in tests of the session loop. `schema` is the bounded verdict schema;

@@ -20,7 +20,7 @@ use tokio::io::AsyncWriteExt;
 pub use super::batch_status::BatchStatus;
 use super::http::{describe, error_message};
 use super::openai::{content_of, usage_of, CallError, OpenAiJudge, MAX_REPLY_BYTES};
-use super::score::Usage;
+use crate::verdict::Usage;
 
 /// The endpoint every request line of a grill batch names.
 pub const ENDPOINT: &str = "/v1/chat/completions";

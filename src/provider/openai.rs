@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 use super::http::{describe, error_message, is_context_overflow, send};
 pub use super::http::{CallError, Notify, Policy, MAX_REDIRECTS, MAX_REPLY_BYTES};
 use super::profile::{Learnt, Refusal, Shape};
-use super::score::Usage;
 use crate::text::Secret;
+use crate::verdict::Usage;
 
 /// What a chat completion answered: the assistant's text, and the tokens it
 /// cost when the server says.
