@@ -1,0 +1,727 @@
+//! A session as a state machine: the event that just happened goes in, the
+//! one effect to perform next comes out. Practice, review and interview are
+//! the same machine with a different [`Setup`]. Nothing here reads the
+//! terminal, the clock, the network or the database: the driver performs each
+//! effect, answers it with exactly one event, and passes `now` in.
+
+use std::time::{Duration, Instant};
+
+use super::plan::question_limit;
+
+/// Which kind of session runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Practice,
+    Review,
+    Interview,
+}
+
+/// What a session is set up with, decided before the first question.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub kind: Kind,
+    /// Questions planned.
+    pub questions: usize,
+    /// A person at a terminal: prompts and confirmations are asked.
+    pub interactive: bool,
+    /// Follow-up rounds per answer with points left open.
+    pub follow_ups: u8,
+    /// The judge grades (rather than the candidate or the keyword estimate).
+    pub judging: bool,
+    /// The interview's length; `None` for an untimed session.
+    pub length: Option<Duration>,
+    /// The least time a follow-up in an interview gets.
+    pub min_follow_up: Duration,
+}
+
+/// How a question asked got no answer to grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Left {
+    /// `:skip`.
+    Skipped,
+    /// Ctrl-C.
+    Abandoned,
+    /// `:quit`, Ctrl-D or the end of input while the question was open.
+    Quit,
+    /// SIGTERM or SIGHUP (its number) while the question was open.
+    Ended(i32),
+}
+
+impl Left {
+    /// The word stored with the attempt (`extra.ended`) and shown in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            Left::Skipped => "skipped",
+            Left::Abandoned => "abandoned",
+            Left::Quit => "left",
+            Left::Ended(_) => "ended",
+        }
+    }
+}
+
+/// The outcome of reading one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Text {
+        text: String,
+        /// The time limit ended the answer.
+        cut_off: bool,
+        /// How far past the limit it ended: the editor (`:edit`) cannot be
+        /// cut off, so an answer written there may come back late.
+        over: Duration,
+    },
+    Skip,
+    /// `:quit`, or Ctrl-D / the end of input on an empty answer; `typed` is
+    /// what was written and not submitted.
+    Quit {
+        typed: String,
+    },
+    /// Ctrl-C: the answer is abandoned; `typed` is what was on the screen.
+    Abandoned {
+        typed: String,
+    },
+    /// SIGTERM or SIGHUP: the session ends; `typed` is everything written
+    /// so far, to be stored before anything else happens.
+    Ended {
+        typed: String,
+        signal: i32,
+    },
+    /// The input cannot be read (not UTF-8).
+    Invalid,
+}
+
+/// How grading an answer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Graded {
+    /// Graded, and the verdict shown (or kept for the report).
+    Done,
+    /// Graded by the judge; the full verdict waits until the follow-ups are
+    /// done, so the model answer does not give the open points away.
+    Held,
+    /// The judge failed; `lasting` when it will fail the same way for every
+    /// answer (the key refused, a 404, the server unreachable).
+    Failed { lasting: bool },
+    /// Ctrl-C while the judge worked, or self-grading left: saved ungraded.
+    Stopped,
+}
+
+impl Graded {
+    fn counted(self) -> bool {
+        matches!(self, Graded::Done | Graded::Held)
+    }
+}
+
+/// How a follow-up round went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Round {
+    /// Asked, and answered or passed over.
+    Asked,
+    /// Nothing left to ask.
+    Nothing,
+    /// `:quit` or end of input during the round: the session ends.
+    Quit,
+}
+
+/// What the candidate chose after a graded (or failed) answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Next,
+    RetryGrade,
+    RetryQuestion,
+    Quit,
+}
+
+/// How a grade is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    /// The verdict at once (practice, review).
+    Now,
+    /// Kept for the report; the clock is stopped while grading (interview).
+    Quiet,
+    /// At the end of an interview, under the question and the answer given.
+    Late,
+}
+
+/// What happened, in answer to the last effect.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The session begins.
+    Start,
+    /// An effect with no result of its own was performed.
+    Done,
+    /// The interview's plan was accepted (Enter) or refused.
+    Plan(bool),
+    /// An answer was read, in `seconds`.
+    Answered {
+        answer: Answer,
+        seconds: f64,
+    },
+    /// The answer was stored as this attempt.
+    Stored(i64),
+    /// Grading ended; `paused` is how long the clock was stopped for it.
+    Graded {
+        graded: Graded,
+        paused: Duration,
+    },
+    /// Whether a follow-up is due for the attempt.
+    FollowUpDue(bool),
+    /// A follow-up round ended; `paused` as for `Graded`.
+    Round {
+        round: Round,
+        paused: Duration,
+    },
+    /// The answer to "leave the session?".
+    Leave(bool),
+    /// The answer to "grade the rest yourself?".
+    SelfGrading(bool),
+    Choice(Choice),
+}
+
+/// What the driver is to do next. Each is answered by one [`Event`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Say what the interview will be; answered by `Plan`.
+    ShowPlan { questions: usize, length: Duration },
+    /// Ask question `index` and read the answer, until `deadline` if there
+    /// is one, starting from `draft`; answered by `Answered`.
+    Ask {
+        index: usize,
+        limit: Option<Duration>,
+        deadline: Option<Instant>,
+        end: Option<Instant>,
+        draft: String,
+    },
+    /// Store the answer before anything else happens to it; answered by `Stored`.
+    Store {
+        index: usize,
+        text: String,
+        seconds: f64,
+        cut_off: bool,
+        over: Duration,
+    },
+    /// Record a question that got no answer to grade; answered by `Done`.
+    Unanswered {
+        index: usize,
+        typed: String,
+        seconds: f64,
+        left: Left,
+    },
+    /// Grade a stored answer; answered by `Graded`.
+    Grade {
+        index: usize,
+        attempt: i64,
+        text: String,
+        show: Show,
+    },
+    /// Start the judge on a stored answer and go on; answered by `Done`.
+    GradeInBackground {
+        index: usize,
+        attempt: i64,
+        text: String,
+    },
+    /// Is a follow-up due? Answered by `FollowUpDue`.
+    CheckFollowUp { index: usize, attempt: i64 },
+    /// Ask one follow-up round; answered by `Round`.
+    FollowUp {
+        index: usize,
+        attempt: i64,
+        deadline: Option<Instant>,
+        end: Option<Instant>,
+    },
+    /// Record that a due follow-up was not asked; answered by `Done`.
+    FollowUpNotAsked {
+        index: usize,
+        attempt: i64,
+        why: &'static str,
+    },
+    /// Show the verdict held back during the follow-ups; answered by `Done`.
+    Reveal { index: usize, attempt: i64 },
+    /// In a review, say which due points were recalled; answered by `Done`.
+    ShowRecalled { index: usize, attempt: i64 },
+    /// Ask whether to leave after Ctrl-C; answered by `Leave`.
+    ConfirmLeave,
+    /// Offer grading the rest by hand; answered by `SelfGrading`.
+    OfferSelfGrading,
+    /// Offer the next question or a retry; answered by `Choice`.
+    OfferNext { ungraded: bool, last: bool },
+    /// Say the interview's time ran out; answered by `Done`.
+    TimeUp { not_reached: usize },
+    /// Wait for the grades running in the background, then put the points
+    /// their samples split on to the candidate; answered by `Done`.
+    WaitForJudge { attempts: Vec<(usize, i64)> },
+    /// Say that self-grading starts; answered by `Done`.
+    SelfGradeHeading,
+    /// Store what was typed and end the run with the signal's status.
+    EndBySignal {
+        index: usize,
+        typed: String,
+        seconds: f64,
+        signal: i32,
+    },
+    /// The input cannot be read: end the run with an input error.
+    InvalidInput,
+    /// End the session and show its report.
+    Finish,
+}
+
+/// What the machine waits for.
+#[derive(Debug, Clone, PartialEq)]
+enum Phase {
+    Begin,
+    Planning,
+    Reading,
+    Storing,
+    Grading,
+    CheckingFollowUp,
+    InFollowUp,
+    AfterRounds(Step),
+    Leaving {
+        typed: String,
+        seconds: f64,
+    },
+    /// Waits for `Done`, then goes on.
+    Then(After),
+    OfferingSelf,
+    OfferingNext,
+    Waiting,
+    Heading,
+    LateGrading(usize),
+    Over,
+}
+
+/// Where `AfterRounds` is: the reveal and the review's recall note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Reveal,
+    Recalled,
+    Rest,
+}
+
+/// Where a session goes once an unanswered question is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    Next,
+    Stop,
+}
+
+/// A session in progress.
+#[derive(Debug, Clone)]
+pub struct Session {
+    setup: Setup,
+    phase: Phase,
+    index: usize,
+    end: Option<Instant>,
+    deadline: Option<Instant>,
+    /// The attempt being graded and its text.
+    attempt: Option<(i64, String)>,
+    graded: Graded,
+    held: bool,
+    quit: bool,
+    draft: String,
+    /// Interview answers the judge grades in the background.
+    judged: Vec<(usize, i64)>,
+    /// Interview answers to self-grade at the end.
+    late: Vec<(usize, i64, String)>,
+    /// When the last event happened.
+    now: Instant,
+}
+
+impl Session {
+    /// A session about to start at `now`.
+    pub fn new(setup: Setup, now: Instant) -> Session {
+        Session {
+            setup,
+            phase: Phase::Begin,
+            index: 0,
+            end: None,
+            deadline: None,
+            attempt: None,
+            graded: Graded::Done,
+            held: false,
+            quit: false,
+            draft: String::new(),
+            judged: Vec::new(),
+            late: Vec::new(),
+            now,
+        }
+    }
+
+    /// Whether the judge grades now (false once the candidate took over).
+    pub fn judging(&self) -> bool {
+        self.setup.judging
+    }
+
+    /// Whether the session has ended.
+    pub fn over(&self) -> bool {
+        self.phase == Phase::Over
+    }
+
+    /// The effect to perform after `event`, which happened at `now`.
+    ///
+    /// # Panics
+    /// When the event does not answer the last effect: a driver bug.
+    pub fn next(&mut self, event: Event, now: Instant) -> Effect {
+        self.now = now;
+        let phase = std::mem::replace(&mut self.phase, Phase::Over);
+        match (phase, event) {
+            (Phase::Begin, Event::Start) => match self.setup.length {
+                Some(length) if self.setup.kind == Kind::Interview => {
+                    self.phase = Phase::Planning;
+                    Effect::ShowPlan {
+                        questions: self.setup.questions,
+                        length,
+                    }
+                }
+                _ => self.ask(),
+            },
+            (Phase::Planning, Event::Plan(go)) => {
+                if !go {
+                    return self.finish();
+                }
+                self.end = self.setup.length.map(|l| self.now + l);
+                self.ask()
+            }
+            (Phase::Reading, Event::Answered { answer, seconds }) => self.answered(answer, seconds),
+            (Phase::Storing, Event::Stored(attempt)) => self.stored(attempt),
+            (Phase::Grading, Event::Graded { graded, paused }) => {
+                self.pause(paused);
+                self.graded = graded;
+                self.held = graded == Graded::Held;
+                self.after_grade()
+            }
+            (Phase::CheckingFollowUp, Event::FollowUpDue(due)) => self.follow_up(due),
+            (Phase::InFollowUp, Event::Round { round, paused }) => {
+                self.pause(paused);
+                match round {
+                    Round::Asked => self.check_follow_up(),
+                    Round::Nothing => self.after_rounds(Step::Reveal),
+                    Round::Quit => {
+                        self.quit = true;
+                        self.after_rounds(Step::Reveal)
+                    }
+                }
+            }
+            (Phase::AfterRounds(step), Event::Done) => self.after_rounds(step),
+            (Phase::Leaving { typed, seconds }, Event::Leave(leave)) => {
+                if leave {
+                    return self.unanswered(typed, seconds, Left::Abandoned, After::Stop);
+                }
+                match self.setup.kind {
+                    // The same question again, with what was typed.
+                    Kind::Practice | Kind::Review => {
+                        self.draft = typed;
+                        self.ask()
+                    }
+                    // The clock has moved on: the answer is recorded, and the
+                    // interview goes on with the next question.
+                    Kind::Interview => {
+                        self.unanswered(typed, seconds, Left::Abandoned, After::Next)
+                    }
+                }
+            }
+            (Phase::Then(then), Event::Done) => match then {
+                After::Next => self.next_question(),
+                After::Stop => self.stop(),
+            },
+            (Phase::OfferingSelf, Event::SelfGrading(take)) => {
+                if take {
+                    self.setup.judging = false;
+                    return self.grade(Show::Now);
+                }
+                self.offer_next()
+            }
+            (Phase::OfferingNext, Event::Choice(choice)) => match choice {
+                Choice::Next => self.next_question(),
+                Choice::Quit => self.stop(),
+                Choice::RetryGrade => self.grade(Show::Now),
+                Choice::RetryQuestion => self.ask(),
+            },
+            (Phase::Waiting, Event::Done) => self.self_grade_late(),
+            (Phase::Heading, Event::Done) => self.late_grade(0),
+            (Phase::LateGrading(i), Event::Graded { .. }) => self.late_grade(i + 1),
+            (phase, event) => panic!("session: {event:?} does not answer {phase:?}"),
+        }
+    }
+
+    fn ask(&mut self) -> Effect {
+        let now = self.now;
+        let (limit, deadline) = match self.end {
+            Some(end) => {
+                let limit = question_limit(
+                    end.saturating_duration_since(now),
+                    self.setup.questions - self.index,
+                );
+                (Some(limit), Some(now + limit))
+            }
+            None => (None, None),
+        };
+        self.deadline = deadline;
+        self.attempt = None;
+        self.held = false;
+        self.phase = Phase::Reading;
+        Effect::Ask {
+            index: self.index,
+            limit,
+            deadline,
+            end: self.end,
+            draft: std::mem::take(&mut self.draft),
+        }
+    }
+
+    fn answered(&mut self, answer: Answer, seconds: f64) -> Effect {
+        let index = self.index;
+        match answer {
+            Answer::Text {
+                text,
+                cut_off,
+                over,
+            } => {
+                self.attempt = Some((0, text.clone()));
+                self.phase = Phase::Storing;
+                Effect::Store {
+                    index,
+                    text,
+                    seconds,
+                    cut_off,
+                    over,
+                }
+            }
+            Answer::Skip => self.unanswered(String::new(), seconds, Left::Skipped, After::Next),
+            Answer::Quit { typed } => self.unanswered(typed, seconds, Left::Quit, After::Stop),
+            Answer::Abandoned { typed } if self.setup.interactive => {
+                self.phase = Phase::Leaving { typed, seconds };
+                Effect::ConfirmLeave
+            }
+            // Off a terminal there is no one to ask.
+            Answer::Abandoned { typed } => {
+                self.unanswered(typed, seconds, Left::Abandoned, After::Stop)
+            }
+            Answer::Ended { typed, signal } => Effect::EndBySignal {
+                index,
+                typed,
+                seconds,
+                signal,
+            },
+            Answer::Invalid => Effect::InvalidInput,
+        }
+    }
+
+    fn unanswered(&mut self, typed: String, seconds: f64, left: Left, then: After) -> Effect {
+        self.phase = Phase::Then(then);
+        Effect::Unanswered {
+            index: self.index,
+            typed,
+            seconds,
+            left,
+        }
+    }
+
+    fn stored(&mut self, attempt: i64) -> Effect {
+        let text = self.attempt.take().map(|(_, t)| t).unwrap_or_default();
+        self.attempt = Some((attempt, text.clone()));
+        if self.setup.kind != Kind::Interview {
+            return self.grade(Show::Now);
+        }
+        if self.setup.follow_ups > 0 {
+            return self.grade(Show::Quiet);
+        }
+        if self.setup.judging {
+            self.judged.push((self.index, attempt));
+            self.phase = Phase::Then(After::Next);
+            return Effect::GradeInBackground {
+                index: self.index,
+                attempt,
+                text,
+            };
+        }
+        // Self-grading waits until the end, so the clock never runs during it.
+        self.late.push((self.index, attempt, text));
+        self.next_question()
+    }
+
+    fn grade(&mut self, show: Show) -> Effect {
+        let (attempt, text) = self.attempt.clone().unwrap_or_default();
+        self.phase = Phase::Grading;
+        Effect::Grade {
+            index: self.index,
+            attempt,
+            text,
+            show,
+        }
+    }
+
+    fn pause(&mut self, paused: Duration) {
+        if let Some(end) = &mut self.end {
+            *end += paused;
+        }
+        if let Some(deadline) = &mut self.deadline {
+            *deadline += paused;
+        }
+    }
+
+    fn after_grade(&mut self) -> Effect {
+        if self.graded.counted() && self.setup.follow_ups > 0 {
+            return self.check_follow_up();
+        }
+        if self.graded.counted() {
+            return self.after_rounds(Step::Reveal);
+        }
+        self.offer()
+    }
+
+    fn check_follow_up(&mut self) -> Effect {
+        self.phase = Phase::CheckingFollowUp;
+        Effect::CheckFollowUp {
+            index: self.index,
+            attempt: self.attempt_id(),
+        }
+    }
+
+    fn attempt_id(&self) -> i64 {
+        self.attempt.as_ref().map_or(0, |(id, _)| *id)
+    }
+
+    fn follow_up(&mut self, due: bool) -> Effect {
+        if !due {
+            return self.after_rounds(Step::Reveal);
+        }
+        let now = self.now;
+        if let (Some(end), Some(deadline)) = (self.end, self.deadline) {
+            let least = self.setup.min_follow_up;
+            if deadline.saturating_duration_since(now) < least {
+                if end.saturating_duration_since(now) < least {
+                    self.phase = Phase::AfterRounds(Step::Reveal);
+                    return Effect::FollowUpNotAsked {
+                        index: self.index,
+                        attempt: self.attempt_id(),
+                        why: "less than a minute was left in the interview",
+                    };
+                }
+                self.deadline = Some(now + least);
+            }
+        }
+        self.phase = Phase::InFollowUp;
+        Effect::FollowUp {
+            index: self.index,
+            attempt: self.attempt_id(),
+            deadline: self.deadline,
+            end: self.end,
+        }
+    }
+
+    /// After the follow-ups: the held verdict, the review's recall note,
+    /// then what the kind of session does next.
+    fn after_rounds(&mut self, step: Step) -> Effect {
+        let interview = self.setup.kind == Kind::Interview;
+        match step {
+            Step::Reveal if self.held && !interview => {
+                self.held = false;
+                self.phase = Phase::AfterRounds(Step::Recalled);
+                Effect::Reveal {
+                    index: self.index,
+                    attempt: self.attempt_id(),
+                }
+            }
+            Step::Reveal => self.after_rounds(Step::Recalled),
+            Step::Recalled if self.setup.kind == Kind::Review => {
+                self.phase = Phase::AfterRounds(Step::Rest);
+                Effect::ShowRecalled {
+                    index: self.index,
+                    attempt: self.attempt_id(),
+                }
+            }
+            Step::Recalled | Step::Rest => {
+                if self.quit {
+                    return self.stop();
+                }
+                if interview {
+                    return self.next_question();
+                }
+                self.offer()
+            }
+        }
+    }
+
+    /// After an answer's grade in practice or review: grading by hand when
+    /// the judge will keep failing, then the next question or a retry.
+    fn offer(&mut self) -> Effect {
+        if self.setup.kind == Kind::Interview {
+            return self.after_rounds(Step::Rest);
+        }
+        if self.graded == (Graded::Failed { lasting: true })
+            && self.setup.interactive
+            && self.setup.judging
+        {
+            self.phase = Phase::OfferingSelf;
+            return Effect::OfferSelfGrading;
+        }
+        self.offer_next()
+    }
+
+    fn offer_next(&mut self) -> Effect {
+        if !self.setup.interactive {
+            return self.next_question();
+        }
+        self.phase = Phase::OfferingNext;
+        Effect::OfferNext {
+            ungraded: !self.graded.counted(),
+            last: self.index + 1 == self.setup.questions,
+        }
+    }
+
+    fn next_question(&mut self) -> Effect {
+        self.index += 1;
+        if self.index >= self.setup.questions {
+            return self.stop();
+        }
+        if let Some(end) = self.end {
+            if self.now >= end {
+                self.phase = Phase::Then(After::Stop);
+                let not_reached = self.setup.questions - self.index;
+                self.index = self.setup.questions;
+                return Effect::TimeUp { not_reached };
+            }
+        }
+        self.ask()
+    }
+
+    /// The session stops asking: an interview then collects its grades.
+    fn stop(&mut self) -> Effect {
+        if self.setup.kind != Kind::Interview {
+            return self.finish();
+        }
+        if !self.judged.is_empty() {
+            self.phase = Phase::Waiting;
+            return Effect::WaitForJudge {
+                attempts: std::mem::take(&mut self.judged),
+            };
+        }
+        self.self_grade_late()
+    }
+
+    fn self_grade_late(&mut self) -> Effect {
+        if self.late.is_empty() {
+            return self.finish();
+        }
+        self.phase = Phase::Heading;
+        Effect::SelfGradeHeading
+    }
+
+    fn late_grade(&mut self, i: usize) -> Effect {
+        let Some((index, attempt, text)) = self.late.get(i).cloned() else {
+            return self.finish();
+        };
+        self.phase = Phase::LateGrading(i);
+        Effect::Grade {
+            index,
+            attempt,
+            text,
+            show: Show::Late,
+        }
+    }
+
+    fn finish(&mut self) -> Effect {
+        self.phase = Phase::Over;
+        Effect::Finish
+    }
+}

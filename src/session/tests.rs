@@ -1,0 +1,695 @@
+//! The session's transitions, without a terminal: each test feeds events and
+//! reads the effects the machine asks for.
+
+use std::time::{Duration, Instant};
+
+use super::*;
+
+fn setup(kind: Kind, questions: usize) -> Setup {
+    Setup {
+        kind,
+        questions,
+        interactive: true,
+        follow_ups: 0,
+        judging: true,
+        length: (kind == Kind::Interview).then(|| Duration::from_secs(600)),
+        min_follow_up: Duration::from_secs(60),
+    }
+}
+
+/// A machine and a clock the test moves by hand.
+struct Run {
+    session: Session,
+    t0: Instant,
+    at: Duration,
+}
+
+impl Run {
+    fn new(setup: Setup) -> Run {
+        let t0 = Instant::now();
+        Run {
+            session: Session::new(setup, t0),
+            t0,
+            at: Duration::ZERO,
+        }
+    }
+
+    fn after(&mut self, secs: u64) -> &mut Run {
+        self.at += Duration::from_secs(secs);
+        self
+    }
+
+    fn send(&mut self, event: Event) -> Effect {
+        self.session.next(event, self.t0 + self.at)
+    }
+
+    fn text(&mut self, text: &str) -> Effect {
+        self.send(Event::Answered {
+            answer: Answer::Text {
+                text: text.into(),
+                cut_off: false,
+                over: Duration::ZERO,
+            },
+            seconds: 5.0,
+        })
+    }
+
+    fn answer(&mut self, answer: Answer) -> Effect {
+        self.send(Event::Answered {
+            answer,
+            seconds: 5.0,
+        })
+    }
+
+    fn graded(&mut self, graded: Graded) -> Effect {
+        self.send(Event::Graded {
+            graded,
+            paused: Duration::ZERO,
+        })
+    }
+}
+
+fn index_of(effect: &Effect) -> Option<usize> {
+    match effect {
+        Effect::Ask { index, .. } => Some(*index),
+        _ => None,
+    }
+}
+
+/// Practice: start, answer "a", stored as attempt 7.
+fn practice_graded(questions: usize) -> Run {
+    let mut run = Run::new(setup(Kind::Practice, questions));
+    assert_eq!(index_of(&run.send(Event::Start)), Some(0));
+    assert!(matches!(run.text("a"), Effect::Store { index: 0, .. }));
+    assert_eq!(
+        run.send(Event::Stored(7)),
+        Effect::Grade {
+            index: 0,
+            attempt: 7,
+            text: "a".into(),
+            show: Show::Now
+        }
+    );
+    run
+}
+
+#[test]
+fn practice_asks_the_first_question_untimed() {
+    let mut run = Run::new(setup(Kind::Practice, 3));
+    match run.send(Event::Start) {
+        Effect::Ask {
+            index,
+            limit,
+            deadline,
+            draft,
+            ..
+        } => {
+            assert_eq!((index, limit, deadline), (0, None, None));
+            assert!(draft.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_answer_is_stored_before_it_is_graded() {
+    let mut run = Run::new(setup(Kind::Practice, 1));
+    run.send(Event::Start);
+    let stored = run.text("my answer");
+    assert_eq!(
+        stored,
+        Effect::Store {
+            index: 0,
+            text: "my answer".into(),
+            seconds: 5.0,
+            cut_off: false,
+            over: Duration::ZERO
+        }
+    );
+    assert!(matches!(
+        run.send(Event::Stored(1)),
+        Effect::Grade { attempt: 1, .. }
+    ));
+}
+
+#[test]
+fn after_a_grade_the_candidate_chooses_next_or_retry() {
+    let mut run = practice_graded(2);
+    assert_eq!(
+        run.graded(Graded::Done),
+        Effect::OfferNext {
+            ungraded: false,
+            last: false
+        }
+    );
+    assert_eq!(index_of(&run.send(Event::Choice(Choice::Next))), Some(1));
+}
+
+#[test]
+fn the_last_question_offers_no_next() {
+    let mut run = practice_graded(1);
+    assert_eq!(
+        run.graded(Graded::Done),
+        Effect::OfferNext {
+            ungraded: false,
+            last: true
+        }
+    );
+    assert_eq!(run.send(Event::Choice(Choice::Next)), Effect::Finish);
+    assert!(run.session.over());
+}
+
+#[test]
+fn retrying_the_question_asks_it_again() {
+    let mut run = practice_graded(2);
+    run.graded(Graded::Done);
+    assert_eq!(
+        index_of(&run.send(Event::Choice(Choice::RetryQuestion))),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_failed_grade_can_be_retried_on_the_same_attempt() {
+    let mut run = practice_graded(2);
+    assert_eq!(
+        run.graded(Graded::Failed { lasting: false }),
+        Effect::OfferNext {
+            ungraded: true,
+            last: false
+        }
+    );
+    assert!(matches!(
+        run.send(Event::Choice(Choice::RetryGrade)),
+        Effect::Grade { attempt: 7, .. }
+    ));
+}
+
+#[test]
+fn a_judge_failure_that_will_repeat_offers_self_grading() {
+    let mut run = practice_graded(2);
+    assert_eq!(
+        run.graded(Graded::Failed { lasting: true }),
+        Effect::OfferSelfGrading
+    );
+    assert!(matches!(
+        run.send(Event::SelfGrading(true)),
+        Effect::Grade { attempt: 7, .. }
+    ));
+    assert!(!run.session.judging(), "the rest is self-graded");
+    // Self-grading fails no more in a lasting way: no second offer.
+    assert!(matches!(run.graded(Graded::Done), Effect::OfferNext { .. }));
+}
+
+#[test]
+fn declining_self_grading_goes_on_with_the_judge() {
+    let mut run = practice_graded(2);
+    run.graded(Graded::Failed { lasting: true });
+    assert_eq!(
+        run.send(Event::SelfGrading(false)),
+        Effect::OfferNext {
+            ungraded: true,
+            last: false
+        }
+    );
+    assert!(run.session.judging());
+}
+
+#[test]
+fn piped_a_judge_failure_moves_on_without_asking() {
+    let mut s = setup(Kind::Practice, 2);
+    s.interactive = false;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.text("a");
+    run.send(Event::Stored(1));
+    assert_eq!(
+        index_of(&run.graded(Graded::Failed { lasting: true })),
+        Some(1)
+    );
+}
+
+#[test]
+fn piped_answers_go_straight_to_the_next_question_and_finish() {
+    let mut s = setup(Kind::Practice, 1);
+    s.interactive = false;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.text("a");
+    run.send(Event::Stored(1));
+    assert_eq!(run.graded(Graded::Done), Effect::Finish);
+}
+
+#[test]
+fn skip_records_the_question_and_moves_on() {
+    let mut run = Run::new(setup(Kind::Practice, 2));
+    run.send(Event::Start);
+    assert_eq!(
+        run.answer(Answer::Skip),
+        Effect::Unanswered {
+            index: 0,
+            typed: String::new(),
+            seconds: 5.0,
+            left: Left::Skipped
+        }
+    );
+    assert_eq!(index_of(&run.send(Event::Done)), Some(1));
+}
+
+#[test]
+fn quit_keeps_what_was_typed_and_finishes() {
+    let mut run = Run::new(setup(Kind::Practice, 3));
+    run.send(Event::Start);
+    assert_eq!(
+        run.answer(Answer::Quit {
+            typed: "half".into()
+        }),
+        Effect::Unanswered {
+            index: 0,
+            typed: "half".into(),
+            seconds: 5.0,
+            left: Left::Quit
+        }
+    );
+    assert_eq!(run.send(Event::Done), Effect::Finish);
+}
+
+#[test]
+fn eof_on_an_empty_answer_ends_like_quit() {
+    let mut s = setup(Kind::Review, 2);
+    s.interactive = false;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    assert!(matches!(
+        run.answer(Answer::Quit {
+            typed: String::new()
+        }),
+        Effect::Unanswered {
+            left: Left::Quit,
+            ..
+        }
+    ));
+    assert_eq!(run.send(Event::Done), Effect::Finish);
+}
+
+#[test]
+fn ctrl_c_asks_before_leaving_and_leaving_records_the_text() {
+    let mut run = Run::new(setup(Kind::Practice, 2));
+    run.send(Event::Start);
+    assert_eq!(
+        run.answer(Answer::Abandoned {
+            typed: "draft".into()
+        }),
+        Effect::ConfirmLeave
+    );
+    assert_eq!(
+        run.send(Event::Leave(true)),
+        Effect::Unanswered {
+            index: 0,
+            typed: "draft".into(),
+            seconds: 5.0,
+            left: Left::Abandoned
+        }
+    );
+    assert_eq!(run.send(Event::Done), Effect::Finish);
+}
+
+#[test]
+fn ctrl_c_then_leave_no_brings_the_question_back_with_its_text() {
+    let mut run = Run::new(setup(Kind::Practice, 2));
+    run.send(Event::Start);
+    run.answer(Answer::Abandoned {
+        typed: "draft".into(),
+    });
+    match run.send(Event::Leave(false)) {
+        Effect::Ask { index, draft, .. } => {
+            assert_eq!(index, 0);
+            assert_eq!(draft, "draft");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The draft is given once.
+    run.answer(Answer::Skip);
+    match run.send(Event::Done) {
+        Effect::Ask { index, draft, .. } => assert_eq!((index, draft.as_str()), (1, "")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn piped_ctrl_c_records_and_leaves_without_asking() {
+    let mut s = setup(Kind::Practice, 2);
+    s.interactive = false;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    assert!(matches!(
+        run.answer(Answer::Abandoned { typed: "x".into() }),
+        Effect::Unanswered {
+            left: Left::Abandoned,
+            ..
+        }
+    ));
+    assert_eq!(run.send(Event::Done), Effect::Finish);
+}
+
+#[test]
+fn a_signal_while_reading_stores_the_text_and_ends() {
+    let mut run = Run::new(setup(Kind::Interview, 2));
+    run.send(Event::Start);
+    run.send(Event::Plan(true));
+    assert_eq!(
+        run.answer(Answer::Ended {
+            typed: "typed".into(),
+            signal: 15
+        }),
+        Effect::EndBySignal {
+            index: 0,
+            typed: "typed".into(),
+            seconds: 5.0,
+            signal: 15
+        }
+    );
+}
+
+#[test]
+fn input_that_is_not_text_ends_with_an_input_error() {
+    let mut run = Run::new(setup(Kind::Practice, 2));
+    run.send(Event::Start);
+    assert_eq!(run.answer(Answer::Invalid), Effect::InvalidInput);
+}
+
+#[test]
+fn follow_ups_come_after_a_counted_grade_and_then_the_held_verdict() {
+    let mut s = setup(Kind::Practice, 2);
+    s.follow_ups = 1;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.text("a");
+    run.send(Event::Stored(3));
+    assert_eq!(
+        run.graded(Graded::Held),
+        Effect::CheckFollowUp {
+            index: 0,
+            attempt: 3
+        }
+    );
+    assert_eq!(
+        run.send(Event::FollowUpDue(true)),
+        Effect::FollowUp {
+            index: 0,
+            attempt: 3,
+            deadline: None,
+            end: None
+        }
+    );
+    let again = run.send(Event::Round {
+        round: Round::Asked,
+        paused: Duration::ZERO,
+    });
+    assert_eq!(
+        again,
+        Effect::CheckFollowUp {
+            index: 0,
+            attempt: 3
+        }
+    );
+    assert_eq!(
+        run.send(Event::FollowUpDue(false)),
+        Effect::Reveal {
+            index: 0,
+            attempt: 3
+        }
+    );
+    assert!(matches!(run.send(Event::Done), Effect::OfferNext { .. }));
+}
+
+#[test]
+fn no_follow_up_after_a_failed_grade() {
+    let mut s = setup(Kind::Practice, 2);
+    s.follow_ups = 2;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.text("a");
+    run.send(Event::Stored(3));
+    assert!(matches!(
+        run.graded(Graded::Stopped),
+        Effect::OfferNext { ungraded: true, .. }
+    ));
+}
+
+#[test]
+fn quitting_during_a_follow_up_ends_after_the_reveal() {
+    let mut s = setup(Kind::Practice, 3);
+    s.follow_ups = 1;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.text("a");
+    run.send(Event::Stored(3));
+    run.graded(Graded::Held);
+    run.send(Event::FollowUpDue(true));
+    assert!(matches!(
+        run.send(Event::Round {
+            round: Round::Quit,
+            paused: Duration::ZERO
+        }),
+        Effect::Reveal { .. }
+    ));
+    assert_eq!(run.send(Event::Done), Effect::Finish);
+}
+
+#[test]
+fn a_review_says_which_due_points_were_recalled() {
+    let mut run = Run::new(setup(Kind::Review, 2));
+    run.send(Event::Start);
+    run.text("a");
+    run.send(Event::Stored(4));
+    assert_eq!(
+        run.graded(Graded::Done),
+        Effect::ShowRecalled {
+            index: 0,
+            attempt: 4
+        }
+    );
+    assert!(matches!(run.send(Event::Done), Effect::OfferNext { .. }));
+}
+
+#[test]
+fn an_interview_shows_its_plan_and_leaving_there_finishes() {
+    let mut run = Run::new(setup(Kind::Interview, 3));
+    assert_eq!(
+        run.send(Event::Start),
+        Effect::ShowPlan {
+            questions: 3,
+            length: Duration::from_secs(600)
+        }
+    );
+    assert_eq!(run.send(Event::Plan(false)), Effect::Finish);
+}
+
+#[test]
+fn each_interview_question_gets_its_share_of_the_time_left() {
+    let mut run = Run::new(setup(Kind::Interview, 3));
+    run.send(Event::Start);
+    match run.after(10).send(Event::Plan(true)) {
+        Effect::Ask { limit, .. } => assert_eq!(limit, Some(Duration::from_secs(200))),
+        other => panic!("{other:?}"),
+    }
+    run.after(50).text("a");
+    assert!(matches!(
+        run.send(Event::Stored(1)),
+        Effect::GradeInBackground { attempt: 1, .. }
+    ));
+    // 550 s left for 2 questions.
+    match run.send(Event::Done) {
+        Effect::Ask {
+            index: 1, limit, ..
+        } => assert_eq!(limit, Some(Duration::from_secs(275))),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn when_the_interview_time_is_up_the_rest_is_not_reached() {
+    let mut run = Run::new(setup(Kind::Interview, 3));
+    run.send(Event::Start);
+    run.send(Event::Plan(true));
+    // The clock expired while the answer was typed: it comes back cut off.
+    run.after(700).send(Event::Answered {
+        answer: Answer::Text {
+            text: "cut".into(),
+            cut_off: true,
+            over: Duration::ZERO,
+        },
+        seconds: 700.0,
+    });
+    run.send(Event::Stored(1));
+    assert_eq!(run.send(Event::Done), Effect::TimeUp { not_reached: 2 });
+    assert_eq!(
+        run.send(Event::Done),
+        Effect::WaitForJudge {
+            attempts: vec![(0, 1)]
+        }
+    );
+    assert_eq!(run.send(Event::Done), Effect::Finish);
+}
+
+#[test]
+fn an_interview_without_the_judge_self_grades_at_the_end() {
+    let mut s = setup(Kind::Interview, 2);
+    s.judging = false;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.send(Event::Plan(true));
+    run.text("one");
+    assert_eq!(index_of(&run.send(Event::Stored(1))), Some(1));
+    run.text("two");
+    assert_eq!(run.send(Event::Stored(2)), Effect::SelfGradeHeading);
+    assert_eq!(
+        run.send(Event::Done),
+        Effect::Grade {
+            index: 0,
+            attempt: 1,
+            text: "one".into(),
+            show: Show::Late
+        }
+    );
+    assert!(matches!(
+        run.graded(Graded::Done),
+        Effect::Grade {
+            index: 1,
+            attempt: 2,
+            ..
+        }
+    ));
+    assert_eq!(run.graded(Graded::Stopped), Effect::Finish);
+}
+
+#[test]
+fn the_interview_clock_stops_while_the_judge_grades() {
+    let mut s = setup(Kind::Interview, 2);
+    s.follow_ups = 1;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.send(Event::Plan(true)); // 300 s each, ends at 600 s
+    run.after(100).text("a");
+    assert!(matches!(
+        run.send(Event::Stored(1)),
+        Effect::Grade {
+            show: Show::Quiet,
+            ..
+        }
+    ));
+    // The judge took 30 s: the deadline and the end move on by as much.
+    run.after(30).send(Event::Graded {
+        graded: Graded::Done,
+        paused: Duration::from_secs(30),
+    });
+    match run.send(Event::FollowUpDue(true)) {
+        Effect::FollowUp { deadline, end, .. } => {
+            assert_eq!(deadline, Some(run.t0 + Duration::from_secs(330)));
+            assert_eq!(end, Some(run.t0 + Duration::from_secs(630)));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_follow_up_gets_at_least_a_minute_from_the_interview_reserve() {
+    let mut s = setup(Kind::Interview, 2);
+    s.follow_ups = 1;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.send(Event::Plan(true));
+    run.after(280).text("a"); // 20 s of the question's 300 left
+    run.send(Event::Stored(1));
+    run.graded(Graded::Done);
+    match run.send(Event::FollowUpDue(true)) {
+        Effect::FollowUp { deadline, .. } => {
+            assert_eq!(deadline, Some(run.t0 + Duration::from_secs(340)));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn no_follow_up_when_less_than_a_minute_is_left_in_the_interview() {
+    let mut s = setup(Kind::Interview, 1);
+    s.follow_ups = 1;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.send(Event::Plan(true));
+    run.after(580).text("a");
+    run.send(Event::Stored(1));
+    run.graded(Graded::Done);
+    assert!(matches!(
+        run.send(Event::FollowUpDue(true)),
+        Effect::FollowUpNotAsked { attempt: 1, .. }
+    ));
+    assert_eq!(run.send(Event::Done), Effect::Finish);
+}
+
+#[test]
+fn time_spent_grading_a_follow_up_is_given_back() {
+    let mut s = setup(Kind::Interview, 2);
+    s.follow_ups = 2;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.send(Event::Plan(true));
+    run.after(100).text("a");
+    run.send(Event::Stored(1));
+    run.graded(Graded::Done);
+    run.send(Event::FollowUpDue(true));
+    run.after(60).send(Event::Round {
+        round: Round::Asked,
+        paused: Duration::from_secs(20),
+    });
+    match run.send(Event::FollowUpDue(true)) {
+        Effect::FollowUp { deadline, end, .. } => {
+            assert_eq!(deadline, Some(run.t0 + Duration::from_secs(320)));
+            assert_eq!(end, Some(run.t0 + Duration::from_secs(620)));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_interview_ctrl_c_then_no_goes_on_to_the_next_question() {
+    let mut run = Run::new(setup(Kind::Interview, 3));
+    run.send(Event::Start);
+    run.send(Event::Plan(true));
+    run.answer(Answer::Abandoned { typed: "x".into() });
+    assert!(matches!(
+        run.send(Event::Leave(false)),
+        Effect::Unanswered {
+            left: Left::Abandoned,
+            ..
+        }
+    ));
+    assert_eq!(index_of(&run.send(Event::Done)), Some(1));
+}
+
+#[test]
+fn an_interview_quit_still_waits_for_the_background_grades() {
+    let mut run = Run::new(setup(Kind::Interview, 3));
+    run.send(Event::Start);
+    run.send(Event::Plan(true));
+    run.text("a");
+    run.send(Event::Stored(9));
+    run.send(Event::Done);
+    run.answer(Answer::Quit {
+        typed: String::new(),
+    });
+    assert_eq!(
+        run.send(Event::Done),
+        Effect::WaitForJudge {
+            attempts: vec![(0, 9)]
+        }
+    );
+}
+
+#[test]
+#[should_panic(expected = "does not answer")]
+fn an_event_out_of_turn_is_a_driver_bug() {
+    let mut run = Run::new(setup(Kind::Practice, 1));
+    run.send(Event::Stored(1));
+}
