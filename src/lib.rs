@@ -17,6 +17,7 @@ pub mod config_file;
 pub mod config_models;
 pub mod context;
 pub mod cues;
+pub mod drive;
 pub mod error;
 pub mod grading;
 pub mod json;

@@ -12,11 +12,12 @@ use serde::Serialize;
 
 use crate::bank::{Bank, Question};
 use crate::cli::ReviewArgs;
-use crate::commands::flow::Runner;
-use crate::commands::practice::run_questions;
+use crate::commands::practice::untimed;
 use crate::context::Context;
+use crate::drive::{self, Runner};
 use crate::error::{Error, Result};
 use crate::schedule::{self, ScheduleEntry};
+use crate::session::Kind;
 use crate::store::{SessionKind, Store};
 use crate::style::{self, BOLD, CYAN, DIM, RED};
 use crate::text::sanitize;
@@ -117,7 +118,8 @@ pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
             (e.id.clone(), ids)
         })
         .collect();
-    run_questions(&mut runner, &questions)
+    let setup = untimed(&runner, Kind::Review, questions.len());
+    drive::run(&mut runner, &questions, setup)
 }
 
 fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()> {

@@ -3,10 +3,14 @@
 //! event in and the next effect out. No terminal, network or SQLite here:
 //! `crate::drive` performs the effects.
 
+mod events;
 mod machine;
 mod plan;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_interview;
 
-pub use machine::{Answer, Choice, Effect, Event, Graded, Kind, Left, Round, Session, Setup, Show};
+pub use events::{Answer, Choice, Effect, Event, Graded, Kind, Left, Round, Setup, Show};
+pub use machine::Session;
 pub use plan::{candidates, order, question_limit, spread, Filter, Order, Seen};

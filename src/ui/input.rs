@@ -71,36 +71,8 @@ pub trait LineSource {
     }
 }
 
-/// The outcome of reading one answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    Text {
-        text: String,
-        /// The time limit ended the answer.
-        cut_off: bool,
-        /// How far past the limit it ended: the editor (`:edit`) cannot be
-        /// cut off, so an answer written there may come back late.
-        over: Duration,
-    },
-    Skip,
-    /// `:quit`, or Ctrl-D / the end of input on an empty answer; `typed` is
-    /// what was written and not submitted.
-    Quit {
-        typed: String,
-    },
-    /// Ctrl-C: the answer is abandoned; `typed` is what was on the screen.
-    Abandoned {
-        typed: String,
-    },
-    /// SIGTERM or SIGHUP: the session ends; `typed` is everything written
-    /// so far, to be stored before anything else happens.
-    Ended {
-        typed: String,
-        signal: i32,
-    },
-    /// The input cannot be read (not UTF-8).
-    Invalid,
-}
+/// The outcome of reading one answer: the session's own vocabulary.
+pub use crate::session::Answer;
 
 /// What reading an answer needs besides the source.
 pub struct Ask<'a> {

@@ -523,7 +523,7 @@ fn the_readme_lists_the_commands_and_keys_the_program_has() {
         .split("While answering:")
         .nth(1)
         .expect("the key list");
-    for key in grill::commands::flow::KEYS
+    for key in grill::drive::KEYS
         .split(['·', ' '])
         .filter(|w| w.starts_with(':') || w.starts_with("Ctrl-"))
     {

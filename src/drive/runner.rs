@@ -1,26 +1,23 @@
-//! The session flow that practice, review and interview share: choose the
-//! grader, ask a question, read the answer, store it at once, grade it, show
-//! the verdict, and end with the session's report. Written once; each
-//! command decides only the order of questions and the clock.
+//! What a session's effects are performed with: the grader, the answer
+//! source, the store. Asking, reading, storing at once, grading, showing the
+//! verdict, and the report at the end; `super` decides when.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::show::{brief, print_question, show};
 use crate::bank::{Bank, Question};
-pub use crate::commands::left::Left;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::grading::{GradeError, Grader, Job, Outcome};
-use crate::provider::ask::AskError;
-use crate::provider::openai::CallError;
+use crate::grading::{Grader, Job, Outcome};
 use crate::report;
-use crate::session::{self, Filter, Order, Seen};
+use crate::session::{self, Filter, Graded, Left, Order, Seen, Show};
 use crate::store::{GradedBy, NewAttempt, SessionKind, Store};
-use crate::style::{self, BOLD, DIM, GREEN, RED, YELLOW};
+use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
 use crate::ui::checklist::Asked;
-use crate::ui::input::{self, Answer, Ask, Line, LineSource};
+use crate::ui::input::{self, Answer, Ask, LineSource};
 use crate::ui::render;
 use crate::verdict::Verdict;
 
@@ -34,12 +31,6 @@ pub struct Runner<'c> {
     pub interactive: bool,
     /// Follow-up rounds after each graded answer with points open.
     pub follow_ups: u8,
-    /// The judge's verdicts are not shown as they come (an interview shows
-    /// them in its report).
-    pub quiet: bool,
-    /// An answer whose full verdict waits until its follow-ups are done, so
-    /// the model answer does not give the open points away.
-    pub held: Option<i64>,
     /// In a review: each question's key points that were due, to say after
     /// the answer which of them were recalled.
     pub due_points: HashMap<String, Vec<String>>,
@@ -53,19 +44,6 @@ struct Unanswered {
     topic: String,
     seconds: f64,
     left: Left,
-}
-
-/// How grading an answer ended, for what the session offers next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Graded {
-    Done,
-    /// The judge failed; `lasting` when it will fail the same way for every
-    /// answer (the key refused, a 404, the server unreachable).
-    Failed {
-        lasting: bool,
-    },
-    /// Ctrl-C while the judge worked, or self-grading left: saved ungraded.
-    Stopped,
 }
 
 /// The grader for a session: the judge, or self-grading with one sentence saying why.
@@ -144,8 +122,6 @@ impl<'c> Runner<'c> {
             session_id,
             interactive,
             follow_ups: 0,
-            quiet: false,
-            held: None,
             due_points: HashMap::new(),
             pending: Vec::new(),
         })
@@ -258,7 +234,7 @@ impl<'c> Runner<'c> {
         })?;
         self.store.mark_skipped(id)?;
         self.store
-            .record_failure(id, &u.left.reason(!typed.trim().is_empty()))
+            .record_failure(id, &reason(u.left, !typed.trim().is_empty()))
     }
 
     /// SIGTERM or SIGHUP while an answer to `q` was read: what was typed is
@@ -291,7 +267,13 @@ impl<'c> Runner<'c> {
     /// Grades a stored answer now and shows the outcome: the judge with a
     /// spinner (Ctrl-C cancels it), or the self-grading checklist. A storage
     /// failure ends the session; a judge failure does not.
-    pub fn grade_now(&mut self, q: &Question, attempt_id: i64, text: &str) -> Result<Graded> {
+    pub fn grade_now(
+        &mut self,
+        q: &Question,
+        attempt_id: i64,
+        text: &str,
+        show_as: Show,
+    ) -> Result<Graded> {
         let job = Job {
             attempt_id,
             question: q,
@@ -327,13 +309,12 @@ impl<'c> Runner<'c> {
             }
         };
         if let Ok(Outcome::Graded(verdict, GradedBy::Judge(_))) = &result {
-            if self.quiet {
+            if show_as == Show::Quiet {
                 return Ok(Graded::Done);
             }
             if self.follow_up_due(attempt_id)? {
-                self.held = Some(attempt_id);
                 brief(verdict)?;
-                return Ok(Graded::Done);
+                return Ok(Graded::Held);
             }
         }
         show(q, result)
@@ -391,34 +372,10 @@ impl<'c> Runner<'c> {
         }
     }
 
-    /// After a judge failure that will repeat: offers to grade the rest of
-    /// the session by hand. True when the person took it.
-    pub fn offer_self_grading(&mut self) -> bool {
-        if !self.interactive || !matches!(self.grader, Grader::Judge(_)) {
-            return false;
-        }
-        let prompt = "The judge will fail the same way for every answer. Grade the rest of this session yourself against the model answers? [Y/n] › ";
-        let yes = match self.src.read_line(prompt, None) {
-            Line::Text(t) => !t.trim().eq_ignore_ascii_case("n"),
-            _ => false,
-        };
-        if yes {
-            self.grader = Grader::SelfCheck;
-        }
-        yes
-    }
-
-    /// Asks whether to leave after a Ctrl-C. Off a terminal there is no one to ask.
-    pub fn confirm_leave(&mut self) -> bool {
-        if !self.interactive {
-            return true;
-        }
-        render::note("Answer abandoned.");
-        match self.src.read_line("Leave the session? [y/N] › ", None) {
-            Line::Text(t) => t.trim().eq_ignore_ascii_case("y"),
-            Line::Eof | Line::Invalid | Line::Ended { .. } => true,
-            Line::Interrupted | Line::TimedOut { .. } | Line::Resized { .. } => false,
-        }
+    /// The rest of the session is graded by hand: the person chose it
+    /// after a judge failure that will repeat.
+    pub fn grade_by_hand(&mut self) {
+        self.grader = Grader::SelfCheck;
     }
 
     /// Ends the session and prints its report; a session without a single
@@ -455,130 +412,20 @@ impl<'c> Runner<'c> {
     }
 }
 
-/// Prints question `n` of `total`; `extra` goes on its header line, and
-/// `keys` adds the line that says how to answer.
-pub fn print_question(q: &Question, n: usize, total: usize, extra: &str, keys: bool) -> Result<()> {
-    let mut out = render::stdout();
-    writeln!(out)?;
-    writeln!(
-        out,
-        "{BOLD}Question {n}/{total}{BOLD:#} {DIM}· {} · {} · about {} min{extra}{DIM:#}",
-        q.topic, q.difficulty, q.minutes
-    )?;
-    write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&q.question, "  "))?;
-    if q.wants_example {
-        writeln!(
-            out,
-            "  {YELLOW}Give a concrete example from your own work.{YELLOW:#}"
-        )?;
-    }
-    if keys {
-        writeln!(out, "{DIM}  {KEYS}{DIM:#}")?;
-    }
-    out.flush()?;
-    Ok(())
-}
-
-/// The keys of an answer, shown under the first question.
-pub const KEYS: &str =
-    "Type your answer. Enter on an empty line submits · :hint · :edit · :skip · :quit · Ctrl-C abandons";
-
-/// The score alone, while a follow-up is still to come.
-fn brief(verdict: &Verdict) -> Result<()> {
-    let mut out = render::stdout();
-    let count = |c| {
-        verdict
-            .key_points
-            .iter()
-            .filter(|p| p.coverage == c)
-            .count()
+/// Why a question left got no grade, as stored with its attempt.
+fn reason(left: Left, typed: bool) -> String {
+    let why = match left {
+        Left::Skipped => return "skipped with :skip".into(),
+        Left::Abandoned => "abandoned with Ctrl-C".to_string(),
+        Left::Quit => "open when the session ended".to_string(),
+        Left::Ended(signal) => format!(
+            "open when {} ended the session",
+            crate::ui::signals::name(signal)
+        ),
     };
-    let covered = count(crate::verdict::Coverage::Covered);
-    // Partial points are said: "0 of 7 covered" for seven partials misleads.
-    let partial = match count(crate::verdict::Coverage::Partial) {
-        0 => String::new(),
-        n => format!(", {n} partly"),
-    };
-    let style = style::score(verdict.score);
-    writeln!(out)?;
-    writeln!(
-        out,
-        "{BOLD}{style}Score so far {:.1}/10{style:#}{BOLD:#} {DIM}· {covered} of {} key points covered{partial}; the full verdict and the model answer come after the follow-up{DIM:#}",
-        verdict.score,
-        verdict.key_points.len()
-    )?;
-    Ok(())
-}
-
-/// The full verdict and the model answer of a graded answer.
-pub fn show_verdict(q: &Question, by: &GradedBy, verdict: &Verdict) -> Result<()> {
-    let mut out = render::stdout();
-    writeln!(out)?;
-    let text = report::verdict::text(q, by, verdict, render::width());
-    write!(out, "{text}")?;
-    writeln!(out)?;
-    writeln!(out, "{BOLD}Model answer{BOLD:#}")?;
-    write!(out, "{}", render::wrap(&q.model_answer, "  "))?;
-    Ok(())
-}
-
-/// Whether a judge failure will repeat for every answer: the key refused, a
-/// 404 (wrong URL or model), the server unreachable, the quota spent.
-fn lasting(err: &GradeError) -> bool {
-    matches!(
-        err,
-        GradeError::Judge(AskError::Call(
-            CallError::Auth { .. }
-                | CallError::NotFound { .. }
-                | CallError::Unreachable { .. }
-                | CallError::Quota { .. }
-        ))
-    )
-}
-
-/// Shows how a grade ended: the verdict and model answer, a self-grade's
-/// score, or why it failed. A storage failure ends the session.
-fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> Result<Graded> {
-    let mut out = render::stdout();
-    match result {
-        Ok(Outcome::Graded(verdict, GradedBy::SelfCheck)) => {
-            let style = style::score(verdict.score);
-            writeln!(
-                out,
-                "{BOLD}{style}Score {:.1}/10{style:#}{BOLD:#} {DIM}(self-graded){DIM:#}",
-                verdict.score
-            )?;
-            if !verdict.follow_up.is_empty() {
-                write!(out, "{}", render::wrap(&verdict.follow_up, "  "))?;
-            }
-        }
-        Ok(Outcome::Graded(verdict, by)) => {
-            drop(out);
-            show_verdict(q, &by, &verdict)?;
-        }
-        Ok(Outcome::Abandoned) => {
-            render::note("Self-grading left: the answer is saved ungraded; `grill --offline regrade` grades it later.");
-            return Ok(Graded::Stopped);
-        }
-        Ok(Outcome::NoEstimate) => render::note(crate::grading::NO_ESTIMATE),
-        Err(GradeError::Storage(err)) => return Err(err.with_hint(
-            "your answer is saved ungraded; free space or fix the database, then `grill regrade`",
-        )),
-        Err(err) => {
-            writeln!(out)?;
-            writeln!(
-                out,
-                "{YELLOW}Grading failed:{YELLOW:#} {}",
-                crate::text::sanitize(&err.to_string())
-            )?;
-            writeln!(
-                out,
-                "Your answer is saved; `grill regrade` grades it later."
-            )?;
-            return Ok(Graded::Failed {
-                lasting: lasting(&err),
-            });
-        }
+    if typed {
+        format!("{why}; what was typed is kept, not graded")
+    } else {
+        why
     }
-    Ok(Graded::Done)
 }

@@ -1,16 +1,17 @@
 //! Follow-up rounds in a session (`--follow-ups N`): after a graded answer
 //! that left key points partial or missing, the interviewer asks about them
-//! and listens again. The rules live in `grading::followup`; this is the
-//! asking, storing and showing, shared by practice, review and interview.
+//! and listens again. The rules live in `grading::followup`, when to ask in
+//! `session`; this is the asking, storing and showing.
 
 use std::io::Write;
 use std::time::Instant;
 
+use super::runner::Runner;
 use crate::bank::Question;
-use crate::commands::flow::Runner;
 use crate::error::{Error, Result};
 use crate::grading::followup::{merge, narrowed, next_question};
 use crate::grading::{self, Checklist, Grader};
+use crate::session::Round;
 use crate::store::GradedBy;
 use crate::style::{self, BOLD, DIM, GREEN, YELLOW};
 use crate::ui::checklist::Asked;
@@ -18,17 +19,6 @@ use crate::ui::input::Answer;
 use crate::ui::render;
 use crate::ui::signals::until_ctrl_c;
 use crate::verdict::{FollowUpRound, Verdict};
-
-/// How a follow-up round went, for what the session does next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Round {
-    /// Asked, and answered or passed over.
-    Asked,
-    /// Nothing left to ask: no open point, no counted grade, or none asked for.
-    Nothing,
-    /// `:quit` or end of input: the session ends.
-    Quit,
-}
 
 /// The hooks an interview gives a round: its time limit, and telling the
 /// clock when the editor has the screen and when the judge is grading.
@@ -210,29 +200,13 @@ impl Runner<'_> {
         })
     }
 
-    /// Follow-up rounds, untimed, until none is due; `Round::Quit` when the
-    /// candidate left during one.
-    pub fn follow_up_rounds(&mut self, q: &Question, attempt_id: i64) -> Result<Round> {
-        let end = loop {
-            match self.follow_up(q, attempt_id, Timing::default())? {
-                Round::Asked => {}
-                other => break other,
-            }
-        };
-        if self.held == Some(attempt_id) {
-            self.held = None;
-            self.reveal(q, attempt_id)?;
-        }
-        Ok(end)
-    }
-
     /// Shows the stored verdict of an attempt in full, with the model answer.
     pub fn reveal(&self, q: &Question, attempt_id: i64) -> Result<()> {
         let Some(a) = self.store.attempt(attempt_id)? else {
             return Ok(());
         };
         if let (Some(verdict), Some(by)) = (a.verdict, a.graded_by) {
-            crate::commands::flow::show_verdict(q, &by, &verdict)?;
+            super::show::show_verdict(q, &by, &verdict)?;
         }
         Ok(())
     }

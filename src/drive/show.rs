@@ -1,0 +1,143 @@
+//! What a session prints of a question and of a grade.
+
+use std::io::Write;
+
+use crate::bank::Question;
+use crate::error::Result;
+use crate::grading::{GradeError, Outcome};
+use crate::provider::ask::AskError;
+use crate::provider::openai::CallError;
+use crate::report;
+use crate::session::Graded;
+use crate::store::GradedBy;
+use crate::style::{self, BOLD, DIM, YELLOW};
+use crate::ui::render;
+use crate::verdict::Verdict;
+
+/// Prints question `n` of `total`; `extra` goes on its header line, and
+/// `keys` adds the line that says how to answer.
+pub fn print_question(q: &Question, n: usize, total: usize, extra: &str, keys: bool) -> Result<()> {
+    let mut out = render::stdout();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{BOLD}Question {n}/{total}{BOLD:#} {DIM}· {} · {} · about {} min{extra}{DIM:#}",
+        q.topic, q.difficulty, q.minutes
+    )?;
+    write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&q.question, "  "))?;
+    if q.wants_example {
+        writeln!(
+            out,
+            "  {YELLOW}Give a concrete example from your own work.{YELLOW:#}"
+        )?;
+    }
+    if keys {
+        writeln!(out, "{DIM}  {KEYS}{DIM:#}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The keys of an answer, shown under the first question.
+pub const KEYS: &str =
+    "Type your answer. Enter on an empty line submits · :hint · :edit · :skip · :quit · Ctrl-C abandons";
+
+/// The score alone, while a follow-up is still to come.
+pub fn brief(verdict: &Verdict) -> Result<()> {
+    let mut out = render::stdout();
+    let count = |c| {
+        verdict
+            .key_points
+            .iter()
+            .filter(|p| p.coverage == c)
+            .count()
+    };
+    let covered = count(crate::verdict::Coverage::Covered);
+    // Partial points are said: "0 of 7 covered" for seven partials misleads.
+    let partial = match count(crate::verdict::Coverage::Partial) {
+        0 => String::new(),
+        n => format!(", {n} partly"),
+    };
+    let style = style::score(verdict.score);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{BOLD}{style}Score so far {:.1}/10{style:#}{BOLD:#} {DIM}· {covered} of {} key points covered{partial}; the full verdict and the model answer come after the follow-up{DIM:#}",
+        verdict.score,
+        verdict.key_points.len()
+    )?;
+    Ok(())
+}
+
+/// The full verdict and the model answer of a graded answer.
+pub fn show_verdict(q: &Question, by: &GradedBy, verdict: &Verdict) -> Result<()> {
+    let mut out = render::stdout();
+    writeln!(out)?;
+    let text = report::verdict::text(q, by, verdict, render::width());
+    write!(out, "{text}")?;
+    writeln!(out)?;
+    writeln!(out, "{BOLD}Model answer{BOLD:#}")?;
+    write!(out, "{}", render::wrap(&q.model_answer, "  "))?;
+    Ok(())
+}
+
+/// Whether a judge failure will repeat for every answer: the key refused, a
+/// 404 (wrong URL or model), the server unreachable, the quota spent.
+fn lasting(err: &GradeError) -> bool {
+    matches!(
+        err,
+        GradeError::Judge(AskError::Call(
+            CallError::Auth { .. }
+                | CallError::NotFound { .. }
+                | CallError::Unreachable { .. }
+                | CallError::Quota { .. }
+        ))
+    )
+}
+
+/// Shows how a grade ended: the verdict and model answer, a self-grade's
+/// score, or why it failed. A storage failure ends the session.
+pub fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> Result<Graded> {
+    let mut out = render::stdout();
+    match result {
+        Ok(Outcome::Graded(verdict, GradedBy::SelfCheck)) => {
+            let style = style::score(verdict.score);
+            writeln!(
+                out,
+                "{BOLD}{style}Score {:.1}/10{style:#}{BOLD:#} {DIM}(self-graded){DIM:#}",
+                verdict.score
+            )?;
+            if !verdict.follow_up.is_empty() {
+                write!(out, "{}", render::wrap(&verdict.follow_up, "  "))?;
+            }
+        }
+        Ok(Outcome::Graded(verdict, by)) => {
+            drop(out);
+            show_verdict(q, &by, &verdict)?;
+        }
+        Ok(Outcome::Abandoned) => {
+            render::note("Self-grading left: the answer is saved ungraded; `grill --offline regrade` grades it later.");
+            return Ok(Graded::Stopped);
+        }
+        Ok(Outcome::NoEstimate) => render::note(crate::grading::NO_ESTIMATE),
+        Err(GradeError::Storage(err)) => return Err(err.with_hint(
+            "your answer is saved ungraded; free space or fix the database, then `grill regrade`",
+        )),
+        Err(err) => {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{YELLOW}Grading failed:{YELLOW:#} {}",
+                crate::text::sanitize(&err.to_string())
+            )?;
+            writeln!(
+                out,
+                "Your answer is saved; `grill regrade` grades it later."
+            )?;
+            return Ok(Graded::Failed {
+                lasting: lasting(&err),
+            });
+        }
+    }
+    Ok(Graded::Done)
+}
