@@ -38,6 +38,27 @@ pub struct Context {
     bank: OnceCell<Bank>,
     runtime: OnceCell<tokio::runtime::Runtime>,
     judge: OnceCell<Arc<JudgeGrader>>,
+    /// The plan the judge was built for.
+    plan: OnceCell<Plan>,
+}
+
+/// How the judge grades this run, decided once from the flags before the
+/// judge is built; nothing changes it afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// Verdicts asked per answer (`--samples`), at least 1.
+    pub samples: usize,
+    /// Requests in flight at most (`--concurrency`); `None`: the default.
+    pub concurrency: Option<usize>,
+}
+
+impl Default for Plan {
+    fn default() -> Plan {
+        Plan {
+            samples: 1,
+            concurrency: None,
+        }
+    }
 }
 
 /// `cell`'s value, made by `init` the first time; an error is not kept.
@@ -60,6 +81,7 @@ impl Context {
             bank: OnceCell::new(),
             runtime: OnceCell::new(),
             judge: OnceCell::new(),
+            plan: OnceCell::new(),
         }
     }
 
@@ -101,9 +123,22 @@ impl Context {
         self.settings.judge_unavailable()
     }
 
-    /// The judge, built at first use; an input error (exit 2) naming the
-    /// setting to fix when it is not configured.
+    /// The judge as already planned, or with the default plan.
     pub fn judge(&self) -> Result<&Arc<JudgeGrader>> {
+        self.grader(self.plan.get().copied().unwrap_or_default())
+    }
+
+    /// The judge for `plan`, built at first use; an input error (exit 2)
+    /// naming the setting to fix when it is not configured. A second plan in
+    /// one run is a bug of the command, said as a failure.
+    pub fn grader(&self, plan: Plan) -> Result<&Arc<JudgeGrader>> {
+        if let Some(built) = self.plan.get() {
+            if *built != plan {
+                return Err(Error::failure(format!(
+                    "the judge was planned twice in one run ({built:?}, then {plan:?})"
+                )));
+            }
+        }
         get_or_try(&self.judge, || {
             if let Some(why) = self.judge_unavailable() {
                 return Err(Error::input(format!("cannot grade with the judge: {why}")));
@@ -123,8 +158,12 @@ impl Context {
                 policy,
             )
             .map_err(Error::input)?;
+            let judge = match plan.concurrency {
+                Some(n) => judge.with_concurrency(n),
+                None => judge,
+            };
             let templates = Templates::load(s.prompts_dir.as_deref())?;
-            let grader = JudgeGrader::new(judge, templates, &s.base_url_shown());
+            let grader = JudgeGrader::new(judge, templates, &s.base_url_shown(), plan.samples);
             if !s.probe {
                 grader.recall_format(self.store()?);
             }
@@ -134,6 +173,7 @@ impl Context {
             {
                 crate::ui::render::note(&format!("warning: {warning}"));
             }
+            let _ = self.plan.set(plan);
             Ok(Arc::new(grader))
         })
     }

@@ -297,7 +297,6 @@ async fn regrade_live(
     concurrency: usize,
     progress: &dyn Fn(u64),
 ) -> Result<usize> {
-    judge.judge().set_concurrency(concurrency);
     let grader = Grader::Judge(std::sync::Arc::clone(judge));
     let mut attempts: Vec<Attempt> = Vec::with_capacity(ids.len());
     let mut seen = HashSet::new();

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use crate::bank::{Diagnostic, Question};
 use crate::calibration::{self, Grade, Labelled};
 use crate::cli::{CalibrateArgs, GraderArg};
-use crate::context::Context;
+use crate::context::{Context, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{self, GradeError, JudgeGrader};
 use crate::report;
@@ -31,9 +31,10 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
             estimates(&items, &questions),
         ),
         GraderArg::Judge => {
-            let judge = Arc::clone(ctx.judge()?);
-            judge.set_samples(usize::from(args.samples));
-            judge.judge().set_concurrency(args.concurrency);
+            let judge = Arc::clone(ctx.grader(Plan {
+                samples: usize::from(args.samples),
+                concurrency: Some(args.concurrency),
+            })?);
             let name = format!("the judge llm:{}", judge.model());
             (
                 name,

@@ -32,8 +32,7 @@ pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
     } else {
         ordered
     };
-    let mut runner = Runner::start(ctx, SessionKind::Interview)?;
-    runner.samples(args.samples);
+    let mut runner = Runner::start(ctx, SessionKind::Interview, args.samples)?;
     runner.set_follow_ups(args.follow_ups);
     let setup = Setup {
         kind: Kind::Interview,

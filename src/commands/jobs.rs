@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::batch;
 use crate::cli::{JobsArgs, JobsCommand};
-use crate::context::Context;
+use crate::context::{Context, Plan};
 use crate::error::{Error, Result};
 use crate::store::Job;
 use crate::style::DIM;
@@ -17,8 +17,12 @@ use crate::ui::render;
 pub fn run(ctx: &Context, args: &JobsArgs) -> Result<()> {
     match &args.command {
         None => list(ctx, args.json),
-        Some(JobsCommand::Wait(a)) => wait_and_collect(ctx, a.id, a.concurrency, refused(a)),
+        Some(JobsCommand::Wait(a)) => {
+            plan_live(ctx, a.concurrency);
+            wait_and_collect(ctx, a.id, a.concurrency, refused(a))
+        }
         Some(JobsCommand::Collect(a)) => {
+            plan_live(ctx, a.concurrency);
             collect_and_print(ctx, a.id, a.concurrency, refused(a)).map(|_| ())
         }
         Some(JobsCommand::Cancel(a)) => cancel(ctx, a.id),
@@ -297,4 +301,14 @@ fn cancel(ctx: &Context, id: i64) -> Result<()> {
         "`grill jobs collect {id}` once it is cancelled keeps what finished; the rest stays saved for `grill regrade`"
     ));
     Ok(())
+}
+
+/// Answers re-asked live while collecting go `concurrency` at a time: the
+/// judge is planned so before it is built (an unconfigured judge is said
+/// later, where it is needed).
+fn plan_live(ctx: &Context, concurrency: usize) {
+    let _ = ctx.grader(Plan {
+        samples: 1,
+        concurrency: Some(concurrency),
+    });
 }

@@ -23,8 +23,7 @@ pub fn run(ctx: &Context, args: &PracticeArgs) -> Result<()> {
         questions.len()
     });
     questions.truncate(count);
-    let mut runner = Runner::start(ctx, SessionKind::Practice)?;
-    runner.samples(args.samples);
+    let mut runner = Runner::start(ctx, SessionKind::Practice, args.samples)?;
     runner.set_follow_ups(args.follow_ups);
     let setup = untimed(&runner, Kind::Practice, questions.len());
     drive::run(&mut runner, &questions, setup)

@@ -108,7 +108,7 @@ pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
         )?;
         return Ok(());
     }
-    let mut runner = Runner::start(ctx, SessionKind::Review)?;
+    let mut runner = Runner::start(ctx, SessionKind::Review, 1)?;
     runner.set_follow_ups(args.follow_ups);
     runner.due_points = store
         .due(now, &|id| bank.key_point_ids(id))?

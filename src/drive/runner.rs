@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::show::{brief, print_question, show};
 use crate::bank::{Bank, Question};
-use crate::context::Context;
+use crate::context::{Context, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{Grader, Job, Outcome};
 use crate::report;
@@ -47,7 +47,7 @@ struct Unanswered {
 }
 
 /// The grader for a session: the judge, or self-grading with one sentence saying why.
-fn session_grader(ctx: &Context) -> Result<Grader> {
+fn session_grader(ctx: &Context, samples: usize) -> Result<Grader> {
     if ctx.settings.offline {
         return Ok(Grader::SelfCheck);
     }
@@ -58,7 +58,10 @@ fn session_grader(ctx: &Context) -> Result<Grader> {
         );
         return Ok(Grader::SelfCheck);
     }
-    Ok(Grader::Judge(Arc::clone(ctx.judge()?)))
+    Ok(Grader::Judge(Arc::clone(ctx.grader(Plan {
+        samples,
+        concurrency: None,
+    })?)))
 }
 
 /// What the store knows of each question, for ordering.
@@ -108,9 +111,10 @@ fn hint(q: &Question) -> String {
 }
 
 impl<'c> Runner<'c> {
-    pub fn start(ctx: &'c Context, kind: SessionKind) -> Result<Runner<'c>> {
+    /// A session of `kind`, its judge asking `samples` verdicts per answer.
+    pub fn start(ctx: &'c Context, kind: SessionKind, samples: u16) -> Result<Runner<'c>> {
         let store = Arc::clone(ctx.store()?);
-        let grader = session_grader(ctx)?;
+        let grader = session_grader(ctx, usize::from(samples))?;
         let src = crate::ui::terminal::open_source();
         let interactive = src.interactive();
         let session_id = store.start_session(kind)?;
@@ -125,13 +129,6 @@ impl<'c> Runner<'c> {
             due_points: HashMap::new(),
             pending: Vec::new(),
         })
-    }
-
-    /// Asks the judge for `n` verdicts per answer (`--samples`).
-    pub fn samples(&self, n: u16) {
-        if let Grader::Judge(judge) = &self.grader {
-            judge.set_samples(usize::from(n));
-        }
     }
 
     /// Follow-up rounds per answer: `n`, or by default one in a terminal

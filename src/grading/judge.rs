@@ -5,7 +5,7 @@
 //! with the key points in different orders, voted per point.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::job::{record, record_empty, GradeError, Job};
@@ -36,7 +36,7 @@ pub struct JudgeGrader {
     in_flight: Mutex<HashMap<String, Shared>>,
     stopped: AtomicBool,
     /// Verdicts asked per answer (`--samples`), at least 1.
-    samples: AtomicUsize,
+    samples: usize,
     /// The format rung and request shape the store remembers for this
     /// server and model; stored again when the judge settles on others.
     settled: Mutex<Option<(Format, Learnt)>>,
@@ -72,14 +72,20 @@ pub const FORMAT_MEMORY_DAYS: i64 = 7;
 impl JudgeGrader {
     /// `base_url` is the URL as shown (user-info masked): it names the server
     /// in the cache key and in the store, never with its password.
-    pub fn new(judge: OpenAiJudge, templates: Templates, base_url: &str) -> JudgeGrader {
+    /// `samples`: verdicts asked per answer (`--samples`), at least 1.
+    pub fn new(
+        judge: OpenAiJudge,
+        templates: Templates,
+        base_url: &str,
+        samples: usize,
+    ) -> JudgeGrader {
         JudgeGrader {
             judge,
             templates,
             base_url: base_url.to_string(),
             in_flight: Mutex::default(),
             stopped: AtomicBool::new(false),
-            samples: AtomicUsize::new(1),
+            samples: samples.max(1),
             settled: Mutex::default(),
         }
     }
@@ -132,13 +138,9 @@ impl JudgeGrader {
         self.settle_format(store);
     }
 
-    /// Asks `n` verdicts per answer from now on (`--samples`).
-    pub fn set_samples(&self, n: usize) {
-        self.samples.store(n.max(1), Ordering::Relaxed);
-    }
-
+    /// Verdicts asked per answer (`--samples`).
     pub fn samples(&self) -> usize {
-        self.samples.load(Ordering::Relaxed).max(1)
+        self.samples
     }
 
     /// The rung of the format ladder the judge is on.

@@ -409,10 +409,12 @@ impl OpenAiJudge {
         }
     }
 
-    /// Keeps at most `n` requests in flight from now on, fewer while the
-    /// server rate-limits (a batch's `--concurrency`).
-    pub fn set_concurrency(&self, n: usize) {
+    /// Keeps at most `n` requests in flight, fewer while the server
+    /// rate-limits (a batch's `--concurrency`); set before the judge is shared.
+    #[must_use]
+    pub fn with_concurrency(self, n: usize) -> OpenAiJudge {
         self.limiter.set_max(n);
+        self
     }
 
     /// What the server's rate limits did to this run, if anything.

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::tally::{check_answer, result_json, Tally};
 use crate::bank::Bank;
-use crate::context::Context;
+use crate::context::{Context, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{Grader, Job, NoChecklist};
 use crate::store::{NewAttempt, SessionKind, Store};
@@ -133,14 +133,16 @@ pub fn run(ctx: &Context, path: &Path, concurrency: usize, samples: u16) -> Resu
     let grader = if ctx.settings.offline {
         Grader::Estimate
     } else {
-        let judge = ctx.judge().map_err(|e| {
+        let plan = Plan {
+            samples: usize::from(samples),
+            concurrency: Some(concurrency),
+        };
+        let judge = ctx.grader(plan).map_err(|e| {
             e.with_hint(format!(
                 "the {} are saved; `grill regrade` grades them later, or `grill --offline regrade` estimates them now",
                 plural(ids.len(), "answer", "answers")
             ))
         })?;
-        judge.set_samples(usize::from(samples));
-        judge.judge().set_concurrency(concurrency);
         Grader::Judge(std::sync::Arc::clone(judge))
     };
     let bar = ctx

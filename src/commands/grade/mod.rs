@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use crate::cli::GradeArgs;
-use crate::context::Context;
+use crate::context::{Context, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, NoChecklist, Outcome, NO_ESTIMATE};
 use crate::report;
@@ -52,7 +52,11 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
     let grader = if ctx.settings.offline {
         Grader::Estimate
     } else {
-        let judge = match ctx.judge() {
+        let plan = Plan {
+            samples: usize::from(args.samples),
+            concurrency: None,
+        };
+        let judge = match ctx.grader(plan) {
             Ok(judge) => judge,
             Err(e) => {
                 failed_json(args.json, &e.message, attempt_id)?;
@@ -61,7 +65,6 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
                     .with_hint("`--offline` gives a keyword estimate now"));
             }
         };
-        judge.set_samples(usize::from(args.samples));
         Grader::Judge(std::sync::Arc::clone(judge))
     };
     let job = Job {
