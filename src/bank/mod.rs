@@ -65,6 +65,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "debugging.toml",
         include_str!("../../questions/debugging.toml"),
     ),
+    (
+        "prompt-engineering.toml",
+        include_str!("../../questions/prompt-engineering.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
