@@ -61,6 +61,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "inference-economics.toml",
         include_str!("../../questions/inference-economics.toml"),
     ),
+    (
+        "debugging.toml",
+        include_str!("../../questions/debugging.toml"),
+    ),
+    (
+        "prompt-engineering.toml",
+        include_str!("../../questions/prompt-engineering.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
