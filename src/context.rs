@@ -16,6 +16,7 @@ use crate::prompts::Templates;
 use crate::provider::openai::{OpenAiJudge, Policy};
 use crate::provider::profile::{Learnt, Shape};
 use crate::provider::retire::Retirement;
+use crate::provider::transcribe::Transcriber;
 use crate::store::Store;
 use crate::time::Clock;
 use crate::ui::progress::Activity;
@@ -38,6 +39,7 @@ pub struct Context {
     bank: OnceCell<Bank>,
     runtime: OnceCell<tokio::runtime::Runtime>,
     judge: OnceCell<Arc<JudgeGrader>>,
+    transcriber: OnceCell<Arc<Transcriber>>,
 }
 
 /// `cell`'s value, made by `init` the first time; an error is not kept.
@@ -60,6 +62,7 @@ impl Context {
             bank: OnceCell::new(),
             runtime: OnceCell::new(),
             judge: OnceCell::new(),
+            transcriber: OnceCell::new(),
         }
     }
 
@@ -135,6 +138,32 @@ impl Context {
                 crate::ui::render::note(&format!("warning: {warning}"));
             }
             Ok(Arc::new(grader))
+        })
+    }
+
+    /// The transcription client, built at first use; an input error (exit
+    /// 2) naming the setting to fix when there is no server to ask.
+    pub fn transcriber(&self) -> Result<&Arc<Transcriber>> {
+        get_or_try(&self.transcriber, || {
+            let s = &self.settings;
+            if let Some(why) = s.speech_unavailable() {
+                return Err(Error::input(format!("cannot transcribe: {why}")));
+            }
+            let policy = Policy::new(
+                Duration::from_secs_f64(s.timeout_secs.value),
+                Duration::from_secs_f64(s.retry_budget_secs.value),
+            )
+            .with_notify(self.activity.notify());
+            Transcriber::new(
+                &s.speech.base_url.value,
+                &s.speech.base_url_shown(),
+                s.api_key(),
+                s.speech_secret(),
+                &s.speech.model.value,
+                policy,
+            )
+            .map(Arc::new)
+            .map_err(Error::input)
         })
     }
 
