@@ -11,13 +11,17 @@
 //!   nothing was heard (exit 2, the file kept);
 //! - [`transcribe_file`]: the same after `check`, as a future, for a
 //!   caller already inside the runtime;
-//! The delivery figures come next.
+//! - `Delivery::of(&transcript, minutes)`, `delivery::lines` to show it,
+//!   and `Store::record_spoken` to keep it with the attempt.
 
 pub mod audio;
+pub mod delivery;
 pub mod transcript;
+pub mod words;
 
 use std::path::{Path, PathBuf};
 
+pub use delivery::Delivery;
 pub use transcript::Transcript;
 
 use crate::context::Context;
