@@ -232,6 +232,20 @@ pub fn lines(d: &Delivery) -> Vec<(&'static str, String)> {
     out
 }
 
+/// The figures as a block for the terminal, shown after the grade.
+pub fn block(d: &Delivery, model: &str) -> String {
+    use crate::style::{BOLD, DIM};
+    use std::fmt::Write;
+    let mut out = format!(
+        "{BOLD}Delivery{BOLD:#} {DIM}(spoken, transcribed by {}; measured by grill, not the judge){DIM:#}\n",
+        crate::text::sanitize(model)
+    );
+    for (label, text) in lines(d) {
+        let _ = writeln!(out, "  {label:9} {text}");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
