@@ -2,12 +2,12 @@
 //! environment, then flags. Every value remembers where it came from, so
 //! `grill config` can say so. The API key is held here and nowhere else.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::cli::GlobalArgs;
 pub use crate::config_file::{ConfigFile, EXAMPLE_CONFIG};
 use crate::error::{Error, Result};
+pub use crate::setting::{check_base_url, display_url, Env, Origin, Setting};
 use crate::text::mask_key_shaped;
 
 /// The judge model when none is set: current (released 2026-09), cheap,
@@ -17,38 +17,6 @@ pub const DEFAULT_MODEL: &str = "gpt-6-luna";
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_TIMEOUT_SECS: f64 = 60.0;
 pub const DEFAULT_RETRY_BUDGET_SECS: f64 = 45.0;
-
-/// Where a setting's value came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    Default,
-    File,
-    Env(&'static str),
-    Flag(&'static str),
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::Default => f.write_str("default"),
-            Origin::File => f.write_str("config file"),
-            Origin::Env(name) => write!(f, "env {name}"),
-            Origin::Flag(name) => write!(f, "flag {name}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Setting<T> {
-    pub value: T,
-    pub origin: Origin,
-}
-
-impl<T> Setting<T> {
-    fn new(value: T, origin: Origin) -> Self {
-        Setting { value, origin }
-    }
-}
 
 /// The resolved settings every command runs with.
 #[derive(Debug, Clone)]
@@ -77,10 +45,9 @@ pub struct Settings {
     pub max_reply_tokens: Option<u32>,
     /// The config file's `[models."PREFIX"]` tables.
     pub models: Vec<(String, crate::provider::profile::Override)>,
+    /// Spoken answers: the transcription model and server, the recorder.
+    pub speech: crate::config_speech::Speech,
 }
-
-/// Reads the environment; a function so tests can pass a fixed one.
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -182,6 +149,7 @@ impl Settings {
 
         let (clock, seed) = test_fixtures(env)?;
         let reasoning_effort = reasoning_effort(args, &file, env)?;
+        let speech = crate::config_speech::resolve(&file, env, &base_url)?;
 
         Ok(Settings {
             model,
@@ -201,6 +169,7 @@ impl Settings {
             reasoning_effort,
             max_reply_tokens: file.max_reply_tokens,
             models: file.models,
+            speech,
         })
     }
 
@@ -239,6 +208,30 @@ impl Settings {
         }
     }
 
+    /// Why no transcription server can be asked, if none can: offline, or
+    /// no key for a remote server that was not named.
+    pub fn speech_unavailable(&self) -> Option<String> {
+        if self.offline {
+            return Some("--offline was given: no transcription server is asked".into());
+        }
+        let remote_default = self.speech.base_url.origin == Origin::Default
+            && self.base_url.origin == Origin::Default;
+        if self.api_key.is_none() && remote_default {
+            return Some("no transcription server is configured: set OPENAI_API_KEY, or GRILL_STT_BASE_URL for a local server such as whisper.cpp's".into());
+        }
+        None
+    }
+
+    /// The secrets of the transcription server: the key, and a password
+    /// in its base URL or the judge's.
+    pub fn speech_secret(&self) -> crate::text::Secret {
+        let password = url::Url::parse(&self.speech.base_url.value)
+            .ok()
+            .and_then(|u| u.password().map(str::to_string))
+            .unwrap_or_default();
+        self.secret().with(&password)
+    }
+
     /// Why the judge cannot be used, if it cannot: no key for a remote server.
     pub fn judge_unavailable(&self) -> Option<String> {
         if self.offline {
@@ -248,34 +241,6 @@ impl Settings {
             return Some("no judge is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server such as Ollama".into());
         }
         None
-    }
-}
-
-/// A base URL as it may be shown: any user-info (`user:password@`) is
-/// replaced by `***`. Text that is not a URL is shown with key-shaped tokens
-/// masked, since it may be a key pasted into the wrong setting.
-pub fn display_url(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
-            let _ = parsed.set_password(None);
-            let _ = parsed.set_username("***");
-            // `Url` normalises (a trailing slash on a bare host); keep the user's path.
-            let shown = parsed.to_string();
-            if text.ends_with('/') || !shown.ends_with('/') {
-                shown
-            } else {
-                shown[..shown.len() - 1].to_string()
-            }
-        }
-        Ok(_) => text.to_string(),
-        Err(_) => match text.split_once("://") {
-            // Unparseable, but it may still carry user-info before an `@`.
-            Some((scheme, rest)) if rest.split('/').next().is_some_and(|a| a.contains('@')) => {
-                let after = &rest[rest.find('@').map_or(0, |i| i + 1)..];
-                mask_key_shaped(&format!("{scheme}://***@{after}"))
-            }
-            _ => mask_key_shaped(text),
-        },
     }
 }
 
@@ -358,32 +323,6 @@ fn test_fixtures(env: Env<'_>) -> Result<(crate::time::Clock, Option<u64>)> {
         })?),
     };
     Ok((clock, seed))
-}
-
-/// A base URL must be an http(s) URL with a host; the error shows it masked.
-fn check_base_url(base_url: &Setting<String>) -> Result<()> {
-    let problem = match url::Url::parse(&base_url.value) {
-        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
-            Some("must start with http:// or https://")
-        }
-        Ok(u) if u.host_str().is_none_or(str::is_empty) => Some("has no host"),
-        Ok(_) => None,
-        Err(_)
-            if !(base_url.value.starts_with("http://")
-                || base_url.value.starts_with("https://")) =>
-        {
-            Some("must start with http:// or https://")
-        }
-        Err(_) => Some("is not a valid URL"),
-    };
-    match problem {
-        None => Ok(()),
-        Some(problem) => Err(Error::input(format!(
-            "base URL `{}` (from {}) {problem}",
-            display_url(&base_url.value),
-            base_url.origin
-        ))),
-    }
 }
 
 /// Reads the config file. A missing file is no config, unless it was named

@@ -26,6 +26,12 @@ pub const EXAMPLE_CONFIG: &str = r#"# grill config: $XDG_CONFIG_HOME/grill/confi
 # bank_dirs = ["~/interview-bank"]       # extra question banks, like --bank
 # prompts_dir = "~/grill-prompts"        # judge-system.md / judge-user.md overrides
 
+# Spoken answers (`grill grade --answer-audio FILE`): the transcription
+# server is the judge's unless named; the key is the judge's.
+# stt_model = "gpt-4o-mini-transcribe"   # GRILL_STT_MODEL (whisper-1, a local server's model...)
+# stt_base_url = "http://localhost:8000/v1" # GRILL_STT_BASE_URL (whisper.cpp, speaches, LocalAI)
+# record_command = "arecord -q -f S16_LE -r 16000 -c 1 {path}" # GRILL_RECORD_COMMAND; {path} is the WAV to write
+
 # What your provider charges, per million tokens, for `grill usage` to show
 # cost; grill knows no price of its own. Copy the figures from your provider.
 # batch_discount = 0.5                   # fraction off for grades made through the Batch API
@@ -60,6 +66,9 @@ pub struct ConfigFile {
     pub max_reply_tokens: Option<u32>,
     /// `[models."PREFIX"]` tables, in file order.
     pub models: Vec<(String, crate::provider::profile::Override)>,
+    pub stt_model: Option<String>,
+    pub stt_base_url: Option<String>,
+    pub record_command: Option<String>,
 }
 
 /// The keys a config file may hold, with what each must be.
@@ -76,6 +85,9 @@ const KEYS: &[(&str, &str)] = &[
     ("reasoning_effort", "an effort in quotes such as \"low\""),
     ("max_reply_tokens", "a number of tokens"),
     ("models", "tables such as [models.\"gpt-5\"]"),
+    ("stt_model", "a transcription model name in quotes"),
+    ("stt_base_url", "a URL in quotes"),
+    ("record_command", "a command in quotes with {path} in it"),
 ];
 
 /// The fields of one model's prices, each a number per million tokens.
@@ -184,6 +196,23 @@ fn set(
             file.model = Some(model);
         }
         "base_url" => file.base_url = Some(text()?),
+        "stt_base_url" => file.stt_base_url = Some(text()?),
+        "stt_model" => {
+            let model = text()?;
+            if model.trim().is_empty() {
+                return Err(Some("stt_model must name a model, not be empty".into()));
+            }
+            file.stt_model = Some(model);
+        }
+        "record_command" => {
+            let command = text()?;
+            if !command.contains("{path}") {
+                return Err(Some(
+                    "record_command must contain {path}, where the recording is written".into(),
+                ));
+            }
+            file.record_command = Some(command);
+        }
         "api_key" => file.api_key = Some(text()?),
         "prompts_dir" => file.prompts_dir = Some(PathBuf::from(text()?)),
         "timeout" => {

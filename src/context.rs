@@ -16,6 +16,7 @@ use crate::prompts::Templates;
 use crate::provider::openai::{OpenAiJudge, Policy};
 use crate::provider::profile::{Learnt, Shape};
 use crate::provider::retire::Retirement;
+use crate::provider::transcribe::Transcriber;
 use crate::store::Store;
 use crate::time::Clock;
 use crate::ui::progress::Activity;
@@ -40,6 +41,7 @@ pub struct Context {
     judge: OnceCell<Arc<JudgeGrader>>,
     /// The plan the judge was built for.
     plan: OnceCell<Plan>,
+    transcriber: OnceCell<Arc<Transcriber>>,
 }
 
 /// How the judge grades this run, decided once from the flags before the
@@ -82,6 +84,7 @@ impl Context {
             runtime: OnceCell::new(),
             judge: OnceCell::new(),
             plan: OnceCell::new(),
+            transcriber: OnceCell::new(),
         }
     }
 
@@ -175,6 +178,32 @@ impl Context {
             }
             let _ = self.plan.set(plan);
             Ok(Arc::new(grader))
+        })
+    }
+
+    /// The transcription client, built at first use; an input error (exit
+    /// 2) naming the setting to fix when there is no server to ask.
+    pub fn transcriber(&self) -> Result<&Arc<Transcriber>> {
+        get_or_try(&self.transcriber, || {
+            let s = &self.settings;
+            if let Some(why) = s.speech_unavailable() {
+                return Err(Error::input(format!("cannot transcribe: {why}")));
+            }
+            let policy = Policy::new(
+                Duration::from_secs_f64(s.timeout_secs.value),
+                Duration::from_secs_f64(s.retry_budget_secs.value),
+            )
+            .with_notify(self.activity.notify());
+            Transcriber::new(
+                &s.speech.base_url.value,
+                &s.speech.base_url_shown(),
+                s.api_key(),
+                s.speech_secret(),
+                &s.speech.model.value,
+                policy,
+            )
+            .map(Arc::new)
+            .map_err(Error::input)
         })
     }
 

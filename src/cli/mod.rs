@@ -94,7 +94,7 @@ pub enum Command {
     Review(ReviewArgs),
     /// Grade one answer (or a batch) without an interactive session
     #[command(
-        after_help = "Examples:\n  grill grade --question hyde --answer-file answer.txt\n  echo 'HyDE embeds a hypothetical answer...' | grill grade --question hyde --json\n  grill grade --batch answers.jsonl --concurrency 8\n  grill grade --batch answers.jsonl --via batch-api --wait"
+        after_help = "Examples:\n  grill grade --question hyde --answer-file answer.txt\n  grill grade --question hyde --answer-audio answer.wav\n  echo 'HyDE embeds a hypothetical answer...' | grill grade --question hyde --json\n  grill grade --batch answers.jsonl --concurrency 8\n  grill grade --batch answers.jsonl --via batch-api --wait"
     )]
     Grade(GradeArgs),
     /// Grade every stored answer that is still ungraded
@@ -318,6 +318,10 @@ pub struct GradeArgs {
     /// Read the answer from this file (default: standard input)
     #[arg(long, value_name = "FILE", conflicts_with = "batch")]
     pub answer_file: Option<PathBuf>,
+    /// Transcribe this recording and grade the words, then show how they
+    /// were delivered (WAV, MP3, M4A, OGG, FLAC or WebM, at most 25 MB)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["batch", "answer_file"])]
+    pub answer_audio: Option<PathBuf>,
     /// Grade every line of a JSONL file: {"question": ID, "answer": TEXT, ...}
     #[arg(long, value_name = "FILE.jsonl")]
     pub batch: Option<PathBuf>,

@@ -50,6 +50,10 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
             "prices": settings.prices.models.keys().collect::<Vec<_>>(),
             "batch_discount": settings.prices.batch_discount,
             "judge": judge,
+            "stt_model": {"value": settings.speech.model.value, "from": settings.speech.model.origin.to_string()},
+            "stt_base_url": {"value": settings.speech.base_url_shown(), "from": stt_from(settings)},
+            "record_command": settings.speech.record_command.as_ref().map(|c| json!({"value": c.value, "from": c.origin.to_string()})),
+            "transcription": settings.speech_unavailable().unwrap_or_else(|| "ready".into()),
         }))?);
     }
     let mut out = render::stdout();
@@ -128,7 +132,38 @@ fn rows(settings: &Settings, key: String, judge: String) -> Vec<(&'static str, S
         ),
         ("prices", prices(&settings.prices), String::new()),
         ("judge", judge, String::new()),
+        (
+            "stt_model",
+            settings.speech.model.value.clone(),
+            settings.speech.model.origin.to_string(),
+        ),
+        (
+            "stt_base_url",
+            settings.speech.base_url_shown(),
+            stt_from(settings),
+        ),
+        (
+            "recorder",
+            settings.speech.record_command.as_ref().map_or_else(
+                || "the first of arecord, rec (sox), ffmpeg on PATH".to_string(),
+                |c| c.value.clone(),
+            ),
+            settings
+                .speech
+                .record_command
+                .as_ref()
+                .map(|c| c.origin.to_string())
+                .unwrap_or_default(),
+        ),
     ]
+}
+
+/// Where the transcription server's URL came from: by default, the judge's.
+fn stt_from(settings: &Settings) -> String {
+    match settings.speech.base_url.origin {
+        crate::config::Origin::Default => "default: the judge's base_url".into(),
+        ref other => other.to_string(),
+    }
 }
 
 /// The request shape the judge model gets, in one line (before anything

@@ -13,3 +13,4 @@ pub mod limit;
 pub mod openai;
 pub mod profile;
 pub mod retire;
+pub mod transcribe;

@@ -113,6 +113,51 @@ fn without_bounds(schema: &Value) -> Value {
     }
 }
 
+/// An `async-openai` client for `base_url` whose HTTP path is ours
+/// (`http::send`: retries, caps, masking), and the plain HTTP client under
+/// it, for what goes around the middleware.
+pub(super) fn client(
+    base_url: &str,
+    api_key: Option<&str>,
+    secret: &Secret,
+    policy: Policy,
+) -> Result<(async_openai::Client<OpenAIConfig>, reqwest::Client), String> {
+    // Safe to call more than once: later calls keep the first provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let key = api_key.unwrap_or("");
+    if !key.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        return Err(
+            "OPENAI_API_KEY contains spaces or characters that cannot be sent; check its value"
+                .into(),
+        );
+    }
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(policy.request_timeout.min(Duration::from_secs(10)))
+        .timeout(policy.request_timeout)
+        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS));
+    if base_url.starts_with("http://") {
+        // A plain-HTTP server (Ollama, vLLM on this machine) needs no
+        // certificates; loading the system's CA store would cost more
+        // than the rest of grading together.
+        builder = builder.tls_certs_only(std::iter::empty());
+    }
+    let http = builder
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let http_for_client = http.clone();
+    let http_for_files = http.clone();
+    let for_send = secret.clone();
+    let service = tower::service_fn(move |factory: HttpRequestFactory| {
+        send(http.clone(), policy.clone(), for_send.clone(), factory)
+    });
+    let config = OpenAIConfig::new()
+        .with_api_base(base_url)
+        .with_api_key(key);
+    // `build` reuses our client; `with_config` would make (and load TLS for) another.
+    let client = async_openai::Client::build(http_for_client, config).with_http_service(service);
+    Ok((client, http_for_files))
+}
+
 /// A client for one judge server and model, shared by every grade of a run.
 pub struct OpenAiJudge {
     pub(super) client: async_openai::Client<OpenAIConfig>,
@@ -141,41 +186,8 @@ impl OpenAiJudge {
         shape: Shape,
         policy: Policy,
     ) -> Result<Self, String> {
-        // Safe to call more than once: later calls keep the first provider.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let key = api_key.unwrap_or("");
-        if !key.bytes().all(|b| (0x21..0x7f).contains(&b)) {
-            return Err(
-                "OPENAI_API_KEY contains spaces or characters that cannot be sent; check its value"
-                    .into(),
-            );
-        }
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(policy.request_timeout.min(Duration::from_secs(10)))
-            .timeout(policy.request_timeout)
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS));
-        if base_url.starts_with("http://") {
-            // A plain-HTTP server (Ollama, vLLM on this machine) needs no
-            // certificates; loading the system's CA store would cost more
-            // than the rest of grading together.
-            builder = builder.tls_certs_only(std::iter::empty());
-        }
-        let http = builder
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        let http_for_client = http.clone();
         let limiter = Arc::clone(&policy.limiter);
-        let http_for_files = http.clone();
-        let for_send = secret.clone();
-        let service = tower::service_fn(move |factory: HttpRequestFactory| {
-            send(http.clone(), policy.clone(), for_send.clone(), factory)
-        });
-        let config = OpenAIConfig::new()
-            .with_api_base(base_url)
-            .with_api_key(key);
-        // `build` reuses our client; `with_config` would make (and load TLS for) another.
-        let client =
-            async_openai::Client::build(http_for_client, config).with_http_service(service);
+        let (client, http_for_files) = client(base_url, api_key, &secret, policy)?;
         Ok(OpenAiJudge {
             client,
             http: http_for_files,
@@ -389,24 +401,7 @@ impl OpenAiJudge {
 
     /// Any error of the client as a `CallError`.
     pub(super) fn call_error(&self, err: OpenAIError) -> CallError {
-        match err {
-            OpenAIError::Boxed(err) => match err.downcast::<CallError>() {
-                Ok(call) => *call,
-                Err(other) => CallError::BadBody {
-                    message: other.to_string(),
-                },
-            },
-            OpenAIError::JSONDeserialize(_, content) => CallError::BadBody {
-                message: format!("not JSON: {}", error_message(&content, &self.secret)),
-            },
-            OpenAIError::Reqwest(err) => CallError::GaveUp {
-                attempts: 1,
-                last: describe(&err),
-            },
-            other => CallError::BadBody {
-                message: other.to_string(),
-            },
-        }
+        call_error(err, &self.secret)
     }
 
     /// Keeps at most `n` requests in flight, fewer while the server
@@ -425,6 +420,28 @@ impl OpenAiJudge {
     /// Starts at `format`, e.g. the rung the store remembers for this server.
     pub fn set_format(&self, format: Format) {
         self.format.store(format as u8, Ordering::Relaxed);
+    }
+}
+
+/// Any error of an `async-openai` client over `http::send` as a `CallError`.
+pub(super) fn call_error(err: OpenAIError, secret: &Secret) -> CallError {
+    match err {
+        OpenAIError::Boxed(err) => match err.downcast::<CallError>() {
+            Ok(call) => *call,
+            Err(other) => CallError::BadBody {
+                message: other.to_string(),
+            },
+        },
+        OpenAIError::JSONDeserialize(_, content) => CallError::BadBody {
+            message: format!("not JSON: {}", error_message(&content, secret)),
+        },
+        OpenAIError::Reqwest(err) => CallError::GaveUp {
+            attempts: 1,
+            last: describe(&err),
+        },
+        other => CallError::BadBody {
+            message: other.to_string(),
+        },
     }
 }
 

@@ -130,6 +130,20 @@ const MIGRATIONS: &[&str] = &[
         shutdown_date  TEXT,
         PRIMARY KEY (base_url, model)
     );",
+    // 7: spoken answers (issue 26). The transcript as heard (the attempt's
+    // answer may be an edit of it), its segments (JSON), the recording's
+    // path and length, and the delivery figures (JSON).
+    "CREATE TABLE spoken (
+        attempt_id  INTEGER PRIMARY KEY REFERENCES attempts(id),
+        audio_path  TEXT NOT NULL,
+        audio_secs  REAL,
+        transcript  TEXT NOT NULL,
+        segments    TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        format      TEXT NOT NULL,
+        delivery    TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );",
 ];
 
 /// What a session was.

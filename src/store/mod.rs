@@ -14,10 +14,12 @@ mod attempts;
 mod db;
 mod jobs;
 mod review;
+mod spoken;
 mod usage;
 
 pub use attempts::{Attempt, GradedBy, NewAttempt, Status};
 pub use db::{Session, SessionKind, Store};
 pub use jobs::{AttemptSink, Job, JobStatus, NewJob, NewPart, Part};
 pub use review::KeyPoints;
+pub use spoken::Spoken;
 pub use usage::UsageRow;

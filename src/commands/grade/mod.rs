@@ -5,6 +5,7 @@
 
 mod batch;
 mod batch_api;
+pub mod spoken;
 pub mod tally;
 
 use std::io::{IsTerminal, Read, Write};
@@ -33,13 +34,7 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
     let question = ctx
         .bank()?
         .require(args.question.as_deref().unwrap_or_default())?;
-    let answer = read_answer(args.answer_file.as_deref())?;
-    if answer.trim().is_empty() {
-        return Err(
-            Error::input("the answer is empty: there is nothing to grade")
-                .with_hint("write the answer in a file (--answer-file) or pipe it in"),
-        );
-    }
+    let (answer, spoken) = answer_of(ctx, args, question)?;
     let store = ctx.store()?;
     let attempt_id = store.insert_attempt(&NewAttempt {
         question_id: &question.id,
@@ -47,6 +42,9 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
         answer: &answer,
         ..NewAttempt::default()
     })?;
+    if let Some(s) = &spoken {
+        spoken::keep(store, attempt_id, s)?;
+    }
     let saved =
         format!("your answer is saved (attempt {attempt_id}); `grill regrade` grades it later");
     let grader = if ctx.settings.offline {
@@ -85,27 +83,15 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
     drop(spinner);
     match result {
         Ok(Outcome::Graded(verdict, by)) => {
-            let mut out = render::stdout();
-            if args.json {
-                let mut value = report::verdict::json(&question.id, &by, &verdict);
-                value["attempt_id"] = attempt_id.into();
-                writeln!(out, "{}", crate::json::to_text(&value, true))?;
-            } else {
-                if by == GradedBy::Estimate {
-                    writeln!(
-                        out,
-                        "{DIM}Keyword estimate only: no judge read this answer.{DIM:#}"
-                    )?;
-                }
-                let text = report::verdict::text(question, &by, &verdict, render::width());
-                write!(out, "{text}")?;
-            }
-            Ok(())
+            print_graded(args, question, attempt_id, &by, &verdict, spoken.as_ref())
         }
         Ok(Outcome::NoEstimate) => {
             let mut out = render::stdout();
             if args.json {
-                let value = serde_json::json!({"question_id": question.id, "score": null, "note": NO_ESTIMATE, "attempt_id": attempt_id});
+                let mut value = serde_json::json!({"question_id": question.id, "score": null, "note": NO_ESTIMATE, "attempt_id": attempt_id});
+                if let Some(s) = &spoken {
+                    spoken::add_json(&mut value, s);
+                }
                 writeln!(out, "{}", crate::json::to_text(&value, true))?;
             } else {
                 writeln!(out, "{}", render::wrap(NO_ESTIMATE, "").trim_end())?;
@@ -113,6 +99,9 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
                     out,
                     "{DIM}Your answer is saved (attempt {attempt_id}).{DIM:#}"
                 )?;
+                if let Some(s) = &spoken {
+                    spoken::show(&mut out, s)?;
+                }
             }
             Ok(())
         }
@@ -130,6 +119,60 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
             Err(Error::failure(message).with_hint(saved))
         }
     }
+}
+
+/// A graded answer as text or JSON, with how it was delivered if spoken.
+fn print_graded(
+    args: &GradeArgs,
+    question: &crate::bank::Question,
+    attempt_id: i64,
+    by: &GradedBy,
+    verdict: &crate::verdict::Verdict,
+    spoken: Option<&spoken::Spoken>,
+) -> Result<()> {
+    let mut out = render::stdout();
+    if args.json {
+        let mut value = report::verdict::json(&question.id, by, verdict);
+        value["attempt_id"] = attempt_id.into();
+        if let Some(s) = spoken {
+            spoken::add_json(&mut value, s);
+        }
+        writeln!(out, "{}", crate::json::to_text(&value, true))?;
+    } else {
+        if *by == GradedBy::Estimate {
+            writeln!(
+                out,
+                "{DIM}Keyword estimate only: no judge read this answer.{DIM:#}"
+            )?;
+        }
+        let text = report::verdict::text(question, by, verdict, render::width());
+        write!(out, "{text}")?;
+        if let Some(s) = spoken {
+            spoken::show(&mut out, s)?;
+        }
+    }
+    Ok(())
+}
+
+/// The answer to grade: the transcript of `--answer-audio` (with what was
+/// heard), else the text of `--answer-file` or standard input.
+fn answer_of(
+    ctx: &Context,
+    args: &GradeArgs,
+    question: &crate::bank::Question,
+) -> Result<(String, Option<spoken::Spoken>)> {
+    if let Some(path) = &args.answer_audio {
+        let heard = spoken::hear(ctx, path, question, args.json)?;
+        return Ok((heard.transcript.text.clone(), Some(heard)));
+    }
+    let answer = read_answer(args.answer_file.as_deref())?;
+    if answer.trim().is_empty() {
+        return Err(
+            Error::input("the answer is empty: there is nothing to grade")
+                .with_hint("write the answer in a file (--answer-file) or pipe it in"),
+        );
+    }
+    Ok((answer, None))
 }
 
 /// clap lets `--via batch-api` and `--wait` through beside `--question` (it
