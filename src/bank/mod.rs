@@ -73,6 +73,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "voice-agents.toml",
         include_str!("../../questions/voice-agents.toml"),
     ),
+    (
+        "system-design.toml",
+        include_str!("../../questions/system-design.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
