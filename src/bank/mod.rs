@@ -61,6 +61,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "inference-economics.toml",
         include_str!("../../questions/inference-economics.toml"),
     ),
+    (
+        "rl-post-training.toml",
+        include_str!("../../questions/rl-post-training.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
