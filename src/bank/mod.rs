@@ -65,6 +65,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "rl-post-training.toml",
         include_str!("../../questions/rl-post-training.toml"),
     ),
+    (
+        "structured-retrieval.toml",
+        include_str!("../../questions/structured-retrieval.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
