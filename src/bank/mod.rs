@@ -77,6 +77,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "system-design.toml",
         include_str!("../../questions/system-design.toml"),
     ),
+    (
+        "rl-post-training.toml",
+        include_str!("../../questions/rl-post-training.toml"),
+    ),
+    (
+        "structured-retrieval.toml",
+        include_str!("../../questions/structured-retrieval.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
