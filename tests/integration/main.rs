@@ -22,6 +22,7 @@ mod browse;
 mod calibrate;
 mod conventions;
 mod cues_eval;
+mod debrief;
 mod export;
 mod faults;
 mod followups;
