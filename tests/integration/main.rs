@@ -25,6 +25,7 @@ mod cues_eval;
 mod debrief;
 mod export;
 mod faults;
+mod first_hour;
 mod followups;
 mod grade;
 mod grading;
