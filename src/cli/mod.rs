@@ -108,8 +108,10 @@ pub enum Command {
     /// List the questions, optionally of one topic
     #[command(after_help = "Example:\n  grill list --topic rag")]
     List(ListArgs),
-    /// Show one question with its model answer and key points
-    #[command(after_help = "Example:\n  grill show rag-vs-fine-tuning")]
+    /// Show one question with its model answer and key points, or a past attempt in full
+    #[command(
+        after_help = "Examples:\n  grill show rag-vs-fine-tuning\n  grill show --attempt 12          an answer, its full verdict and the model answer"
+    )]
     Show(ShowArgs),
     /// Show past attempts, newest first
     #[command(
@@ -119,8 +121,10 @@ pub enum Command {
     /// Show progress per topic: averages, trends, streak
     #[command(after_help = "Example:\n  grill stats")]
     Stats(StatsArgs),
-    /// Print the report of a session (default: the last one)
-    #[command(after_help = "Examples:\n  grill report\n  grill report 12 --format md")]
+    /// Print the report of a session (default: the last one), with a debrief per question
+    #[command(
+        after_help = "Examples:\n  grill report\n  grill report --model-answer      the debrief with each model answer\n  grill report 12 --format md"
+    )]
     Report(ReportArgs),
     /// Write the questions as Anki notes, or your answers as CSV, for use elsewhere
     #[command(
@@ -179,10 +183,10 @@ impl Command {
             Command::Regrade(a) => (Some(&a.judge), Some(&a.bank), Some(&a.db)),
             Command::Topics(a) => (None, Some(&a.bank), None),
             Command::List(a) => (None, Some(&a.bank), None),
-            Command::Show(a) => (None, Some(&a.bank), None),
+            Command::Show(a) => (None, Some(&a.bank), Some(&a.db)),
             Command::History(a) => (None, Some(&a.bank), Some(&a.db)),
             Command::Stats(a) => (None, Some(&a.bank), Some(&a.db)),
-            Command::Report(a) => (None, None, Some(&a.db)),
+            Command::Report(a) => (None, Some(&a.bank), Some(&a.db)),
             Command::Sessions(a) => (None, None, Some(&a.db)),
             Command::Usage(a) => (None, None, Some(&a.db)),
             Command::Jobs(a) => match &a.command {
@@ -496,12 +500,19 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Question id, as shown by `grill list`
-    pub id: String,
+    #[arg(required_unless_present = "attempt", conflicts_with = "attempt")]
+    pub id: Option<String>,
+    /// Open a past attempt instead: its answer, the full verdict and the
+    /// model answer (numbers in `grill report` and `grill history`)
+    #[arg(long, value_name = "N")]
+    pub attempt: Option<i64>,
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub bank: BankArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]
@@ -538,6 +549,11 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Show each question's model answer in the text debrief (Markdown folds them in <details>)
+    #[arg(long)]
+    pub model_answer: bool,
+    #[command(flatten)]
+    pub bank: BankArgs,
     #[command(flatten)]
     pub db: DbArgs,
 }

@@ -43,7 +43,11 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
         return Ok(render::json(&rows)?);
     }
     let wide = selected.iter().map(|q| q.id.len()).max().unwrap_or(2);
-    let room = render::width().saturating_sub(wide + 14).max(20);
+    // A table fills the terminal, or `COLUMNS`; on a pipe, 100 columns.
+    let room = render::columns(100)
+        .max(40)
+        .saturating_sub(wide + 14)
+        .max(20);
     let mut out = render::stdout();
     for t in &bank.topics {
         let qs: Vec<&&Question> = selected.iter().filter(|q| q.topic == t.slug).collect();

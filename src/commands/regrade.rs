@@ -165,7 +165,7 @@ fn show(
             render::json_line(&mut out, &value)?;
         }
         Ok(Outcome::Graded(verdict, GradedBy::SelfCheck)) => {
-            writeln!(out, "Score {:.1}/10 (self-graded)\n", verdict.score)?;
+            writeln!(out, "{}\n", report::verdict::self_graded(verdict))?;
         }
         Ok(Outcome::Graded(verdict, by)) => {
             let text = report::verdict::text(question, by, verdict, render::width());

@@ -1,4 +1,5 @@
-//! `grill report [SESSION] [--format text|md|json]`: a past session's report.
+//! `grill report [SESSION] [--format text|md|json] [--model-answer]`: a
+//! past session's report and its debrief, question by question.
 
 use std::io::Write;
 
@@ -26,12 +27,30 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
         Error::input(format!("no session {id}"))
             .with_hint("`grill sessions` lists the sessions with their numbers")
     })?;
-    let built = report::build(&session, &store.session_attempts(id)?);
+    let mut built = report::build(&session, &store.session_attempts(id)?);
+    // The debrief reads the key points in words from the bank; a bank that
+    // no longer loads leaves the ids, and the report still comes.
+    match ctx.bank() {
+        Ok(bank) => built = built.with_bank(bank),
+        Err(e) => render::note(&format!(
+            "the question bank did not load ({}): key points are shown by id",
+            e.message
+        )),
+    }
     let mut out = render::stdout();
     match args.format {
         ReportFormat::Json => render::json(&report::json::render(&built))?,
         ReportFormat::Md => write!(out, "{}", report::markdown::render(&built))?,
-        ReportFormat::Text => write!(out, "{}", report::text::render(&built, render::width()))?,
+        ReportFormat::Text => {
+            let options = report::debrief::Options {
+                model_answers: args.model_answer,
+            };
+            write!(
+                out,
+                "{}",
+                report::text::render_with(&built, render::width(), options)
+            )?;
+        }
     }
     Ok(())
 }

@@ -1,16 +1,27 @@
-//! `grill show ID`: one question with its model answer and key points.
+//! `grill show ID`: one question with its model answer and key points;
+//! `grill show --attempt N`: one past answer with its full verdict.
 
 use std::io::Write;
 
 use crate::cli::ShowArgs;
 use crate::context::Context;
-use crate::error::Result;
-use crate::style::{BOLD, CYAN, DIM};
+use crate::error::{Error, Result};
+use crate::report;
+use crate::store::Status;
+use crate::style::{BOLD, CYAN, DIM, YELLOW};
 use crate::text::sanitize;
 use crate::ui::render;
 
 pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
-    let (id, json) = (args.id.as_str(), args.json);
+    let json = args.json;
+    let id = match (args.attempt, args.id.as_deref()) {
+        (Some(n), _) => return attempt(ctx, n, json),
+        (None, Some(id)) => id,
+        (None, None) => {
+            return Err(Error::input("give a question id, or --attempt N")
+                .with_hint("`grill list` shows the question ids"))
+        }
+    };
     let bank = ctx.bank()?;
     let q = bank.require(id)?;
     if json {
@@ -67,4 +78,137 @@ pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `grill show --attempt N`: a past answer, its full verdict and the model answer.
+fn attempt(ctx: &Context, n: i64, json: bool) -> Result<()> {
+    let store = ctx.store()?;
+    let a = store.attempt(n)?.ok_or_else(|| {
+        Error::input(format!("no attempt {n}")).with_hint(
+            "`grill report` numbers each question's attempt; `grill history --json` lists them all",
+        )
+    })?;
+    let row = report::row(&a);
+    // An attempt outlives its question's place in the bank: the verdict is
+    // shown by key point id then.
+    let bank = ctx.bank().ok();
+    let q = bank.and_then(|b| b.get(&a.question_id));
+    let session = match a.session_id {
+        Some(id) => store.session(id)?,
+        None => None,
+    };
+    let graded = a
+        .verdict
+        .as_ref()
+        .zip(a.graded_by.as_ref())
+        .filter(|_| a.status == Status::Graded);
+    if json {
+        return Ok(render::json(&attempt_json(&a, &row, q, session.as_ref()))?);
+    }
+    let mut out = render::stdout();
+    let place = match &session {
+        Some(s) => format!("{} session {}", s.kind.as_str(), s.id),
+        None => "no session".into(),
+    };
+    writeln!(
+        out,
+        "{BOLD}Attempt {}{BOLD:#} · {CYAN}{}{CYAN:#} {DIM}· {} · {}{}{DIM:#}",
+        a.id,
+        sanitize(&a.question_id),
+        place,
+        sanitize(a.created_at.replace('T', " ").trim_end_matches('Z')),
+        a.seconds
+            .map(|s| format!(" · {}", crate::text::duration(s)))
+            .unwrap_or_default()
+    )?;
+    if let Some(q) = q {
+        write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&q.question, "  "))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{BOLD}Your answer{BOLD:#}")?;
+    if a.answer.trim().is_empty() {
+        writeln!(out, "  {DIM}(nothing typed){DIM:#}")?;
+    } else {
+        write!(out, "{}", render::wrap(a.answer.trim(), "  "))?;
+    }
+    writeln!(out)?;
+    match graded {
+        Some((v, by)) => {
+            let stand_in;
+            let question = match q {
+                Some(q) => q,
+                None => {
+                    stand_in = report::debrief::stand_in(&a.question_id, &a.topic);
+                    &stand_in
+                }
+            };
+            write!(
+                out,
+                "{}",
+                report::verdict::text(question, by, v, render::width())
+            )?;
+        }
+        None => writeln!(
+            out,
+            "{YELLOW}No verdict:{YELLOW:#} {}",
+            sanitize(&row.outcome.reason().unwrap_or_else(|| "not graded".into()))
+        )?,
+    }
+    if let Some(q) = q {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}Model answer{BOLD:#}")?;
+        write!(out, "{}", render::wrap(&q.model_answer, "  "))?;
+    }
+    Ok(())
+}
+
+/// The `--json` shape of `show --attempt`: the stored attempt, its verdict
+/// with each key point in words, and the question's model answer.
+fn attempt_json(
+    a: &crate::store::Attempt,
+    row: &report::Row,
+    q: Option<&crate::bank::Question>,
+    session: Option<&crate::store::Session>,
+) -> serde_json::Value {
+    let graded = a
+        .verdict
+        .as_ref()
+        .zip(a.graded_by.as_ref())
+        .filter(|_| a.status == Status::Graded);
+    let verdict = graded.map(|(v, by)| {
+        let mut value = report::verdict::json(&a.question_id, by, v);
+        if let (Some(q), Some(points)) = (q, value["key_points"].as_array_mut()) {
+            for (point, p) in points.iter_mut().zip(&v.key_points) {
+                point["point"] = q
+                    .key_points
+                    .iter()
+                    .find(|k| k.id == p.id)
+                    .map(|k| k.point.clone())
+                    .into();
+                point["weight"] = p.weight.into();
+                point["earned"] = (f64::from(p.weight) * p.credit()).into();
+            }
+        }
+        value
+    });
+    serde_json::json!({
+        "attempt_id": a.id,
+        "session_id": a.session_id,
+        "mode": session.map(|s| s.kind.as_str()),
+        "question_id": a.question_id,
+        "topic": a.topic,
+        "question": q.map(|q| q.question.as_str()),
+        "created_at": a.created_at,
+        "graded_at": a.graded_at,
+        "status": a.status,
+        "outcome": row.outcome.word(),
+        "reason": row.outcome.reason(),
+        "answer": a.answer,
+        "seconds": a.seconds,
+        "cut_off": a.cut_off,
+        "score": a.score,
+        "counted": a.counted_score().is_some(),
+        "verdict": verdict,
+        "model_answer": q.map(|q| q.model_answer.as_str()),
+    })
 }

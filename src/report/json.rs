@@ -13,6 +13,7 @@ pub fn render(r: &SessionReport) -> Value {
         "weakest_topic": r.weakest.as_ref().map(|(t, _)| t),
         "attempts": r.rows.iter().map(|row| {
             let a = &row.attempt;
+            let advice = row.advice();
             json!({
                 "question_id": a.question_id,
                 "score": a.score,
@@ -29,6 +30,12 @@ pub fn render(r: &SessionReport) -> Value {
                 "follow_ups": row.rounds,
                 "recovered": row.recovered,
                 "verdict": a.verdict,
+                // What to work on: the points missed outright, then the
+                // partial ones (a point recovered on a follow-up is neither).
+                "next_time": {
+                    "missed": advice.missed.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+                    "partial": advice.partial.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+                },
             })
         }).collect::<Vec<_>>(),
     })
@@ -41,7 +48,8 @@ mod tests {
         let v = super::render(&crate::report::tests::report());
         assert_eq!(v["mode"], "interview");
         assert_eq!(v["average"], 6.0);
-        assert_eq!(v["attempts"][0]["grader"], "self");
+        assert_eq!(v["attempts"][0]["grader"], "llm:m");
+        assert_eq!(v["attempts"][1]["grader"], "self");
         assert_eq!(v["attempts"][2]["counted"], false);
         assert_eq!(v["attempts"][3]["status"], "ungraded");
         assert_eq!(v["attempts"][3]["error"], "server down");

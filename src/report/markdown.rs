@@ -2,9 +2,12 @@
 
 use std::fmt::Write;
 
-use super::text::{answered, notes, outcome_cell, round_outcome, rounds};
-use super::{flag_text, SessionReport};
+use super::debrief::{graded, grader, question_of, standing};
+use super::text::{notes, outcome_cell, rounds};
+use super::verdict::{check_text, coverage_count, earned, sum_line};
+use super::{answered, flag_text, round_outcome, Row, SessionReport};
 use crate::text::{duration, plural, sanitize};
+use crate::verdict::{Coverage, Verdict};
 
 /// Table cells and list items stay on one line and keep their pipes literal.
 fn cell(text: &str) -> String {
@@ -52,6 +55,22 @@ pub fn render(r: &SessionReport) -> String {
             let _ = writeln!(s, "\nAnswer {} ({}): {text}", i + 1, cell(&row.question_id));
         }
     }
+    if r.has_questions() {
+        s.push_str(&debrief(r));
+        return s;
+    }
+    let advice: Vec<_> = r
+        .rows
+        .iter()
+        .map(|row| (row, row.advice()))
+        .filter(|(_, a)| !a.is_empty())
+        .collect();
+    if !advice.is_empty() {
+        let _ = writeln!(s, "\n## Next time\n");
+        for (row, a) in advice {
+            let _ = writeln!(s, "- **{}**: {}", cell(&row.question_id), cell(&a.line()));
+        }
+    }
     let asked = rounds(r);
     if !asked.is_empty() {
         let _ = writeln!(s, "\n## Follow-up rounds\n");
@@ -96,6 +115,134 @@ pub fn render(r: &SessionReport) -> String {
         }
     }
     s
+}
+
+/// Markdown text on one line, pipes literal.
+fn line(text: &str) -> String {
+    sanitize(text).replace(['\n', '\t'], " ")
+}
+
+/// The Markdown debrief: everything, the answers whole, each model answer
+/// in a `<details>` block.
+pub fn debrief(r: &SessionReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\n## Debrief");
+    for (i, row) in r.rows.iter().enumerate() {
+        let q = question_of(row);
+        let _ = writeln!(
+            s,
+            "\n### {}. {} — {}\n",
+            i + 1,
+            line(&row.question_id),
+            line(&standing(row))
+        );
+        let by = grader(row);
+        let _ = writeln!(
+            s,
+            "_{}attempt {}_\n",
+            if by.is_empty() {
+                String::new()
+            } else {
+                format!("{by} · ")
+            },
+            row.attempt.id
+        );
+        if !q.question.is_empty() {
+            let _ = writeln!(s, "**{}**\n", line(&q.question));
+        }
+        if !row.attempt.answer.trim().is_empty() {
+            let _ = writeln!(s, "Your answer:\n");
+            for l in sanitize(row.attempt.answer.trim()).lines() {
+                let _ = writeln!(s, "> {l}");
+            }
+            let _ = writeln!(s);
+        }
+        if let Some(v) = graded(row) {
+            markdown_verdict(&mut s, row, v);
+        }
+        if !q.model_answer.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n<details><summary>Model answer</summary>\n\n{}\n\n</details>",
+                sanitize(q.model_answer.trim())
+            );
+        }
+    }
+    s
+}
+
+/// A graded row's key points, mistakes, rounds, advice and notes, in Markdown.
+fn markdown_verdict(s: &mut String, row: &Row, v: &Verdict) {
+    let _ = writeln!(s, "Key points ({}):\n", coverage_count(v));
+    for p in &v.key_points {
+        let word = match (p.coverage, p.recovered) {
+            (_, true) => "recovered on follow-up",
+            (Coverage::Covered, _) => "covered",
+            (Coverage::Partial, _) => "partial",
+            (Coverage::Missing, _) => "missed",
+        };
+        let _ = write!(
+            s,
+            "- {} **{}** {} — {word}",
+            p.coverage.mark(),
+            earned(p),
+            line(&row.point_text(&p.id))
+        );
+        match check_text(p) {
+            Some((_, note)) => {
+                let _ = write!(s, "; {}", line(&note));
+            }
+            None if p.coverage != Coverage::Missing && !p.evidence.trim().is_empty() => {
+                let _ = write!(s, ": “{}”", line(p.evidence.trim()));
+            }
+            None => {}
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "\n{}", line(&sum_line(v)));
+    if !v.mistakes.is_empty() {
+        let _ = writeln!(s, "\nMistakes:\n");
+        for m in &v.mistakes {
+            let _ = writeln!(
+                s,
+                "- “{}” → {}{}",
+                line(&m.quote),
+                line(&m.correction),
+                if m.verified {
+                    ""
+                } else {
+                    " (not counted: not in the answer)"
+                }
+            );
+        }
+    }
+    for round in &row.rounds {
+        let _ = writeln!(s, "\nFollow-up: {}\n", line(&round.question));
+        if !round.answer.trim().is_empty() {
+            let _ = writeln!(s, "{}:\n", answered(round));
+            for l in sanitize(round.answer.trim()).lines() {
+                let _ = writeln!(s, "> {l}");
+            }
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(s, "→ {}", line(&round_outcome(round)));
+    }
+    let advice = row.advice();
+    if !advice.is_empty() || !row.follow_up.is_empty() {
+        let _ = writeln!(s, "\nNext time:\n");
+        for (_, p) in &advice.missed {
+            let _ = writeln!(s, "- Make the point: {}", line(p));
+        }
+        for (_, p) in &advice.partial {
+            let _ = writeln!(s, "- Say more on: {}", line(p));
+        }
+        if !row.follow_up.is_empty() {
+            let _ = writeln!(s, "- Be ready for: {}", line(&row.follow_up));
+        }
+    }
+    if !row.feedback.is_empty() {
+        let _ = writeln!(s, "\nJudge's notes: {}", line(&row.feedback));
+    }
 }
 
 #[cfg(test)]

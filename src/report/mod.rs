@@ -4,11 +4,13 @@
 //! format is a new renderer. Pure: no terminal, no store, widths passed in.
 
 pub mod calibration;
+pub mod debrief;
 pub mod json;
 pub mod markdown;
 pub mod text;
 pub mod verdict;
 
+use crate::bank::{Bank, Question};
 use crate::store::{Attempt, GradedBy, Session, SessionKind, Status};
 use crate::verdict::{Coverage, FollowUpRound};
 
@@ -74,6 +76,80 @@ pub struct Row {
     pub recovered: Vec<String>,
     /// The stored attempt, for the JSON renderer.
     pub attempt: Attempt,
+    /// The question as the bank has it, when the report was given the bank
+    /// (`SessionReport::with_bank`): key points in words, the model answer.
+    pub question: Option<Question>,
+}
+
+/// What to work on after an answer: the key points it missed outright,
+/// then those it made only in part (a point recovered on a follow-up is
+/// neither: it was said, if late).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Advice {
+    /// `(id, the point in words)`; the id again when the bank is not known.
+    pub missed: Vec<(String, String)>,
+    pub partial: Vec<(String, String)>,
+}
+
+impl Advice {
+    pub fn is_empty(&self) -> bool {
+        self.missed.is_empty() && self.partial.is_empty()
+    }
+
+    /// One line: `make the point: A; say more on: B`.
+    pub fn line(&self) -> String {
+        let list = |points: &[(String, String)]| {
+            points
+                .iter()
+                .map(|(_, text)| text.trim_end_matches('.').to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut parts = Vec::new();
+        if !self.missed.is_empty() {
+            let what = if self.missed.len() == 1 {
+                "make the point"
+            } else {
+                "make the points"
+            };
+            parts.push(format!("{what}: {}", list(&self.missed)));
+        }
+        if !self.partial.is_empty() {
+            parts.push(format!("say more on: {}", list(&self.partial)));
+        }
+        parts.join(" · ")
+    }
+}
+
+impl Row {
+    /// The text of key point `id`, or the id when the bank is not known.
+    pub fn point_text(&self, id: &str) -> String {
+        self.question
+            .as_ref()
+            .and_then(|q| q.key_points.iter().find(|k| k.id == id))
+            .map_or_else(|| id.to_string(), |k| k.point.clone())
+    }
+
+    /// What to work on next time, from the final verdict (follow-ups included).
+    pub fn advice(&self) -> Advice {
+        let Some(v) = self.attempt.verdict.as_ref() else {
+            return Advice::default();
+        };
+        if self.attempt.status != Status::Graded {
+            return Advice::default();
+        }
+        let pick = |c: Coverage| {
+            v.key_points
+                .iter()
+                .filter(|p| p.coverage == c && !p.recovered)
+                .map(|p| (p.id.clone(), self.point_text(&p.id)))
+                .collect()
+        };
+        Advice {
+            missed: pick(Coverage::Missing),
+            partial: pick(Coverage::Partial),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +167,22 @@ pub struct SessionReport {
 }
 
 impl SessionReport {
+    /// The report with each question as `bank` has it, so key points read
+    /// in words and the debrief can show the model answers. A question no
+    /// longer in the bank keeps its ids.
+    #[must_use]
+    pub fn with_bank(mut self, bank: &Bank) -> Self {
+        for row in &mut self.rows {
+            row.question = bank.get(&row.question_id).cloned();
+        }
+        self
+    }
+
+    /// Whether the questions are known (`with_bank`).
+    pub fn has_questions(&self) -> bool {
+        self.rows.iter().any(|r| r.question.is_some())
+    }
+
     pub fn title(&self) -> &'static str {
         match self.kind {
             SessionKind::Interview => "Interview report",
@@ -137,7 +229,8 @@ pub fn build(session: &Session, attempts: &[Attempt]) -> SessionReport {
     }
 }
 
-fn row(a: &Attempt) -> Row {
+/// One attempt as a report row: how it ended, what it missed and recovered.
+pub fn row(a: &Attempt) -> Row {
     let outcome = match (a.status, &a.graded_by, a.score) {
         (Status::Graded, Some(GradedBy::Estimate), Some(s)) => Outcome::Estimated(s),
         (Status::Graded, _, Some(s)) => Outcome::Scored(s),
@@ -184,8 +277,11 @@ fn row(a: &Attempt) -> Row {
             })
             .unwrap_or_default(),
         flags: verdict.map(|v| v.flags.clone()).unwrap_or_default(),
-        // The judge's follow-up, unless it was asked as a round.
+        // The judge's follow-up, unless it was asked as a round. A
+        // self-grade's "next time" line is advice, not a question, and the
+        // report gives its own (`Row::advice`).
         follow_up: verdict
+            .filter(|_| matches!(a.graded_by, Some(GradedBy::Judge(_))))
             .filter(|v| {
                 !v.follow_ups
                     .iter()
@@ -198,6 +294,25 @@ fn row(a: &Attempt) -> Row {
             .map(|v| v.feedback.trim().to_string())
             .unwrap_or_default(),
         attempt: a.clone(),
+        question: None,
+    }
+}
+
+/// How a round's answer is introduced: `answered`, or that the clock ended it.
+pub fn answered(round: &FollowUpRound) -> &'static str {
+    if round.cut_off {
+        "answered, cut off at the time limit"
+    } else {
+        "answered"
+    }
+}
+
+/// What a round came to, in a phrase.
+pub fn round_outcome(round: &FollowUpRound) -> String {
+    match &round.note {
+        Some(note) => format!("not graded: {note}"),
+        None if round.recovered.is_empty() => "nothing recovered".into(),
+        None => format!("recovered {}", round.recovered.join(", ")),
     }
 }
 
@@ -295,7 +410,7 @@ pub(crate) mod tests {
         build(
             &session,
             &[
-                attempt(1, "rag", Some((8.0, GradedBy::SelfCheck))),
+                attempt(1, "rag", Some((8.0, GradedBy::Judge("m".into())))),
                 attempt(2, "evals", Some((4.0, GradedBy::SelfCheck))),
                 attempt(3, "rag", Some((10.0, GradedBy::Estimate))),
                 failed,

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{flag_text, Outcome, Row, SessionReport};
+use super::{answered, flag_text, round_outcome, Outcome, Row, SessionReport};
 use crate::style::{self, BOLD, CYAN, DIM};
 use crate::text::{duration, plural, sanitize, wrap};
 
@@ -64,25 +64,14 @@ pub fn rounds(r: &SessionReport) -> Vec<(usize, &str, &crate::verdict::FollowUpR
         .collect()
 }
 
-/// How a round's answer is introduced: `answered`, or that the clock ended it.
-pub fn answered(round: &crate::verdict::FollowUpRound) -> &'static str {
-    if round.cut_off {
-        "answered, cut off at the time limit"
-    } else {
-        "answered"
-    }
-}
-
-/// What a round came to, in a phrase.
-pub fn round_outcome(round: &crate::verdict::FollowUpRound) -> String {
-    match &round.note {
-        Some(note) => format!("not graded: {note}"),
-        None if round.recovered.is_empty() => "nothing recovered".into(),
-        None => format!("recovered {}", round.recovered.join(", ")),
-    }
-}
-
+/// The report as drawn at the end of a session: the table and summary,
+/// then the debrief when the report knows its questions (`with_bank`).
 pub fn render(r: &SessionReport, width: usize) -> String {
+    render_with(r, width, super::debrief::Options::default())
+}
+
+/// `render`, with the debrief's options (`--model-answer`).
+pub fn render_with(r: &SessionReport, width: usize, options: super::debrief::Options) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -133,12 +122,48 @@ pub fn render(r: &SessionReport, width: usize) -> String {
         }
     }
     let _ = writeln!(s);
-    summary(&mut s, r, width);
+    summary(&mut s, r);
+    if r.has_questions() {
+        let _ = writeln!(s);
+        s.push_str(&super::debrief::text(r, width, options));
+    } else {
+        follow_ups(&mut s, r, width);
+        next_time(&mut s, r, width);
+        let _ = writeln!(s);
+        let _ = write!(
+            s,
+            "{DIM}{}{DIM:#}",
+            wrap(&super::debrief::hint(r), "", width)
+        );
+    }
     s
 }
 
+/// What to work on, question by question: the points missed outright and
+/// those made only in part, in words when the bank is known.
+fn next_time(s: &mut String, r: &SessionReport, width: usize) {
+    let advice: Vec<_> = r
+        .rows
+        .iter()
+        .map(|row| (row, row.advice()))
+        .filter(|(_, a)| !a.is_empty())
+        .collect();
+    if advice.is_empty() {
+        return;
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{BOLD}Next time{BOLD:#}");
+    for (row, a) in advice {
+        let _ = write!(
+            s,
+            "{}",
+            wrap(&format!("- {}: {}", row.question_id, a.line()), "  ", width)
+        );
+    }
+}
+
 /// What follows the table: the average, what counts, flags, follow-ups.
-fn summary(s: &mut String, r: &SessionReport, width: usize) {
+fn summary(s: &mut String, r: &SessionReport) {
     match r.average {
         None => {
             let _ = writeln!(s, "No graded answers in this session.");
@@ -182,6 +207,11 @@ fn summary(s: &mut String, r: &SessionReport, width: usize) {
             );
         }
     }
+}
+
+/// The follow-up rounds asked, and the judge's next questions, for a
+/// report drawn without its questions (the debrief has both).
+fn follow_ups(s: &mut String, r: &SessionReport, width: usize) {
     let asked = rounds(r);
     if !asked.is_empty() {
         let _ = writeln!(s);
@@ -197,11 +227,18 @@ fn summary(s: &mut String, r: &SessionReport, width: usize) {
                 )
             );
             if !round.answer.trim().is_empty() {
+                // A long pasted answer is cut here; `--format md` has it whole.
+                let (shown, left) = super::debrief::cap(
+                    &round.answer,
+                    super::debrief::ANSWER_LINES,
+                    super::debrief::ANSWER_CHARS,
+                );
+                let cut = if left > 0 { " …" } else { "" };
                 let _ = write!(
                     s,
                     "{DIM}{}{DIM:#}",
                     wrap(
-                        &sanitize(&format!("{}: {}", answered(round), round.answer.trim())),
+                        &sanitize(&format!("{}: {shown}{cut}", answered(round))),
                         "    ",
                         width
                     )

@@ -39,7 +39,7 @@ pub fn json(question_id: &str, by: &GradedBy, verdict: &Verdict) -> Value {
 }
 
 /// Why a point earned less than the judge claimed, for the candidate.
-fn check_text(p: &PointVerdict) -> Option<(bool, String)> {
+pub(super) fn check_text(p: &PointVerdict) -> Option<(bool, String)> {
     let quote = clean(p.evidence.trim());
     let text = match p.check? {
         Check::NotInAnswer => {
@@ -81,8 +81,13 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
         let _ = writeln!(s, "{YELLOW}{text}{YELLOW:#}");
     }
     let _ = writeln!(s);
-    let _ = writeln!(s, "{BOLD}Key points{BOLD:#}");
+    let _ = writeln!(
+        s,
+        "{BOLD}Key points{BOLD:#} {DIM}(earned/weight; {}){DIM:#}",
+        coverage_count(verdict)
+    );
     key_points(&mut s, question, verdict, width);
+    let _ = writeln!(s, "  {DIM}{}{DIM:#}", sum_line(verdict));
     if !verdict.mistakes.is_empty() {
         let _ = writeln!(s);
         let _ = writeln!(
@@ -123,12 +128,92 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
     s
 }
 
-/// Each key point with its mark, its evidence or why it earned less, and
-/// whether it was recovered on a follow-up or left uncertain by the samples.
-fn key_points(s: &mut String, question: &Question, verdict: &Verdict, width: usize) {
+/// A number of weight as people write it: `2`, `0.5`, `1.5`.
+pub fn amount(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// What a point earned of its weight: `2/2`, `0.5/1`, `0/3`.
+pub fn earned(p: &PointVerdict) -> String {
+    format!("{}/{}", amount(f64::from(p.weight) * p.credit()), p.weight)
+}
+
+/// How the score was reached: `earned 2.5 of 4 → 6.3/10`, with the
+/// mistakes that cost a point each.
+pub fn sum_line(verdict: &Verdict) -> String {
+    use std::fmt::Write;
+    let total: f64 = verdict.key_points.iter().map(|p| f64::from(p.weight)).sum();
+    let got: f64 = verdict
+        .key_points
+        .iter()
+        .map(|p| f64::from(p.weight) * p.credit())
+        .sum();
+    let counted = verdict.mistakes.iter().filter(|m| m.verified).count();
+    let mut line = format!("earned {} of {}", amount(got), amount(total));
+    if total > 0.0 {
+        let before = (got / total * 100.0).round() / 10.0;
+        let _ = write!(line, " → {before:.1}/10");
+    }
+    if counted > 0 {
+        let _ = write!(
+            line,
+            ", −{counted} for {} = {:.1}",
+            crate::text::plural(counted, "mistake", "mistakes"),
+            verdict.score
+        );
+    }
+    line
+}
+
+/// How many key points were covered, in words that count partial ones:
+/// `2 of 3 key points covered, 1 partly`; `7 of 7 key points partly
+/// covered` rather than "0 of 7 covered".
+pub fn coverage_count(verdict: &Verdict) -> String {
+    let count = |c| {
+        verdict
+            .key_points
+            .iter()
+            .filter(|p| p.coverage == c)
+            .count()
+    };
+    let (covered, partial, all) = (
+        count(Coverage::Covered),
+        count(Coverage::Partial),
+        verdict.key_points.len(),
+    );
+    match (covered, partial) {
+        (0, 0) => format!("none of {all} key points covered"),
+        (0, p) => format!("{p} of {all} key points partly covered"),
+        (c, 0) => format!("{c} of {all} key points covered"),
+        (c, p) => format!("{c} of {all} key points covered, {p} partly"),
+    }
+}
+
+/// The score line of a self-graded answer: the score, grill's word for it.
+pub fn self_graded(verdict: &Verdict) -> String {
+    let style = style::score(verdict.score);
+    format!(
+        "{BOLD}{style}Score {:.1}/10 · {} answer{style:#}{BOLD:#} {DIM}(self-graded: {}){DIM:#}",
+        verdict.score,
+        headline(verdict.score),
+        coverage_count(verdict)
+    )
+}
+
+/// Each key point with its mark, what it earned of its weight, its
+/// evidence or why it earned less, and whether it was recovered on a
+/// follow-up or left uncertain by the samples.
+pub(super) fn key_points(s: &mut String, question: &Question, verdict: &Verdict, width: usize) {
     use std::fmt::Write;
     let wrap = |text: &str, indent: &str| crate::text::wrap(text, indent, width);
-    for p in &verdict.key_points {
+    let cells: Vec<String> = verdict.key_points.iter().map(earned).collect();
+    let wide = cells.iter().map(String::len).max().unwrap_or(3);
+    let indent = " ".repeat(4 + wide + 2);
+    for (p, cell) in verdict.key_points.iter().zip(&cells) {
         let point = question
             .key_points
             .iter()
@@ -139,10 +224,10 @@ fn key_points(s: &mut String, question: &Question, verdict: &Verdict, width: usi
             Coverage::Partial => YELLOW,
             Coverage::Missing => RED,
         };
-        let body = wrap(point, "      ");
+        let body = wrap(point, &indent);
         let _ = write!(
             s,
-            "  {mark_style}{}{mark_style:#} {}",
+            "  {mark_style}{}{mark_style:#} {DIM}{cell:>wide$}{DIM:#}  {}",
             p.coverage.mark(),
             body.trim_start()
         );
@@ -159,7 +244,7 @@ fn key_points(s: &mut String, question: &Question, verdict: &Verdict, width: usi
                 "{}",
                 wrap(
                     &format!("↺ recovered on follow-up, half credit{quote}"),
-                    "      "
+                    &indent
                 )
                 .replacen("↺", &format!("{GREEN}↺{GREEN:#}"), 1)
             );
@@ -167,19 +252,19 @@ fn key_points(s: &mut String, question: &Question, verdict: &Verdict, width: usi
         if p.uncertain {
             let _ = writeln!(
                 s,
-                "      {YELLOW}uncertain:{YELLOW:#} the judge's samples disagreed on this point"
+                "{indent}{YELLOW}uncertain:{YELLOW:#} the judge's samples disagreed on this point"
             );
         }
         if let Some((missing, note)) = check_text(p) {
             let (label, rest) = note.split_once(':').unwrap_or((&note, ""));
             let tone = if missing { RED } else { YELLOW };
-            let wrapped = wrap(&format!("{label}:{rest}"), "      ");
+            let wrapped = wrap(&format!("{label}:{rest}"), &indent);
             let _ = write!(
                 s,
                 "{}",
                 wrapped.replacen(
-                    &format!("      {label}"),
-                    &format!("      {tone}{label}{tone:#}"),
+                    &format!("{indent}{label}"),
+                    &format!("{indent}{tone}{label}{tone:#}"),
                     1
                 )
             );
@@ -187,7 +272,7 @@ fn key_points(s: &mut String, question: &Question, verdict: &Verdict, width: usi
             let _ = write!(
                 s,
                 "{DIM}{}{DIM:#}",
-                wrap(&format!("“{}”", p.evidence.trim()), "      ")
+                wrap(&format!("“{}”", p.evidence.trim()), &indent)
             );
         }
     }
@@ -311,13 +396,21 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("✓ Point a\n      “my own words here”\n"),
+            text.contains("(earned/weight; 1 of 3 key points covered, 1 partly)"),
             "{text}"
         );
-        assert!(text.contains("✗ Point b\n      not credited: the judge quoted “not mine”, which is not in your answer"), "{text}");
         assert!(
-            text.contains("½ Point c\n      half credit at most: “mine” is too short"),
+            text.contains("✓   1/1  Point a\n           “my own words here”\n"),
             "{text}"
+        );
+        assert!(text.contains("✗   0/1  Point b\n           not credited: the judge quoted “not mine”, which is not in"), "{text}");
+        assert!(
+            text.contains("½ 0.5/1  Point c\n           half credit at most: “mine” is too short"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  earned 1.5 of 3 → 5.0/10, −1 for 1 mistake = 4.0\n"),
+            "the sum is explained: {text}"
         );
         assert!(
             text.contains("✗ “RAG retrains”\n    → It does not"),
@@ -327,5 +420,39 @@ mod tests {
             text.contains("not counted: these words are not in your answer"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn partial_points_are_counted_in_words_and_self_grades_get_a_verdict_word() {
+        let pv = |coverage, weight| PointVerdict {
+            id: "p".into(),
+            coverage,
+            claimed: coverage,
+            evidence: String::new(),
+            verified: true,
+            weight,
+            check: None,
+            uncertain: false,
+            recovered: false,
+        };
+        let all_partial = Verdict {
+            score: 5.0,
+            key_points: (0..7).map(|_| pv(Coverage::Partial, 1)).collect(),
+            ..Verdict::default()
+        };
+        assert_eq!(
+            coverage_count(&all_partial),
+            "7 of 7 key points partly covered"
+        );
+        let line = anstream::adapter::strip_str(&self_graded(&all_partial)).to_string();
+        assert_eq!(
+            line,
+            "Score 5.0/10 · partial answer (self-graded: 7 of 7 key points partly covered)"
+        );
+        let mut recovered = pv(Coverage::Missing, 3);
+        recovered.recovered = true;
+        assert_eq!(earned(&recovered), "1.5/3");
+        assert_eq!(earned(&pv(Coverage::Covered, 2)), "2/2");
+        assert_eq!(earned(&pv(Coverage::Missing, 1)), "0/1");
     }
 }

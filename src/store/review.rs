@@ -130,6 +130,14 @@ pub(super) fn revise_cards(
             ],
         )?;
     }
+    // The score `review --list` shows is the revised one, the follow-up's
+    // included, while this attempt is still the question's last grade.
+    tx.execute(
+        "UPDATE review SET last_score = ?2
+         WHERE question_id = ?1
+           AND updated_at = (SELECT graded_at FROM attempts WHERE id = ?3)",
+        params![question_id, verdict.score, attempt_id],
+    )?;
     Ok(())
 }
 

@@ -21,9 +21,27 @@ pub fn color_enabled() -> bool {
     anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never
 }
 
-/// Width to wrap prose at: the terminal's, capped so lines stay readable.
+/// The columns output may fill: `COLUMNS` when it is set to a number, else
+/// the width of the terminal stdout is, else `piped` (stdout is a pipe or a
+/// file, and nothing says how wide its reader is).
+pub fn columns(piped: usize) -> usize {
+    columns_from(std::env::var("COLUMNS").ok().as_deref(), terminal(), piped)
+}
+
+fn terminal() -> Option<usize> {
+    terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| usize::from(w.0))
+}
+
+fn columns_from(env: Option<&str>, terminal: Option<usize>, piped: usize) -> usize {
+    env.and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .or(terminal)
+        .unwrap_or(piped)
+}
+
+/// Width to wrap prose at: `columns`, capped so lines stay readable.
 pub fn width() -> usize {
-    textwrap::termwidth().clamp(40, 100)
+    columns(80).clamp(40, 100)
 }
 
 /// `text::wrap` at the terminal's width.
@@ -64,4 +82,17 @@ pub fn choose_color(flag: crate::cli::ColorWhen, env: crate::config::Env<'_>) {
         ColorWhen::Auto => ColorChoice::Auto,
     };
     choice.write_global();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn columns_come_from_columns_then_the_terminal_then_the_default() {
+        use super::columns_from;
+        assert_eq!(columns_from(Some("132"), Some(80), 100), 132);
+        assert_eq!(columns_from(Some(" 60 "), None, 100), 60);
+        assert_eq!(columns_from(Some("wide"), Some(90), 100), 90);
+        assert_eq!(columns_from(Some("0"), None, 100), 100);
+        assert_eq!(columns_from(None, None, 100), 100);
+    }
 }

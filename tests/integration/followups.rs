@@ -25,7 +25,7 @@ fn answer_in(req: &Request) -> String {
 /// follow-up question. Then the follow-up: refactor covered by its answer;
 /// docs "covered" with words that are not in the follow-up answer (they
 /// were in nobody's answer); and `regressions`, not open, claimed covered.
-fn interviewer(req: &Request, _n: usize) -> Reply {
+pub fn interviewer(req: &Request, _n: usize) -> Reply {
     let answer = answer_in(req);
     if answer.starts_with("Tests catch regressions") {
         return Reply::verdict(&verdict(
@@ -56,8 +56,8 @@ fn interviewer(req: &Request, _n: usize) -> Reply {
     )
 }
 
-const ANSWER: &str = "Tests catch regressions before users do.";
-const FOLLOW_UP_ANSWER: &str =
+pub const ANSWER: &str = "Tests catch regressions before users do.";
+pub const FOLLOW_UP_ANSWER: &str =
     "With tests in place I can change the code without fear of breaking it.";
 
 fn last_attempt(t: &Judged) -> Value {
@@ -136,7 +136,10 @@ fn a_partial_answer_gets_a_follow_up_graded_on_the_open_points_only() {
         out.stdout
     );
     let md = t.grill(&["report", "--format", "md"], "", &[]).stdout;
-    assert!(md.contains("## Follow-up rounds"), "{md}");
+    assert!(
+        md.contains("Follow-up: How do tests make refactoring safer?"),
+        "{md}"
+    );
     assert!(md.contains("recovered refactor"), "{md}");
     let report = t.grill(&["report", "--format", "json"], "", &[]).json();
     assert_eq!(report["attempts"][0]["recovered"], json!(["refactor"]));

@@ -149,14 +149,25 @@ fn regrade_offline_in_a_terminal_walks_through_self_grading() {
         .env("TERM", "xterm")
         .env("NO_COLOR", "1");
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
-    for marks in ["yyy", "nnn"] {
+    // A self-grade has grill's word for its score, as a judge's grade does
+    // (rexpect reads Latin-1: only the ASCII part after the `·` is matched).
+    for (marks, score) in [
+        (
+            "yyy",
+            "strong answer (self-graded: 3 of 3 key points covered)",
+        ),
+        (
+            "nnn",
+            "weak answer (self-graded: none of 3 key points covered)",
+        ),
+    ] {
         p.exp_string("Grade yourself").unwrap();
         for m in marks.chars() {
             p.exp_string("] ").unwrap();
             p.send_line(&m.to_string()).unwrap();
         }
+        p.exp_string(score).unwrap();
     }
-    p.exp_string("Score 0.0/10 (self-graded)").unwrap();
     p.exp_eof().unwrap();
     let history = t.grill(&["history", "--json"], "", &[]).json();
     let scores: Vec<f64> = history
