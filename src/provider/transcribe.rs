@@ -55,7 +55,7 @@ impl std::fmt::Display for SttError {
         match self {
             SttError::NoEndpoint { url, message } => write!(
                 f,
-                "the server at `{url}` has no /audio/transcriptions (404: {message}); name a transcription server with {WHERE}"
+                "the server has no /audio/transcriptions: `{url}/audio/transcriptions` answered 404 ({message}); name a transcription server with {WHERE}"
             ),
             SttError::UnknownModel { model, message } => write!(
                 f,

@@ -16,6 +16,7 @@
 
 pub mod audio;
 pub mod delivery;
+pub mod summary;
 pub mod transcript;
 pub mod words;
 
