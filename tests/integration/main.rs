@@ -42,3 +42,4 @@ mod session;
 mod signals;
 mod terminal;
 mod usage;
+mod voice;
