@@ -201,3 +201,29 @@ pub fn wav(secs: f64, tone: bool) -> Vec<u8> {
     }
     out
 }
+
+/// A fake `arecord` in `dir/bin` (returned: a `PATH` with it first) that
+/// "records" `wav` by copying it to the path it is given (its last
+/// argument), then waits to be stopped, as the real one does.
+pub fn recorder_on_path(dir: &std::path::Path, wav: &[u8]) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let take = dir.join("take.wav");
+    std::fs::write(&take, wav).unwrap();
+    let script = bin.join("arecord");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nfor out; do :; done\ncp '{}' \"$out\" || exit 1\nexec sleep 600\n",
+            take.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}

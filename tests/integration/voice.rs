@@ -526,3 +526,22 @@ fn a_real_transcription_server_hears_the_words() {
     );
     assert!(doctor.stdout.contains("✓ transcription"), "{doctor:?}");
 }
+
+#[test]
+fn a_recorder_on_path_is_found_started_and_stopped() {
+    use grill::ui::record::{new_path, Recorder, Recording};
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::common::fake_stt::recorder_on_path(dir.path(), &wav(2.5, true));
+    let recorder = Recorder::find(None, Some(std::ffi::OsStr::new(&path))).unwrap();
+    assert_eq!(recorder.name(), "arecord");
+    let out = new_path(&dir.path().join("data/audio"), chrono::Utc::now()).unwrap();
+    let recording = Recording::start(&recorder, &out).unwrap();
+    let started = std::time::Instant::now();
+    let done = recording.stop().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "stopped on SIGINT"
+    );
+    assert_eq!(done.path, out);
+    assert_eq!(done.secs, Some(2.5));
+}
