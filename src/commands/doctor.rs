@@ -67,6 +67,9 @@ struct Report {
     usage: Option<Usage>,
     /// The request shape in use and where it came from.
     profile: Option<ProfileReport>,
+    /// The transcription server and model (spoken answers).
+    stt_base_url: String,
+    stt_model: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -169,6 +172,8 @@ pub fn run(ctx: &Context, args: &JsonArg) -> Result<()> {
         latency_ms: None,
         usage: None,
         profile: None,
+        stt_base_url: s.speech.base_url_shown(),
+        stt_model: s.speech.model.value.clone(),
     };
     match ctx.judge_unavailable() {
         Some(why) => report.checks.push(Check::fail("configured", why)),
@@ -196,16 +201,67 @@ pub fn run(ctx: &Context, args: &JsonArg) -> Result<()> {
                 });
         }
     }
+    let judge_failed = report.checks.iter().any(|c| c.status == "fail");
+    report.checks.push(speech_check(ctx, judge_failed));
     show(&report, args.json)?;
     match report.checks.iter().find(|c| c.status == "fail") {
         None => Ok(()),
         // The checklist above says what failed and why; with --json the
         // detail is in the JSON, and the one line names the check.
         Some(failed) => Err(Error::failure(format!(
-            "the judge is not ready: the `{}` check failed",
+            "the {} is not ready: the `{}` check failed",
+            if failed.name == "transcription" {
+                "transcription server"
+            } else {
+                "judge"
+            },
             failed.name
         ))
         .with_hint("`grill config` shows each setting and where it came from")),
+    }
+}
+
+/// The transcription server (spoken answers): a second of generated tone
+/// sent to `/audio/transcriptions`. Only a warning when the server and
+/// model are the defaults (a judge server need not transcribe), a failure
+/// when either was named.
+fn speech_check(ctx: &Context, judge_failed: bool) -> Check {
+    const NAME: &str = "transcription";
+    let s = &ctx.settings;
+    if judge_failed && s.speech.base_url.origin == crate::config::Origin::Default {
+        return Check::warn(
+            NAME,
+            "not tried: it is the judge's server, which failed above".into(),
+        );
+    }
+    let soft = |detail: String| {
+        if s.speech.named() {
+            Check::fail(NAME, detail)
+        } else {
+            Check::warn(NAME, detail)
+        }
+    };
+    if let Some(why) = s.speech_unavailable() {
+        return soft(why);
+    }
+    let transcriber = match ctx.transcriber() {
+        Ok(t) => std::sync::Arc::clone(t),
+        Err(e) => return soft(e.message),
+    };
+    let runtime = match ctx.runtime() {
+        Ok(r) => r,
+        Err(e) => return soft(e.message),
+    };
+    let _spinner = ctx.activity.spinner("asking the transcription server…");
+    match runtime.block_on(crate::speech::probe(&transcriber)) {
+        Ok((format, ms)) => Check::ok(
+            NAME,
+            format!(
+                "POST /audio/transcriptions took a second of tone in {ms} ms (`{}`, {format})",
+                transcriber.model()
+            ),
+        ),
+        Err(why) => soft(why),
     }
 }
 
@@ -321,6 +377,12 @@ fn show(report: &Report, json: bool) -> Result<()> {
         sanitize(&report.base_url),
         sanitize(&report.model),
         report.api_key
+    )?;
+    writeln!(
+        out,
+        "{BOLD}speech{BOLD:#} {} · model {}",
+        sanitize(&report.stt_base_url),
+        sanitize(&report.stt_model)
     )?;
     for c in &report.checks {
         let (mark, style) = match c.status {

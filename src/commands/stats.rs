@@ -57,10 +57,17 @@ pub fn run(ctx: &Context, json: bool) -> Result<()> {
         .iter()
         .filter(|e| bank.get(&e.id).is_some())
         .count();
+    let figures: Vec<_> = store
+        .all_spoken()?
+        .into_iter()
+        .filter_map(|s| s.delivery)
+        .collect();
+    let delivery = crate::speech::summary::summary(&figures);
     if json {
         let mut value = serde_json::to_value(&stats)
             .map_err(|e| Error::failure(format!("cannot encode the stats: {e}")))?;
         value["due_now"] = due_now.into();
+        value["delivery"] = serde_json::to_value(&delivery).unwrap_or_default();
         return Ok(render::json(&value)?);
     }
     let mut out = render::stdout();
@@ -105,6 +112,14 @@ pub fn run(ctx: &Context, json: bool) -> Result<()> {
         write!(out, "{DIM}{}{DIM:#}", render::wrap(note, ""))?;
     }
     totals(&mut out, &stats, due_now)?;
+    if let Some(d) = &delivery {
+        let line = crate::speech::summary::line(d);
+        write!(
+            out,
+            "{BOLD}Delivery{BOLD:#} {}",
+            render::wrap(&line, "         ").trim_start()
+        )?;
+    }
     missed(&mut out, &stats.missed_points)
 }
 

@@ -55,7 +55,7 @@ impl std::fmt::Display for SttError {
         match self {
             SttError::NoEndpoint { url, message } => write!(
                 f,
-                "the server at `{url}` has no /audio/transcriptions (404: {message}); name a transcription server with {WHERE}"
+                "the server has no /audio/transcriptions: `{url}/audio/transcriptions` answered 404 ({message}); name a transcription server with {WHERE}"
             ),
             SttError::UnknownModel { model, message } => write!(
                 f,
@@ -295,9 +295,7 @@ mod tests {
         };
         let text = e.to_string();
         assert!(
-            text.starts_with(
-                "the server at `http://127.0.0.1:11434/v1` has no /audio/transcriptions (404"
-            ),
+            text.starts_with("the server has no /audio/transcriptions: `http://127.0.0.1:11434/v1/audio/transcriptions` answered 404"),
             "{text}"
         );
         assert!(text.contains("GRILL_STT_BASE_URL"), "{text}");

@@ -16,6 +16,7 @@
 
 pub mod audio;
 pub mod delivery;
+pub mod summary;
 pub mod transcript;
 pub mod words;
 
@@ -103,7 +104,9 @@ pub fn check(path: &Path) -> Result<AudioFile> {
         }
     }
     Ok(AudioFile {
-        path: path.to_path_buf(),
+        // Stored with the attempt: absolute, so it still names the file
+        // from another directory.
+        path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
         kind,
         bytes,
         secs,

@@ -455,6 +455,7 @@ impl FakeBatchApi {
                                     path: "/v1/chat/completions".into(),
                                     headers: vec![],
                                     body: line["body"].to_string(),
+                                    raw: Vec::new(),
                                 };
                                 let id = line["custom_id"].as_str().unwrap_or_default().to_string();
                                 match (self.answer)(&req) {

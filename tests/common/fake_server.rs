@@ -43,6 +43,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The body (de-chunked), decoded as UTF-8 (lossily).
     pub body: String,
+    /// The body (de-chunked) as bytes, for multipart uploads.
+    pub raw: Vec<u8>,
 }
 
 impl Request {
@@ -526,6 +528,7 @@ impl Conn<'_> {
             path: path.to_string(),
             headers,
             body: String::new(),
+            raw: Vec::new(),
         };
 
         let connection = request
@@ -563,6 +566,7 @@ impl Conn<'_> {
             self.take(n)?
         };
         request.body = String::from_utf8_lossy(&body).into_owned();
+        request.raw = body;
         Ok(Some(Parsed {
             request,
             keep_alive,

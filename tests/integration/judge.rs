@@ -379,7 +379,7 @@ fn the_doctor_checks_what_a_new_user_needs_and_never_prints_the_key() {
         .server
         .requests()
         .iter()
-        .filter(|r| r.method == "POST")
+        .filter(|r| r.path.ends_with("/chat/completions"))
         .map(rung)
         .collect();
     assert_eq!(

@@ -44,3 +44,4 @@ mod session;
 mod signals;
 mod terminal;
 mod usage;
+mod voice;
