@@ -69,6 +69,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "prompt-engineering.toml",
         include_str!("../../questions/prompt-engineering.toml"),
     ),
+    (
+        "agent-evaluation.toml",
+        include_str!("../../questions/agent-evaluation.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
