@@ -85,6 +85,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "structured-retrieval.toml",
         include_str!("../../questions/structured-retrieval.toml"),
     ),
+    (
+        "agent-evaluation.toml",
+        include_str!("../../questions/agent-evaluation.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
