@@ -65,6 +65,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "voice-agents.toml",
         include_str!("../../questions/voice-agents.toml"),
     ),
+    (
+        "streaming.toml",
+        include_str!("../../questions/streaming.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
