@@ -89,6 +89,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "agent-evaluation.toml",
         include_str!("../../questions/agent-evaluation.toml"),
     ),
+    (
+        "streaming.toml",
+        include_str!("../../questions/streaming.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
