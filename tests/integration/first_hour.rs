@@ -27,10 +27,12 @@ fn list_on_a_pipe_fills_columns_or_a_hundred_and_cuts_no_question_at_forty() {
         "{}",
         plain.stdout
     );
-    let wide = env.run_with(&["list"], "", &[("COLUMNS", "250")]);
+    // Wide enough for the longest question (a system-design one, ~250
+    // characters) after its id and difficulty.
+    let wide = env.run_with(&["list"], "", &[("COLUMNS", "400")]);
     assert!(
         !wide.stdout.contains('…'),
-        "nothing cut at 250: {}",
+        "nothing cut at 400: {}",
         wide.stdout
     );
     let json_question = env.run(&["list", "--json"]).json()[0]["question"]
