@@ -7,11 +7,11 @@
 
 use std::fmt::Write;
 
-use super::verdict::{coverage_count, key_points, sum_line};
+use super::verdict::{coverage_count, key_points, mistake_lines, sum_line};
 use super::{Outcome, Row, SessionReport};
 use crate::bank::{Difficulty, Question};
 use crate::store::GradedBy;
-use crate::style::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW};
+use crate::style::{self, BOLD, CYAN, DIM, GREEN, YELLOW};
 use crate::text::sanitize;
 use crate::verdict::{headline, Verdict};
 
@@ -176,7 +176,6 @@ pub fn text(r: &SessionReport, width: usize, options: Options) -> String {
 }
 
 fn mistakes_text(s: &mut String, row: &Row, width: usize) {
-    let wrap = |text: &str, indent: &str| crate::text::wrap(text, indent, width);
     let Some(v) = row.attempt.verdict.as_ref() else {
         return;
     };
@@ -184,21 +183,7 @@ fn mistakes_text(s: &mut String, row: &Row, width: usize) {
         return;
     }
     let _ = writeln!(s, "\n{BOLD}Mistakes{BOLD:#}");
-    for m in &v.mistakes {
-        let _ = write!(
-            s,
-            "  {RED}✗{RED:#} {}",
-            wrap(&format!("“{}”", m.quote), "    ").trim_start()
-        );
-        let _ = write!(s, "    → {}", wrap(&m.correction, "      ").trim_start());
-        if !m.verified {
-            let _ = write!(
-                s,
-                "{DIM}{}{DIM:#}",
-                wrap("not counted: these words are not in your answer", "      ")
-            );
-        }
-    }
+    mistake_lines(s, &v.mistakes, width);
 }
 
 /// The follow-up rounds that were asked; none is said when none was.

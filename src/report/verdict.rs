@@ -9,7 +9,7 @@ use crate::bank::Question;
 use crate::store::GradedBy;
 use crate::style::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW};
 use crate::text::sanitize as clean;
-use crate::verdict::{headline, Check, Coverage, PointVerdict, Verdict, MIN_QUOTE_WORDS};
+use crate::verdict::{headline, Check, Coverage, Mistake, PointVerdict, Verdict, MIN_QUOTE_WORDS};
 
 /// The `--json` shape of one graded answer (see the `grade` command's contract).
 pub fn json(question_id: &str, by: &GradedBy, verdict: &Verdict) -> Value {
@@ -94,21 +94,7 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
             s,
             "{BOLD}Mistakes{BOLD:#} {DIM}(−1 each when quoted from your answer){DIM:#}"
         );
-        for m in &verdict.mistakes {
-            let _ = write!(
-                s,
-                "  {RED}✗{RED:#} {}",
-                wrap(&format!("“{}”", m.quote), "    ").trim_start()
-            );
-            let _ = write!(s, "    → {}", wrap(&m.correction, "      ").trim_start());
-            if !m.verified {
-                let _ = write!(
-                    s,
-                    "{DIM}{}{DIM:#}",
-                    wrap("not counted: these words are not in your answer", "      ")
-                );
-            }
-        }
+        mistake_lines(&mut s, &verdict.mistakes, width);
     }
     if !verdict.feedback.is_empty() {
         let _ = writeln!(s);
@@ -129,6 +115,27 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
 }
 
 /// A number of weight as people write it: `2`, `0.5`, `1.5`.
+/// Each mistake: the quote, its correction, and whether it counted.
+pub fn mistake_lines(s: &mut String, mistakes: &[Mistake], width: usize) {
+    use std::fmt::Write;
+    let wrap = |text: &str, indent: &str| crate::text::wrap(text, indent, width);
+    for m in mistakes {
+        let _ = write!(
+            s,
+            "  {RED}✗{RED:#} {}",
+            wrap(&format!("“{}”", m.quote), "    ").trim_start()
+        );
+        let _ = write!(s, "    → {}", wrap(&m.correction, "      ").trim_start());
+        if !m.verified {
+            let _ = write!(
+                s,
+                "{DIM}{}{DIM:#}",
+                wrap("not counted: these words are not in your answer", "      ")
+            );
+        }
+    }
+}
+
 pub fn amount(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 {
         format!("{x:.0}")
