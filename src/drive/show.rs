@@ -45,26 +45,13 @@ pub const KEYS: &str =
 /// The score alone, while a follow-up is still to come.
 pub fn brief(verdict: &Verdict) -> Result<()> {
     let mut out = render::stdout();
-    let count = |c| {
-        verdict
-            .key_points
-            .iter()
-            .filter(|p| p.coverage == c)
-            .count()
-    };
-    let covered = count(crate::verdict::Coverage::Covered);
-    // Partial points are said: "0 of 7 covered" for seven partials misleads.
-    let partial = match count(crate::verdict::Coverage::Partial) {
-        0 => String::new(),
-        n => format!(", {n} partly"),
-    };
     let style = style::score(verdict.score);
     writeln!(out)?;
     writeln!(
         out,
-        "{BOLD}{style}Score so far {:.1}/10{style:#}{BOLD:#} {DIM}· {covered} of {} key points covered{partial}; the full verdict and the model answer come after the follow-up{DIM:#}",
+        "{BOLD}{style}Score so far {:.1}/10{style:#}{BOLD:#} {DIM}· {}; the full verdict and the model answer come after the follow-up{DIM:#}",
         verdict.score,
-        verdict.key_points.len()
+        report::verdict::coverage_count(verdict)
     )?;
     Ok(())
 }
