@@ -19,7 +19,7 @@ pub use view::{PlainView, SessionView, TerminalView};
 
 use crate::bank::Question;
 use crate::error::{Error, Result};
-use crate::session::{Effect, Event, Left, Session, Setup, Show};
+use crate::session::{Effect, Event, Session, Setup, Show};
 use crate::style::{BOLD, CYAN, DIM};
 use crate::text::plural;
 use crate::ui::clock::{Clock, Limits};
@@ -51,14 +51,15 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 limit,
                 deadline,
                 end,
-                draft,
+                // What was typed before "leave? no" is already stored; the
+                // line editor cannot yet start from a multi-line text.
+                draft: _,
             } => ask(
                 runner,
                 &mut clock,
                 questions[index],
                 (index, total),
                 (limit, deadline, end),
-                &draft,
             )?,
             Effect::Store {
                 index,
@@ -234,12 +235,7 @@ fn ask(
     q: &Question,
     (index, total): (usize, usize),
     (limit, deadline, end): (Option<Duration>, Option<Instant>, Option<Instant>),
-    draft: &str,
 ) -> Result<Event> {
-    if !draft.trim().is_empty() {
-        // "Leave? no" after Ctrl-C: what was typed is kept.
-        runner.unanswered(q, draft, 0.0, Left::Abandoned)?;
-    }
     if let (Some(end), None) = (end, &clock) {
         *clock = Some(Clock::start(
             Limits {

@@ -15,7 +15,8 @@ enum Phase {
     Begin,
     Planning,
     Reading,
-    Storing,
+    /// The answer's text, until the store names its attempt.
+    Storing(String),
     Grading,
     CheckingFollowUp,
     InFollowUp,
@@ -46,6 +47,8 @@ enum Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum After {
     Next,
+    /// The same question again.
+    Again,
     Stop,
 }
 
@@ -127,7 +130,7 @@ impl Session {
                 self.ask()
             }
             (Phase::Reading, Event::Answered { answer, seconds }) => self.answered(answer, seconds),
-            (Phase::Storing, Event::Stored(attempt)) => self.stored(attempt),
+            (Phase::Storing(text), Event::Stored(attempt)) => self.stored(attempt, text),
             (Phase::Grading, Event::Graded { graded, paused }) => {
                 self.pause(paused);
                 self.graded = graded;
@@ -152,10 +155,11 @@ impl Session {
                     return self.unanswered(typed, seconds, Left::Abandoned, After::Stop);
                 }
                 match self.setup.kind {
-                    // The same question again, with what was typed.
+                    // What was typed is recorded, and the same question
+                    // comes back with it.
                     Kind::Practice | Kind::Review => {
-                        self.draft = typed;
-                        self.ask()
+                        self.draft.clone_from(&typed);
+                        self.unanswered(typed, seconds, Left::Abandoned, After::Again)
                     }
                     // The clock has moved on: the answer is recorded, and the
                     // interview goes on with the next question.
@@ -166,6 +170,7 @@ impl Session {
             }
             (Phase::Then(then), Event::Done) => match then {
                 After::Next => self.next_question(),
+                After::Again => self.ask(),
                 After::Stop => self.stop(),
             },
             (Phase::OfferingSelf, Event::SelfGrading(take)) => {
@@ -221,8 +226,7 @@ impl Session {
                 cut_off,
                 over,
             } => {
-                self.attempt = Some((0, text.clone()));
-                self.phase = Phase::Storing;
+                self.phase = Phase::Storing(text.clone());
                 Effect::Store {
                     index,
                     text,
@@ -261,8 +265,7 @@ impl Session {
         }
     }
 
-    fn stored(&mut self, attempt: i64) -> Effect {
-        let text = self.attempt.take().map(|(_, t)| t).unwrap_or_default();
+    fn stored(&mut self, attempt: i64, text: String) -> Effect {
         self.attempt = Some((attempt, text.clone()));
         if self.setup.kind != Kind::Interview {
             return self.grade(Show::Now);
