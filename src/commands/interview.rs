@@ -9,7 +9,6 @@ use crate::cli::InterviewArgs;
 use crate::context::Context;
 use crate::drive::{self, plan, Runner};
 use crate::error::{Error, Result};
-use crate::grading::Grader;
 use crate::session::{self, Filter, Kind, Setup};
 use crate::store::SessionKind;
 
@@ -35,13 +34,9 @@ pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
     let mut runner = Runner::start(ctx, SessionKind::Interview, args.samples)?;
     runner.set_follow_ups(args.follow_ups);
     let setup = Setup {
-        kind: Kind::Interview,
-        questions: questions.len(),
-        interactive: runner.interactive,
-        follow_ups: runner.follow_ups,
-        judging: matches!(runner.grader, Grader::Judge(_)),
         length: Some(Duration::from_secs_f64(args.minutes * 60.0)),
         min_follow_up: min_follow_up(),
+        ..runner.setup(Kind::Interview, questions.len())
     };
     drive::run(&mut runner, &questions, setup)
 }

@@ -1,13 +1,10 @@
 //! `grill practice`: untimed questions, one at a time, each graded at once.
 
-use std::time::Duration;
-
 use crate::cli::PracticeArgs;
 use crate::context::Context;
 use crate::drive::{self, plan, Runner};
 use crate::error::Result;
-use crate::grading::Grader;
-use crate::session::{Filter, Kind, Setup};
+use crate::session::{Filter, Kind};
 use crate::store::SessionKind;
 
 pub fn run(ctx: &Context, args: &PracticeArgs) -> Result<()> {
@@ -25,19 +22,6 @@ pub fn run(ctx: &Context, args: &PracticeArgs) -> Result<()> {
     questions.truncate(count);
     let mut runner = Runner::start(ctx, SessionKind::Practice, args.samples)?;
     runner.set_follow_ups(args.follow_ups);
-    let setup = untimed(&runner, Kind::Practice, questions.len());
+    let setup = runner.setup(Kind::Practice, questions.len());
     drive::run(&mut runner, &questions, setup)
-}
-
-/// The setup of an untimed session (practice, review) for `runner`.
-pub fn untimed(runner: &Runner<'_>, kind: Kind, questions: usize) -> Setup {
-    Setup {
-        kind,
-        questions,
-        interactive: runner.interactive,
-        follow_ups: runner.follow_ups,
-        judging: matches!(runner.grader, Grader::Judge(_)),
-        length: None,
-        min_follow_up: Duration::ZERO,
-    }
 }

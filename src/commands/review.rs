@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::bank::{Bank, Question};
 use crate::cli::ReviewArgs;
-use crate::commands::practice::untimed;
 use crate::context::Context;
 use crate::drive::{self, Runner};
 use crate::error::{Error, Result};
@@ -118,7 +117,7 @@ pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
             (e.id.clone(), ids)
         })
         .collect();
-    let setup = untimed(&runner, Kind::Review, questions.len());
+    let setup = runner.setup(Kind::Review, questions.len());
     drive::run(&mut runner, &questions, setup)
 }
 

@@ -13,7 +13,7 @@ use crate::context::{Context, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{Grader, Job, Outcome};
 use crate::report;
-use crate::session::{self, Filter, Graded, Left, Order, Seen, Show};
+use crate::session::{self, Filter, Graded, Kind, Left, Order, Seen, Setup, Show};
 use crate::store::{GradedBy, NewAttempt, SessionKind, Store};
 use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
 use crate::ui::checklist::Asked;
@@ -129,6 +129,20 @@ impl<'c> Runner<'c> {
             due_points: HashMap::new(),
             pending: Vec::new(),
         })
+    }
+
+    /// The setup of a session of `kind` over `questions` with this
+    /// runner: untimed; an interview adds its length.
+    pub fn setup(&self, kind: Kind, questions: usize) -> Setup {
+        Setup {
+            kind,
+            questions,
+            interactive: self.interactive,
+            follow_ups: self.follow_ups,
+            judging: matches!(self.grader, Grader::Judge(_)),
+            length: None,
+            min_follow_up: Duration::ZERO,
+        }
     }
 
     /// Follow-up rounds per answer: `n`, or by default one in a terminal
