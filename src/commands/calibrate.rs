@@ -1,4 +1,4 @@
-//! `grill calibrate FILE...`: grades every labelled answer with a grader
+//! `grill calibrate [--builtin] [FILE...]`: grades every labelled answer with a grader
 //! (the judge, or the keyword estimate) and reports how far it agrees with
 //! the hand labels. Nothing is stored as a practice attempt; the judge's
 //! verdict cache and concurrency apply.
@@ -55,9 +55,22 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
 
 /// Every labelled answer of every file; all the bad lines at once, exit 2.
 fn read(ctx: &Context, args: &CalibrateArgs) -> Result<Vec<Labelled>> {
+    if args.files.is_empty() && !args.builtin {
+        return Err(Error::input(
+            "no labelled answers: name JSONL files, or --builtin for the set shipped with grill",
+        )
+        .with_hint("grill calibrate --builtin --grader cues"));
+    }
     let bank = ctx.bank()?;
     let mut items = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
+    if args.builtin {
+        for (name, text) in calibration::builtin::FILES {
+            let (mut read, mut bad) = calibration::parse(text, &format!("builtin:{name}"), bank);
+            items.append(&mut read);
+            problems.append(&mut bad);
+        }
+    }
     for path in &args.files {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(path, "read labelled answers", &e))?;

@@ -42,3 +42,36 @@ fn list_on_a_pipe_fills_columns_or_a_hundred_and_cuts_no_question_at_forty() {
     assert!(widest(&narrow.stdout) <= 70, "{}", narrow.stdout);
     assert!(widest(&narrow.stdout) > 60, "{}", narrow.stdout);
 }
+
+#[test]
+fn the_labelled_set_is_built_in_and_calibrate_says_so_when_given_nothing() {
+    let mut shipped: Vec<String> = std::fs::read_dir(crate::common::repo().join("calibration"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    shipped.sort();
+    let built: Vec<&str> = grill::calibration::builtin::FILES
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(built, shipped, "every file of calibration/ is compiled in");
+    for (name, text) in grill::calibration::builtin::FILES {
+        let on_disk =
+            std::fs::read_to_string(crate::common::repo().join("calibration").join(name)).unwrap();
+        assert_eq!(*text, on_disk, "{name}");
+    }
+
+    // From a directory with no calibration/ in it, as the README runs it.
+    let env = Env::new();
+    let out = env.run(&["calibrate", "--builtin", "--grader", "cues", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["read"], 130, "{}", out.stdout);
+    let none = env.run(&["calibrate", "--grader", "cues"]);
+    assert_eq!(none.code, 2, "{none:?}");
+    assert!(
+        none.stderr
+            .contains("--builtin for the set shipped with grill"),
+        "{none:?}"
+    );
+}
