@@ -47,8 +47,9 @@ fn list_on_a_pipe_fills_columns_or_a_hundred_and_cuts_no_question_at_forty() {
 fn the_labelled_set_is_built_in_and_calibrate_says_so_when_given_nothing() {
     let mut shipped: Vec<String> = std::fs::read_dir(crate::common::repo().join("calibration"))
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".jsonl"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     shipped.sort();
     let built: Vec<&str> = grill::calibration::builtin::FILES
