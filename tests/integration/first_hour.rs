@@ -76,3 +76,65 @@ fn the_labelled_set_is_built_in_and_calibrate_says_so_when_given_nothing() {
         "{none:?}"
     );
 }
+
+/// The judge, slow (300 ms a verdict) until `fast` is set.
+fn slow_judge(
+    fast: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> crate::common::fake_server::FakeServer {
+    crate::common::fake_server::FakeServer::start(move |req, _| {
+        if !fast.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        crate::grade::echo_verdict(req)
+    })
+}
+
+#[test]
+fn calibrate_shows_elapsed_time_and_eta_and_ctrl_c_keeps_what_was_graded() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let fast = std::sync::Arc::new(AtomicBool::new(false));
+    let server = slow_judge(std::sync::Arc::clone(&fast));
+    let env = Env::new();
+    env.write("bank/testing.toml", crate::grade::BANK);
+    let url = server.base_url();
+    let vars = [
+        ("OPENAI_BASE_URL", url.as_str()),
+        ("OPENAI_API_KEY", crate::grade::KEY),
+        ("GRILL_MODEL", "test-model"),
+    ];
+    let mut p = crate::common::spawn_pty(
+        &env,
+        "",
+        &["calibrate", "--builtin", "--concurrency", "1"],
+        "",
+        &vars,
+    );
+    // The bar says how long it has run and how long is left.
+    p.exp_regex(r"[3-9]/130 graded .{1,4}\d+s elapsed .{1,4}about \d+(s|m) left")
+        .unwrap();
+    p.send_control('c').unwrap();
+    let (_, stopped) = p.exp_regex(r"stopped at \d+/130 by Ctrl-C").unwrap();
+    let done: usize = stopped
+        .trim_start_matches("stopped at ")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((3..130).contains(&done), "{stopped}");
+    p.exp_string("the same command again grades only the rest")
+        .unwrap();
+    match p.process().wait().unwrap() {
+        nix::sys::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 130),
+        other => panic!("Ctrl-C killed it instead of stopping it: {other:?}"),
+    }
+
+    // What was graded was kept: the same run asks the judge only for the rest.
+    fast.store(true, Ordering::SeqCst);
+    let before = server.request_count();
+    let args = ["--bank", "bank", "calibrate", "--builtin", "--json"];
+    let out = env.run_with(&args, "", &vars);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["graded"], 130, "{}", out.stdout);
+    assert_eq!(server.request_count() - before, 130 - done);
+}
