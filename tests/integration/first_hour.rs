@@ -138,3 +138,77 @@ fn calibrate_shows_elapsed_time_and_eta_and_ctrl_c_keeps_what_was_graded() {
     assert_eq!(out.json()["graded"], 130, "{}", out.stdout);
     assert_eq!(server.request_count() - before, 130 - done);
 }
+
+/// A judge that drafts three key points for any question.
+fn drafting_judge() -> crate::common::fake_server::FakeServer {
+    crate::common::fake_server::FakeServer::start(|_, n| {
+        crate::common::fake_server::Reply::verdict(&serde_json::json!({"key_points": [
+            {"id": format!("q{n}-one"), "point": "First fact", "weight": 2, "cues": ["hash"]},
+            {"id": format!("q{n}-two"), "point": "Second fact", "weight": 1, "cues": ["user"]},
+            {"id": format!("q{n}-three"), "point": "Third fact", "weight": 1, "cues": ["repeat"]}
+        ]}))
+    })
+}
+
+#[test]
+fn bank_import_asks_before_it_sends_notes_to_the_judge() {
+    let server = drafting_judge();
+    let url = server.base_url();
+    let vars = [
+        ("OPENAI_BASE_URL", url.as_str()),
+        ("OPENAI_API_KEY", "test"),
+        ("GRILL_MODEL", "test-model"),
+    ];
+    let env = Env::new();
+    env.write("notes.md", crate::progress::NOTES);
+    // On a pipe nobody can agree: the flag is required, and the error says so.
+    let piped = env.run_with(&["bank", "import", "notes.md", "--out", "mine"], "", &vars);
+    assert_eq!(piped.code, 2, "{piped:?}");
+    assert!(
+        piped
+            .stderr
+            .contains("would send 2 questions to the judge llm:test-model"),
+        "{piped:?}"
+    );
+    assert!(piped.stderr.contains("pass --judge"), "{piped:?}");
+    assert_eq!(
+        piped.stderr.matches("error: ").count(),
+        1,
+        "said once: {piped:?}"
+    );
+    assert_eq!(server.request_count(), 0);
+    assert!(!env.path("mine").exists(), "nothing written");
+
+    // In a terminal it asks; no (the default) drafts from the sentences.
+    let mut p = crate::common::spawn_pty(
+        &env,
+        "",
+        &["bank", "import", "notes.md", "--out", "mine"],
+        "",
+        &vars,
+    );
+    p.exp_string("Draft the key points by sending 2 questions to the judge llm:test-model")
+        .unwrap();
+    p.exp_string("(2 calls)? [y/N]").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("the judge was not called").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(server.request_count(), 0);
+    let file = std::fs::read_to_string(env.path("mine/caching.toml")).unwrap();
+    assert!(file.contains("# TODO: review"), "{file}");
+
+    // Yes sends them, one call a question.
+    let mut p = crate::common::spawn_pty(
+        &env,
+        "",
+        &["bank", "import", "notes.md", "--out", "again"],
+        "",
+        &vars,
+    );
+    p.exp_string("[y/N]").unwrap();
+    p.send_line("y").unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert_eq!(server.request_count(), 2, "{rest}");
+    let file = std::fs::read_to_string(env.path("again/caching.toml")).unwrap();
+    assert!(file.contains("# drafted by llm:test-model"), "{file}");
+}
