@@ -13,7 +13,8 @@ pub enum Kind {
     Failure,
     /// The reader of our output went away (`grill list | head`): stop quietly, exit 0.
     BrokenPipe,
-    /// SIGTERM or SIGHUP ended the session while an answer was read: exit
+    /// A signal ended the work: SIGTERM or SIGHUP while an answer was read,
+    /// or Ctrl-C stopping a long run after keeping its results: exit
     /// 128 + its number, as a shell reports a process a signal ended.
     Signal(i32),
 }
@@ -67,6 +68,17 @@ impl Error {
             Kind::Failure => 1,
             Kind::BrokenPipe => 0,
             Kind::Signal(n) => 128 + n,
+        }
+    }
+
+    /// Work stopped by Ctrl-C (SIGINT) after keeping what it had done:
+    /// exit 130, as a shell reports a process Ctrl-C ended.
+    pub fn interrupted(message: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Signal(2),
+            message: message.into(),
+            hints: Vec::new(),
+            details: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@
 //! `summarize` turns labels and grades into the figures `grill calibrate`
 //! shows (`stats` computes them). Pure: no store, no judge, no terminal.
 
+pub mod builtin;
 pub mod stats;
 
 use serde::Serialize;

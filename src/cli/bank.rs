@@ -19,7 +19,9 @@ pub enum BankCommand {
         bank: BankArgs,
     },
     /// Turn a Markdown page of Q&A notes into a bank file
-    #[command(after_help = "Example:\n  grill bank import notes.md --out ./my-bank")]
+    #[command(
+        after_help = "Examples:\n  grill bank import notes.md --out ./my-bank            asks before calling the judge\n  grill bank import notes.md --out ./my-bank --judge    drafts with the judge, no question\n  grill --offline bank import notes.md                  drafts from the answers' sentences"
+    )]
     Import {
         /// The Markdown file
         file: PathBuf,
@@ -32,6 +34,10 @@ pub enum BankCommand {
         /// Add to topics the loaded banks already have, instead of refusing
         #[arg(long)]
         merge: bool,
+        /// Send the notes to the configured judge to draft key points, without
+        /// asking (a terminal asks; off a terminal this flag is required)
+        #[arg(long = "judge")]
+        use_judge: bool,
         #[command(flatten)]
         judge: JudgeArgs,
         #[command(flatten)]

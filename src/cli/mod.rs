@@ -147,7 +147,7 @@ pub enum Command {
     Bank(BankCommand),
     /// Measure a grader against labelled answers
     #[command(
-        after_help = "Examples:\n  grill calibrate calibration/*.jsonl --grader cues\n  grill calibrate calibration/*.jsonl --samples 3 --json"
+        after_help = "Examples:\n  grill calibrate --builtin --grader cues      the labelled set shipped with grill\n  grill calibrate --builtin --samples 3 --json\n  grill calibrate my-labels.jsonl"
     )]
     Calibrate(CalibrateArgs),
     /// Check the judge server: reachable, model listed, a structured call, usage
@@ -375,8 +375,11 @@ pub enum GraderArg {
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
     /// Labelled answers, JSONL (see the README's format)
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// The labelled set shipped with grill: 130 answers to 26 built-in questions
+    #[arg(long)]
+    pub builtin: bool,
     /// The grader to measure
     #[arg(long, value_enum, default_value_t = GraderArg::Judge)]
     pub grader: GraderArg,

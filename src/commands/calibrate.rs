@@ -1,9 +1,10 @@
-//! `grill calibrate FILE...`: grades every labelled answer with a grader
+//! `grill calibrate [--builtin] [FILE...]`: grades every labelled answer with a grader
 //! (the judge, or the keyword estimate) and reports how far it agrees with
 //! the hand labels. Nothing is stored as a practice attempt; the judge's
 //! verdict cache and concurrency apply.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use futures::StreamExt;
@@ -25,10 +26,10 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
         .iter()
         .map(|i| bank.get(&i.question).expect("checked while reading"))
         .collect();
-    let (name, grades) = match args.grader {
+    let (name, (grades, stopped)) = match args.grader {
         GraderArg::Cues => (
             "the keyword estimate (cues)".to_string(),
-            estimates(&items, &questions),
+            (estimates(&items, &questions), None),
         ),
         GraderArg::Judge => {
             let judge = Arc::clone(ctx.grader(Plan {
@@ -42,23 +43,60 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
             )
         }
     };
+    // Stopped by Ctrl-C: the figures are those of the answers graded so far.
+    let total = items.len();
     let summary = calibration::summarize(&name, &items, &grades);
     if args.json {
-        return Ok(render::json(&summary)?);
+        let mut value = serde_json::to_value(&summary).unwrap_or_default();
+        if let Some(done) = stopped {
+            value["stopped"] = serde_json::json!({"at": done, "of": total});
+        }
+        render::json(&value)?;
+    } else {
+        write!(
+            render::stdout(),
+            "{}",
+            report::calibration::render(&summary, render::width())
+        )?;
     }
-    write!(
-        render::stdout(),
-        "{}",
-        report::calibration::render(&summary, render::width())
-    )?;
+    if let Some(done) = stopped {
+        return Err(Error::interrupted(format!(
+            "stopped at {done}/{total} by Ctrl-C; the figures are those of the {done} graded"
+        ))
+        .with_hint("their verdicts are cached: the same command again grades only the rest"));
+    }
     Ok(())
+}
+
+/// A flag set by Ctrl-C for the rest of the run, instead of the process
+/// ending: a long calibration stops and keeps what it graded. A second
+/// Ctrl-C ends the process at once.
+fn ctrl_c() -> Option<Arc<AtomicBool>> {
+    use signal_hook::consts::SIGINT;
+    let flag = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register_conditional_shutdown(SIGINT, 130, Arc::clone(&flag)).ok()?;
+    signal_hook::flag::register(SIGINT, Arc::clone(&flag)).ok()?;
+    Some(flag)
 }
 
 /// Every labelled answer of every file; all the bad lines at once, exit 2.
 fn read(ctx: &Context, args: &CalibrateArgs) -> Result<Vec<Labelled>> {
+    if args.files.is_empty() && !args.builtin {
+        return Err(Error::input(
+            "no labelled answers: name JSONL files, or --builtin for the set shipped with grill",
+        )
+        .with_hint("grill calibrate --builtin --grader cues"));
+    }
     let bank = ctx.bank()?;
     let mut items = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
+    if args.builtin {
+        for (name, text) in calibration::builtin::FILES {
+            let (mut read, mut bad) = calibration::parse(text, &format!("builtin:{name}"), bank);
+            items.append(&mut read);
+            problems.append(&mut bad);
+        }
+    }
     for path in &args.files {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(path, "read labelled answers", &e))?;
@@ -107,54 +145,87 @@ fn judged(
     items: &[Labelled],
     questions: &[&Question],
     concurrency: usize,
-) -> Result<Vec<Option<Grade>>> {
+) -> Result<(Vec<Option<Grade>>, Option<usize>)> {
     let store = ctx.store()?;
-    let bar = ctx
-        .activity
-        .bar(items.len() as u64, "{bar:30} {pos}/{len} graded {msg}");
+    let bar = ctx.activity.bar(
+        items.len() as u64,
+        "{bar:30} {pos}/{len} graded · {elapsed} elapsed · about {eta} left {msg}",
+    );
     let progress = &bar;
+    let stop = ctrl_c();
+    let started = std::time::Instant::now();
     let results = ctx.runtime()?.block_on(async {
-        futures::stream::iter(items.iter().zip(questions))
-            .map(|(item, q)| async move {
+        let mut graded = futures::stream::iter(items.iter().zip(questions).enumerate())
+            .map(|(i, (item, q))| async move {
                 let result = judge.assess(store, q, &item.answer).await;
                 progress.inc(1);
-                result
+                (i, result)
             })
-            .buffered(concurrency)
-            .collect::<Vec<_>>()
-            .await
+            .buffer_unordered(concurrency);
+        let pressed = async {
+            loop {
+                if stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        };
+        tokio::pin!(pressed);
+        // As they finish, each with its place: on Ctrl-C every grade that
+        // came back is kept, and the progress bar's count is the one said.
+        let mut results = Vec::with_capacity(items.len());
+        loop {
+            tokio::select! {
+                next = graded.next() => match next {
+                    Some(result) => results.push(result),
+                    None => break,
+                },
+                () = &mut pressed => break,
+            }
+        }
+        results
     });
     drop(bar);
+    render::note(&format!(
+        "{} of {} graded in {}",
+        results.len(),
+        items.len(),
+        crate::text::duration(started.elapsed().as_secs_f64())
+    ));
     if let Some(limits) = judge.judge().rate_limits() {
         render::note(&limits.to_string());
     }
-    let mut grades = Vec::with_capacity(results.len());
+    let stopped = (results.len() < items.len()).then_some(results.len());
+    // An answer not reached before Ctrl-C has no grade, as a failed one.
+    let mut grades = vec![None; items.len()];
     let mut failed = 0;
-    for (item, result) in items.iter().zip(results) {
+    for (i, result) in results {
+        let item = &items[i];
         match result {
-            Ok(assessed) => grades.push(Some(Grade {
-                score: assessed.verdict.score,
-                key_points: assessed
-                    .verdict
-                    .key_points
-                    .iter()
-                    .map(|p| p.coverage)
-                    .collect(),
-                samples: if assessed.samples.len() >= 2 {
-                    assessed
-                        .samples
+            Ok(assessed) => {
+                grades[i] = Some(Grade {
+                    score: assessed.verdict.score,
+                    key_points: assessed
+                        .verdict
+                        .key_points
                         .iter()
-                        .map(|v| (v.score, v.key_points.iter().map(|p| p.coverage).collect()))
-                        .collect()
-                } else {
-                    Vec::new()
-                },
-            })),
+                        .map(|p| p.coverage)
+                        .collect(),
+                    samples: if assessed.samples.len() >= 2 {
+                        assessed
+                            .samples
+                            .iter()
+                            .map(|v| (v.score, v.key_points.iter().map(|p| p.coverage).collect()))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                });
+            }
             Err(GradeError::Storage(err)) => return Err(err),
             Err(err) => {
                 failed += 1;
                 render::note(&format!("{}:{}: not graded: {err}", item.file, item.line));
-                grades.push(None);
             }
         }
     }
@@ -165,5 +236,5 @@ fn judged(
             plural(failed, "answer", "answers")
         ));
     }
-    Ok(grades)
+    Ok((grades, stopped))
 }

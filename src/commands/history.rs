@@ -71,8 +71,8 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<()> {
         .max(8);
     writeln!(
         out,
-        "{BOLD}{:16}  {:>7}  {:wide$}  {:>9}  {:18}  time{BOLD:#}",
-        "date", "session", "question", "score", "grader"
+        "{BOLD}{:16}  {:>7}  {:>7}  {:wide$}  {:>9}  {:18}  time{BOLD:#}",
+        "date", "session", "attempt", "question", "score", "grader"
     )?;
     for a in &attempts {
         writeln!(out, "{}", row(a, wide))?;
@@ -117,8 +117,9 @@ fn row(a: &Attempt, wide: usize) -> String {
         .session_id
         .map_or_else(|| "—".to_string(), |s| s.to_string());
     format!(
-        "{DIM}{}{DIM:#}  {session:>7}  {CYAN}{:wide$}{CYAN:#}  {score}  {grader:18}  {time}{cut}",
+        "{DIM}{}{DIM:#}  {session:>7}  {:>7}  {CYAN}{:wide$}{CYAN:#}  {score}  {grader:18}  {time}{cut}",
         when(a),
+        a.id,
         sanitize(&a.question_id),
     )
 }

@@ -84,9 +84,8 @@ pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
 fn attempt(ctx: &Context, n: i64, json: bool) -> Result<()> {
     let store = ctx.store()?;
     let a = store.attempt(n)?.ok_or_else(|| {
-        Error::input(format!("no attempt {n}")).with_hint(
-            "`grill report` numbers each question's attempt; `grill history --json` lists them all",
-        )
+        Error::input(format!("no attempt {n}"))
+            .with_hint("`grill history` and `grill report` show the attempt numbers")
     })?;
     let row = report::row(&a);
     // An attempt outlives its question's place in the bank: the verdict is

@@ -127,6 +127,19 @@ fn show_attempt_opens_a_past_answer_with_its_full_verdict() {
     assert_eq!(docs["earned"], 0.5);
     assert_eq!(json["verdict"]["mistakes"][0]["correction"], "right");
 
+    let history = t.grill(&["history"], "", &[]).stdout;
+    assert!(
+        history
+            .lines()
+            .next()
+            .unwrap()
+            .contains("session  attempt  question"),
+        "{history}"
+    );
+    assert!(
+        history.lines().nth(1).unwrap().contains("        1  tq"),
+        "{history}"
+    );
     let missing = t.grill(&["show", "--attempt", "9"], "", &[]);
     assert_eq!(missing.code, 2, "{missing:?}");
     assert!(

@@ -528,7 +528,7 @@ fn importing_the_seed_page_gives_its_13_questions_that_pass_bank_check() {
     );
 }
 
-const NOTES: &str = "# Interview notes\n\n## Caching\n\n### What is exact-match caching?\n\nShow answer\n\nIt hashes the whole request and returns a stored response for a repeat. It costs nothing for repeated queries. Avoid it when temperature is above zero or responses are personal.\n\nQ: When is a semantic cache risky?\n\nWhen two different questions embed close together, one user gets the answer to another question. Tune the threshold and never share entries across users.\n";
+pub const NOTES: &str = "# Interview notes\n\n## Caching\n\n### What is exact-match caching?\n\nShow answer\n\nIt hashes the whole request and returns a stored response for a repeat. It costs nothing for repeated queries. Avoid it when temperature is above zero or responses are personal.\n\nQ: When is a semantic cache risky?\n\nWhen two different questions embed close together, one user gets the answer to another question. Tune the threshold and never share entries across users.\n";
 
 #[test]
 fn import_with_a_judge_drafts_key_points_through_it() {
@@ -561,6 +561,7 @@ fn import_with_a_judge_drafts_key_points_through_it() {
             "mine",
             "--topic",
             "caching-notes",
+            "--judge",
         ],
         "",
         &vars,
@@ -600,7 +601,11 @@ fn import_falls_back_to_sentences_when_the_judge_fails_and_rejects_bad_input() {
         ("OPENAI_BASE_URL", url.as_str()),
         ("OPENAI_API_KEY", "test"),
     ];
-    let out = env.run_with(&["bank", "import", "notes.md", "--out", "mine"], "", &vars);
+    let out = env.run_with(
+        &["bank", "import", "notes.md", "--out", "mine", "--judge"],
+        "",
+        &vars,
+    );
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         server.request_count(),

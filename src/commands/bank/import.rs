@@ -21,14 +21,17 @@ use crate::style::{BOLD, CYAN, DIM, YELLOW};
 use crate::text::sanitize;
 use crate::ui::render;
 
-/// `grill bank import FILE [--out DIR] [--topic T]`.
-pub fn run(
-    ctx: &Context,
-    file: &Path,
-    out_dir: &Path,
-    topic: Option<&str>,
-    merge: bool,
-) -> Result<()> {
+/// The flags of `grill bank import` beyond its file and directory.
+pub struct Options<'a> {
+    pub topic: Option<&'a str>,
+    pub merge: bool,
+    /// `--judge`: the notes may go to the judge without asking.
+    pub use_judge: bool,
+}
+
+/// `grill bank import FILE [--out DIR] [--topic T] [--merge] [--judge]`.
+pub fn run(ctx: &Context, file: &Path, out_dir: &Path, options: &Options<'_>) -> Result<()> {
+    let (topic, merge) = (options.topic, options.merge);
     let settings = &ctx.settings;
     if let Some(t) = topic {
         if !is_slug(t) {
@@ -71,7 +74,8 @@ pub fn run(
         .with_hint("write into another directory with --out, or move the file away"));
     }
 
-    let judge = if settings.judge_unavailable().is_none() {
+    let total: usize = groups.iter().map(|(_, _, n)| n.len()).sum();
+    let judge = if consent(ctx, options.use_judge, total)? {
         match ctx.judge() {
             Ok(judge) => Some(judge.as_ref()),
             Err(e) => {
@@ -86,7 +90,6 @@ pub fn run(
     } else {
         None
     };
-    let total: usize = groups.iter().map(|(_, _, n)| n.len()).sum();
     let drafted = draft_all(ctx, judge, &groups, &mut taken, total)?;
 
     // Render, check that each file parses back cleanly, then write.
@@ -107,6 +110,53 @@ pub fn run(
         files.push((path.clone(), text, questions));
     }
     write_files(&files, out_dir, total)
+}
+
+/// Whether the notes may go to the judge: `--judge` says yes; a terminal
+/// is asked (the default is no: the answers' sentences draft the points);
+/// off a terminal, nobody can answer, so the flag is required. Without a
+/// judge configured there is nothing to ask.
+fn consent(ctx: &Context, use_judge: bool, questions: usize) -> Result<bool> {
+    let settings = &ctx.settings;
+    if let Some(why) = settings.judge_unavailable() {
+        if use_judge {
+            return Err(Error::input(format!("--judge: {why}"))
+                .with_hint("`grill doctor` checks the judge's settings"));
+        }
+        return Ok(false);
+    }
+    if use_judge {
+        return Ok(true);
+    }
+    let what = format!(
+        "{} to the judge llm:{} at {}",
+        crate::text::plural(questions, "question", "questions"),
+        settings.model.value,
+        crate::config::display_url(&settings.base_url.value)
+    );
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Error::input(format!(
+            "`bank import` would send {what} to draft key points; nobody is at a terminal to agree"
+        ))
+        .with_hint(
+            "pass --judge to send them, or --offline to draft from the answers' sentences",
+        ));
+    }
+    let mut err = render::stderr();
+    write!(
+        err,
+        "Draft the key points by sending {what} ({})? [y/N] › ",
+        crate::text::plural(questions, "call", "calls")
+    )?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let yes = matches!(line.trim(), "y" | "Y" | "yes");
+    if !yes {
+        render::note("Drafting from the answers' sentences instead; the judge was not called.");
+    }
+    Ok(yes)
 }
 
 /// Writes the checked files and says what was written and what to check.

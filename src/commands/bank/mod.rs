@@ -16,8 +16,18 @@ pub fn run(ctx: &Context, command: &BankCommand) -> Result<()> {
             out,
             topic,
             merge,
+            use_judge,
             ..
-        } => import::run(ctx, file, out, topic.as_deref(), *merge),
+        } => import::run(
+            ctx,
+            file,
+            out,
+            &import::Options {
+                topic: topic.as_deref(),
+                merge: *merge,
+                use_judge: *use_judge,
+            },
+        ),
         BankCommand::New { topic } => new::run(topic.as_deref()),
     }
 }
