@@ -69,6 +69,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "structured-retrieval.toml",
         include_str!("../../questions/structured-retrieval.toml"),
     ),
+    (
+        "privacy-red-teaming.toml",
+        include_str!("../../questions/privacy-red-teaming.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
