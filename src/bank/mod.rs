@@ -93,6 +93,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "streaming.toml",
         include_str!("../../questions/streaming.toml"),
     ),
+    (
+        "privacy-red-teaming.toml",
+        include_str!("../../questions/privacy-red-teaming.toml"),
+    ),
 ];
 
 /// Names of the built-in files, for the test that every file in `questions/` is compiled in.
