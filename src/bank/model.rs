@@ -29,8 +29,10 @@ pub struct KeyPoint {
     pub cues: Vec<String>,
 }
 
+/// Serialises as `grill show --json` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Question {
+    #[serde(rename = "question_id")]
     pub id: String,
     pub topic: String,
     pub question: String,

@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
     if json {
         #[derive(Serialize)]
         struct Row<'a> {
-            id: &'a str,
+            question_id: &'a str,
             topic: &'a str,
             question: &'a str,
             difficulty: bank::Difficulty,
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
         let rows: Vec<Row> = selected
             .iter()
             .map(|q| Row {
-                id: &q.id,
+                question_id: &q.id,
                 topic: &q.topic,
                 question: &q.question,
                 difficulty: q.difficulty,

@@ -93,6 +93,7 @@ impl Serialize for GradedBy {
 /// A stored attempt, as read back. Serialises as `history --json` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attempt {
+    #[serde(rename = "attempt_id")]
     pub id: i64,
     pub session_id: Option<i64>,
     pub question_id: String,

@@ -72,7 +72,7 @@ fn every_seed_question_is_in_the_bank() {
     for (id, question) in SEED {
         let entry = list
             .iter()
-            .find(|q| q["id"] == *id)
+            .find(|q| q["question_id"] == *id)
             .unwrap_or_else(|| panic!("seed question `{id}` missing"));
         assert_eq!(
             words(entry["question"].as_str().unwrap()),
@@ -93,20 +93,20 @@ fn the_bank_is_big_enough_and_well_formed() {
     let mut examples = 0;
     for q in list {
         let shown = env
-            .run(&["show", q["id"].as_str().unwrap(), "--json"])
+            .run(&["show", q["question_id"].as_str().unwrap(), "--json"])
             .json();
         let points = shown["key_points"].as_array().unwrap();
         assert!(
             (3..=7).contains(&points.len()),
             "{}: {} key points",
-            q["id"],
+            q["question_id"],
             points.len()
         );
         for p in points {
             assert!(
                 !p["cues"].as_array().unwrap().is_empty(),
                 "{} / {} has no cues",
-                q["id"],
+                q["question_id"],
                 p["id"]
             );
         }
@@ -208,11 +208,11 @@ fn json_contracts_of_list_and_show() {
         .map(String::as_str)
         .collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["difficulty", "id", "question", "topic"]);
+    assert_eq!(keys, ["difficulty", "question", "question_id", "topic"]);
 
     let q = env.run(&["show", "hyde", "--json"]).json();
     for key in [
-        "id",
+        "question_id",
         "topic",
         "question",
         "difficulty",
@@ -327,7 +327,7 @@ fn a_user_bank_adds_questions_and_may_not_reuse_built_in_ids() {
     );
     let out = env.run(&["--bank", "bank", "list", "--topic", "mine", "--json"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json()[0]["id"], "mine-1");
+    assert_eq!(out.json()[0]["question_id"], "mine-1");
 
     env.write(
         "bank/mine.toml",

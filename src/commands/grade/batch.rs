@@ -6,7 +6,7 @@ use std::path::Path;
 use futures::StreamExt;
 use serde_json::{Map, Value};
 
-use super::tally::{check_answer, result_json, Tally};
+use super::tally::{check_answer, result_line, Tally};
 use crate::bank::Bank;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -165,17 +165,12 @@ pub fn run(ctx: &Context, path: &Path, concurrency: usize, samples: u16) -> Resu
             .buffered(concurrency);
         let mut out = std::io::stdout().lock();
         while let Some((item, q, attempt_id, result)) = results.next().await {
-            let mut value = result_json(q, attempt_id, &result);
-            value["line"] = item.line.into();
-            for (k, v) in &item.extra {
-                if value.get(k).is_none() {
-                    value[k] = v.clone();
-                }
-            }
-            tally.add(result);
+            let line = result_line(q, attempt_id, &result).with_input(Some(item.line), &item.extra);
             // A reader that went away (`| head`) ends the run; what is not
             // graded yet stays saved for `regrade`.
-            bar.suspend(|| render::json_line(&mut out, &value))?;
+            bar.suspend(|| render::json_line(&mut out, &line))?;
+            drop(line);
+            tally.add(result);
             bar.inc(1);
         }
         Ok::<(), std::io::Error>(())

@@ -20,6 +20,15 @@ use crate::store::{NewAttempt, NewJob};
 use crate::text::plural;
 use crate::ui::render;
 
+/// The line a sent job prints: its number and its remote batches' ids.
+#[derive(serde::Serialize)]
+struct Sent<'a> {
+    job: i64,
+    status: &'static str,
+    answers: u64,
+    batches: Vec<&'a str>,
+}
+
 pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
     if ctx.settings.offline {
         return Err(Error::input(
@@ -64,13 +73,17 @@ pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
             crate::batch::Refused::Resubmit,
         )?;
     } else {
-        let value = serde_json::json!({
-            "job": job.id,
-            "status": batch::state(&job),
-            "answers": job.answers,
-            "batches": job.parts.iter().filter_map(|p| p.batch_id.clone()).collect::<Vec<_>>(),
-        });
-        render::json_line(&mut render::stdout(), &value)?;
+        let sent = Sent {
+            job: job.id,
+            status: batch::state(&job),
+            answers: job.answers,
+            batches: job
+                .parts
+                .iter()
+                .filter_map(|p| p.batch_id.as_deref())
+                .collect(),
+        };
+        render::json_line(&mut render::stdout(), &sent)?;
         render::note(&format!(
             "job {} sent: {} in {}; `grill jobs wait {}` waits for it and prints the results",
             job.id,

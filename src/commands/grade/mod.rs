@@ -15,6 +15,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, NoChecklist, Outcome, NO_ESTIMATE};
 use crate::report;
+use crate::report::json::{Answer, Graded, NotGraded, ResultLine};
 use crate::store::{GradedBy, NewAttempt};
 use crate::style::DIM;
 use crate::ui::render;
@@ -82,12 +83,11 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
     drop(spinner);
     match result {
         Ok(Outcome::Graded(verdict, by)) => {
-            let mut out = render::stdout();
             if args.json {
-                let mut value = report::verdict::json(&question.id, &by, &verdict);
-                value["attempt_id"] = attempt_id.into();
-                writeln!(out, "{}", crate::json::to_text(&value, true))?;
+                let verdict_json = Graded::new(&question.id, &by, &verdict);
+                render::json(&ResultLine::new(Answer::Graded(verdict_json), attempt_id))?;
             } else {
+                let mut out = render::stdout();
                 if by == GradedBy::Estimate {
                     writeln!(
                         out,
@@ -100,11 +100,11 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
             Ok(())
         }
         Ok(Outcome::NoEstimate) => {
-            let mut out = render::stdout();
             if args.json {
-                let value = serde_json::json!({"question_id": question.id, "score": null, "note": NO_ESTIMATE, "attempt_id": attempt_id});
-                writeln!(out, "{}", crate::json::to_text(&value, true))?;
+                let note = Answer::NotGraded(NotGraded::note(&question.id, NO_ESTIMATE));
+                render::json(&ResultLine::new(note, attempt_id))?;
             } else {
+                let mut out = render::stdout();
                 writeln!(out, "{}", render::wrap(NO_ESTIMATE, "").trim_end())?;
                 writeln!(
                     out,
@@ -171,12 +171,10 @@ struct Failed {
 /// `{"error": ..., "attempt_id": N}`, so a script reads why and which answer.
 fn failed_json(json: bool, message: &str, attempt_id: i64) -> Result<()> {
     if json {
-        let value = serde_json::to_value(Failed {
+        render::json(&Failed {
             error: crate::text::sanitize(message),
             attempt_id,
-        })
-        .unwrap_or_default();
-        writeln!(render::stdout(), "{}", crate::json::to_text(&value, true))?;
+        })?;
     }
     Ok(())
 }
