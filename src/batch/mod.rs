@@ -396,14 +396,8 @@ pub fn result_line(a: &Attempt) -> ResultLine<'_> {
     };
     let line = ResultLine::new(answer, a.id);
     match &a.extra {
-        Some(Value::Object(extra)) => {
-            let n = extra
-                .get("line")
-                .and_then(Value::as_u64)
-                .and_then(|n| usize::try_from(n).ok());
-            line.with_input(n, extra)
-        }
-        _ => line,
+        Some(extra) => line.with_input(extra.line, &extra.carried),
+        None => line,
     }
 }
 

@@ -15,6 +15,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{self, GradeError, JudgeGrader};
 use crate::report;
+use crate::store::GradedBy;
 use crate::text::plural;
 use crate::ui::render;
 
@@ -34,7 +35,10 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
             let judge = Arc::clone(ctx.judge()?);
             judge.set_samples(usize::from(args.samples));
             judge.judge().set_concurrency(args.concurrency);
-            let name = format!("the judge llm:{}", judge.model());
+            let name = format!(
+                "the judge {}",
+                GradedBy::Judge(judge.model().to_string()).label()
+            );
             (
                 name,
                 judged(ctx, &judge, &items, &questions, args.concurrency)?,

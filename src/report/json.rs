@@ -307,7 +307,7 @@ mod tests {
             (v["score"].clone(), v["line"].clone()),
             (0.0.into(), 3.into())
         );
-        assert_eq!(v["grader"], "llm:m");
+        assert_eq!(v["grader"], by.label());
 
         // Without a grade, `error` is grill's and the input's is left out.
         let failed = Answer::NotGraded(NotGraded::error("q", "server down"));

@@ -11,7 +11,7 @@ use crate::bank::Bank;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::{Grader, Job, NoChecklist};
-use crate::store::{NewAttempt, SessionKind, Store};
+use crate::store::{Extra, NewAttempt, SessionKind, Store};
 use crate::text::plural;
 use crate::ui::render;
 
@@ -99,14 +99,12 @@ fn store_all(store: &Store, session: i64, items: &[Item], bank: &Bank) -> Result
         .iter()
         .map(|item| {
             let q = bank.get(&item.question_id).expect("checked while parsing");
-            let mut extra = item.extra.clone();
-            extra.insert("line".into(), item.line.into());
             NewAttempt {
                 session_id: Some(session),
                 question_id: &q.id,
                 topic: &q.topic,
                 answer: &item.answer,
-                extra: Some(Value::Object(extra)),
+                extra: Some(Extra::from_input(item.line, &item.extra)),
                 ..NewAttempt::default()
             }
         })

@@ -8,7 +8,6 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::batch::parse_line;
@@ -16,7 +15,7 @@ use crate::batch::{self, Limits, PartWriter};
 use crate::cli::GradeArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::store::{NewAttempt, NewJob};
+use crate::store::{Extra, NewAttempt, NewJob};
 use crate::text::plural;
 use crate::ui::render;
 
@@ -156,14 +155,12 @@ fn prepare(ctx: &Context, path: &Path, shown: &str, hash: &str, key: &str) -> Re
                 }
             };
             let question = bank.get(&item.question_id).expect("checked while parsing");
-            let mut extra = item.extra;
-            extra.insert("line".into(), item.line.into());
             let id = sink
                 .insert(&NewAttempt {
                     question_id: &question.id,
                     topic: &question.topic,
                     answer: &item.answer,
-                    extra: Some(Value::Object(extra)),
+                    extra: Some(Extra::from_input(item.line, &item.extra)),
                     ..NewAttempt::default()
                 })
                 .map_err(|e| store.write_error("store the answers", &e))?;
