@@ -121,7 +121,7 @@ impl AttemptSink<'_> {
             a.question_id,
             a.topic,
             a.answer,
-            a.extra.as_ref().map(super::Extra::to_column),
+            a.extra.as_ref().map(super::columns::Extra::to_column),
             self.now
         ])?;
         self.inserted += 1;
