@@ -76,8 +76,8 @@ pub struct Stats {
 /// A key point missed (or only half made) in most counted answers to its question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MissedPoint {
-    pub question: String,
-    pub point: String,
+    pub question_id: String,
+    pub point_id: String,
     /// The point's text from the bank.
     pub text: String,
     /// Counted answers in which it was missing or partial, of `answered`.
@@ -118,8 +118,8 @@ pub fn missed_points(bank: &Bank, attempts: &[Attempt]) -> Vec<MissedPoint> {
                 .iter()
                 .find(|k| k.id == point)?;
             Some(MissedPoint {
-                question: question.to_string(),
-                point: point.to_string(),
+                question_id: question.to_string(),
+                point_id: point.to_string(),
                 text: text.point.clone(),
                 missed,
                 answered,
@@ -130,7 +130,7 @@ pub fn missed_points(bank: &Bank, attempts: &[Attempt]) -> Vec<MissedPoint> {
         b.missed
             .cmp(&a.missed)
             .then_with(|| (b.missed * a.answered).cmp(&(a.missed * b.answered)))
-            .then_with(|| (&a.question, &a.point).cmp(&(&b.question, &b.point)))
+            .then_with(|| (&a.question_id, &a.point_id).cmp(&(&b.question_id, &b.point_id)))
     });
     missed.truncate(MISSED_POINTS);
     missed
@@ -425,7 +425,7 @@ mod tests {
         ];
         let missed: Vec<(String, usize, usize)> = missed_points(&bank, &history)
             .into_iter()
-            .map(|m| (m.question, m.missed, m.answered))
+            .map(|m| (m.question_id, m.missed, m.answered))
             .collect();
         // r1: missed twice of two. r3: twice of three, latest missed. r2:
         // covered last. gone: not in the bank. One miss is not "keep missing".

@@ -29,6 +29,7 @@ pub struct KeyPoint {
     pub cues: Vec<String>,
 }
 
+/// Serialises as `grill show --json` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Question {
     pub id: String,

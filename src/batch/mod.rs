@@ -34,6 +34,7 @@ use crate::bank::Bank;
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
 use crate::provider::batch_api::{BatchStatus, RemoteBatch};
+use crate::report::json::{Answer, Graded, NotGraded, ResultLine};
 use crate::store::{Attempt, Job, JobStatus, Part, Status, Store};
 
 /// Sends what is not yet sent of a job: each part's file, then its batch.
@@ -383,29 +384,21 @@ pub fn done_count(job: &Job) -> u64 {
 }
 
 /// The result line of one answer, as the live `grade --batch` prints it.
-pub fn result_line(a: &Attempt) -> Value {
-    let mut value = match (&a.status, &a.verdict, &a.graded_by) {
+pub fn result_line(a: &Attempt) -> ResultLine<'_> {
+    let answer = match (&a.status, &a.verdict, &a.graded_by) {
         (Status::Graded, Some(verdict), Some(by)) => {
-            crate::report::verdict::json(&a.question_id, by, verdict)
+            Answer::Graded(Graded::new(&a.question_id, by, verdict))
         }
-        _ => json!({
-            "question_id": a.question_id,
-            "score": null,
-            "error": a.error.as_deref().unwrap_or("not graded yet"),
-        }),
+        _ => Answer::NotGraded(NotGraded::error(
+            &a.question_id,
+            a.error.as_deref().unwrap_or("not graded yet"),
+        )),
     };
-    value["attempt_id"] = a.id.into();
-    if let Some(Value::Object(extra)) = &a.extra {
-        if let Some(line) = extra.get("line") {
-            value["line"] = line.clone();
-        }
-        for (k, v) in extra {
-            if value.get(k).is_none() {
-                value[k] = v.clone();
-            }
-        }
+    let line = ResultLine::new(answer, a.id);
+    match &a.extra {
+        Some(extra) => line.with_input(extra.line, &extra.carried),
+        None => line,
     }
-    value
 }
 
 /// Writes a job's results, one JSON line per answer in input order;

@@ -202,7 +202,7 @@ fn score_agreement(pairs: &[(f64, f64)]) -> ScoreAgreement {
 pub struct Disagreement {
     pub file: String,
     pub line: usize,
-    pub question: String,
+    pub question_id: String,
     pub answer: String,
     pub kind: Option<String>,
     pub label: f64,
@@ -301,7 +301,7 @@ pub fn summarize(grader: &str, items: &[Labelled], given: &[Option<Grade>]) -> S
         .map(|(l, g)| Disagreement {
             file: l.file.clone(),
             line: l.line,
-            question: l.question.clone(),
+            question_id: l.question.clone(),
             answer: l.answer.clone(),
             kind: l.kind.clone(),
             label: l.score,

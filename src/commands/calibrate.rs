@@ -16,6 +16,7 @@ use crate::context::{Context, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{self, GradeError, JudgeGrader};
 use crate::report;
+use crate::store::GradedBy;
 use crate::text::plural;
 use crate::ui::render;
 
@@ -36,7 +37,10 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
                 samples: usize::from(args.samples),
                 concurrency: Some(args.concurrency),
             })?);
-            let name = format!("the judge llm:{}", judge.model());
+            let name = format!(
+                "the judge {}",
+                GradedBy::Judge(judge.model().to_string()).label()
+            );
             (
                 name,
                 judged(ctx, &judge, &items, &questions, args.concurrency)?,
@@ -47,11 +51,10 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
     let total = items.len();
     let summary = calibration::summarize(&name, &items, &grades);
     if args.json {
-        let mut value = serde_json::to_value(&summary).unwrap_or_default();
-        if let Some(done) = stopped {
-            value["stopped"] = serde_json::json!({"at": done, "of": total});
-        }
-        render::json(&value)?;
+        render::json(&CalibrationJson {
+            summary: &summary,
+            stopped: stopped.map(|at| Stopped { at, of: total }),
+        })?;
     } else {
         write!(
             render::stdout(),
@@ -66,6 +69,21 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
         .with_hint("their verdicts are cached: the same command again grades only the rest"));
     }
     Ok(())
+}
+
+/// `calibrate --json`: the figures, and where Ctrl-C stopped them.
+#[derive(serde::Serialize)]
+struct CalibrationJson<'a> {
+    #[serde(flatten)]
+    summary: &'a calibration::Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<Stopped>,
+}
+
+#[derive(serde::Serialize)]
+struct Stopped {
+    at: usize,
+    of: usize,
 }
 
 /// A flag set by Ctrl-C for the rest of the run, instead of the process

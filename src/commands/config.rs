@@ -2,11 +2,12 @@
 //! (`--example`) a commented config file to start from.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::ConfigArgs;
-use crate::config::{Settings, EXAMPLE_CONFIG};
+use crate::config::{Setting, Settings, EXAMPLE_CONFIG};
 use crate::context::Context;
 use crate::error::Result;
 use crate::style::{BOLD, DIM};
@@ -27,34 +28,8 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
     let judge = settings
         .judge_unavailable()
         .unwrap_or_else(|| "ready".into());
-    let profile = settings.profile();
     if json {
-        return Ok(render::json(&json!({
-            "model": {"value": settings.model.value, "from": settings.model.origin.to_string()},
-            "base_url": {"value": settings.base_url_shown(), "from": settings.base_url.origin.to_string()},
-            "api_key": key,
-            "timeout_secs": {"value": settings.timeout_secs.value, "from": settings.timeout_secs.origin.to_string()},
-            "retry_budget_secs": {"value": settings.retry_budget_secs.value, "from": settings.retry_budget_secs.origin.to_string()},
-            "db": {"value": settings.db_path.value, "from": settings.db_path.origin.to_string()},
-            "config_file": settings.config_path,
-            "bank_dirs": settings.bank_dirs,
-            "prompts_dir": settings.prompts_dir,
-            "profile": {
-                "family": profile.family,
-                "token_cap": profile.token_cap.as_str(),
-                "temperature": profile.temperature.as_str(),
-                "reasoning_effort": profile.effort,
-                "max_reply_tokens": profile.budget,
-                "reasoning_effort_from": settings.reasoning_effort.as_ref().map(|e| e.origin.to_string()),
-            },
-            "prices": settings.prices.models.keys().collect::<Vec<_>>(),
-            "batch_discount": settings.prices.batch_discount,
-            "judge": judge,
-            "stt_model": {"value": settings.speech.model.value, "from": settings.speech.model.origin.to_string()},
-            "stt_base_url": {"value": settings.speech.base_url_shown(), "from": stt_from(settings)},
-            "record_command": settings.speech.record_command.as_ref().map(|c| json!({"value": c.value, "from": c.origin.to_string()})),
-            "transcription": settings.speech_unavailable().unwrap_or_else(|| "ready".into()),
-        }))?);
+        return Ok(render::json(&ConfigJson::new(settings, key, judge))?);
     }
     let mut out = render::stdout();
     for (name, value, origin) in rows(settings, key, judge) {
@@ -66,6 +41,105 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
         writeln!(out, "{BOLD}{name:13}{BOLD:#}{}{origin}", sanitize(&value))?;
     }
     Ok(())
+}
+
+/// The settings as `grill config --json` prints them.
+#[derive(Serialize)]
+struct ConfigJson<'a> {
+    model: Sourced<&'a str>,
+    base_url: Sourced<String>,
+    /// Whether a key is set and where from; never the key.
+    api_key: String,
+    timeout_secs: Sourced<f64>,
+    retry_budget_secs: Sourced<f64>,
+    db: Sourced<&'a Path>,
+    config_file: &'a Path,
+    bank_dirs: &'a [PathBuf],
+    prompts_dir: Option<&'a Path>,
+    profile: ProfileJson,
+    prices: Vec<&'a str>,
+    batch_discount: Option<f64>,
+    /// `ready`, or why the judge cannot be reached.
+    judge: String,
+    stt_model: Sourced<&'a str>,
+    stt_base_url: Sourced<String>,
+    record_command: Option<Sourced<&'a str>>,
+    /// `ready`, or why answers cannot be transcribed.
+    transcription: String,
+}
+
+/// A setting's value and where it came from.
+#[derive(Serialize)]
+struct Sourced<T> {
+    value: T,
+    from: String,
+}
+
+impl<T> Sourced<T> {
+    fn of<'s, U>(setting: &'s Setting<U>, value: impl FnOnce(&'s U) -> T) -> Sourced<T> {
+        Sourced {
+            value: value(&setting.value),
+            from: setting.origin.to_string(),
+        }
+    }
+}
+
+/// The request shape the judge's model gets.
+#[derive(Serialize)]
+struct ProfileJson {
+    family: String,
+    token_cap: &'static str,
+    temperature: &'static str,
+    reasoning_effort: Option<String>,
+    max_reply_tokens: u32,
+    reasoning_effort_from: Option<String>,
+}
+
+impl<'a> ConfigJson<'a> {
+    fn new(settings: &'a Settings, api_key: String, judge: String) -> ConfigJson<'a> {
+        let profile = settings.profile();
+        ConfigJson {
+            model: Sourced::of(&settings.model, String::as_str),
+            base_url: Sourced {
+                value: settings.base_url_shown(),
+                from: settings.base_url.origin.to_string(),
+            },
+            api_key,
+            timeout_secs: Sourced::of(&settings.timeout_secs, |v| *v),
+            retry_budget_secs: Sourced::of(&settings.retry_budget_secs, |v| *v),
+            db: Sourced::of(&settings.db_path, PathBuf::as_path),
+            config_file: &settings.config_path,
+            bank_dirs: &settings.bank_dirs,
+            prompts_dir: settings.prompts_dir.as_deref(),
+            profile: ProfileJson {
+                family: profile.family,
+                token_cap: profile.token_cap.as_str(),
+                temperature: profile.temperature.as_str(),
+                reasoning_effort: profile.effort,
+                max_reply_tokens: profile.budget,
+                reasoning_effort_from: settings
+                    .reasoning_effort
+                    .as_ref()
+                    .map(|e| e.origin.to_string()),
+            },
+            prices: settings.prices.models.keys().map(String::as_str).collect(),
+            batch_discount: settings.prices.batch_discount,
+            judge,
+            stt_model: Sourced::of(&settings.speech.model, String::as_str),
+            stt_base_url: Sourced {
+                value: settings.speech.base_url_shown(),
+                from: stt_from(settings),
+            },
+            record_command: settings
+                .speech
+                .record_command
+                .as_ref()
+                .map(|c| Sourced::of(c, String::as_str)),
+            transcription: settings
+                .speech_unavailable()
+                .unwrap_or_else(|| "ready".into()),
+        }
+    }
 }
 
 /// Each setting as (name, value, where it came from).

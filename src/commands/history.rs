@@ -94,8 +94,7 @@ fn row(a: &Attempt, wide: usize) -> String {
             let how = a
                 .extra
                 .as_ref()
-                .and_then(|e| e.get("ended"))
-                .and_then(serde_json::Value::as_str)
+                .and_then(|e| e.ended.as_deref())
                 .unwrap_or("skipped");
             format!("{DIM}{how:>9}{DIM:#}")
         }

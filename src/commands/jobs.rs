@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::batch;
 use crate::cli::{JobsArgs, JobsCommand};
@@ -29,40 +29,74 @@ pub fn run(ctx: &Context, args: &JobsArgs) -> Result<()> {
     }
 }
 
-fn job_json(job: &Job) -> Value {
-    json!({
-        "job": job.id,
-        "status": batch::state(job),
-        "answers": job.answers,
-        "done": batch::done_count(job),
-        "input": job.input_path,
-        "input_sha256": job.input_hash,
-        "model": job.model,
-        "base_url": job.base_url,
-        "session": job.session_id,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-        "batches": job.parts.iter().map(|p| json!({
-            "batch_id": p.batch_id,
-            "input_file_id": p.input_file_id,
-            "status": p.status.as_str(),
-            // The server's text of a status grill does not know, on one line.
-            "server_status": p.status.raw(),
-            "requests": p.requests,
-            "completed": p.completed,
-            "failed": p.failed,
-            "error": p.error,
-        })).collect::<Vec<_>>(),
-    })
+/// One job as `grill jobs --json` lists it.
+#[derive(Serialize)]
+struct JobRow<'a> {
+    job: i64,
+    status: &'static str,
+    answers: u64,
+    done: u64,
+    input: &'a str,
+    input_sha256: &'a str,
+    model: &'a str,
+    base_url: &'a str,
+    session_id: i64,
+    created_at: &'a str,
+    updated_at: &'a str,
+    batches: Vec<BatchRow<'a>>,
+}
+
+/// One remote batch of a job.
+#[derive(Serialize)]
+struct BatchRow<'a> {
+    batch_id: Option<&'a str>,
+    input_file_id: Option<&'a str>,
+    status: &'static str,
+    /// The server's text of a status grill does not know, on one line.
+    server_status: Option<&'a str>,
+    requests: u64,
+    completed: u64,
+    failed: u64,
+    error: Option<&'a str>,
+}
+
+fn job_row(job: &Job) -> JobRow<'_> {
+    JobRow {
+        job: job.id,
+        status: batch::state(job),
+        answers: job.answers,
+        done: batch::done_count(job),
+        input: &job.input_path,
+        input_sha256: &job.input_hash,
+        model: &job.model,
+        base_url: &job.base_url,
+        session_id: job.session_id,
+        created_at: &job.created_at,
+        updated_at: &job.updated_at,
+        batches: job
+            .parts
+            .iter()
+            .map(|p| BatchRow {
+                batch_id: p.batch_id.as_deref(),
+                input_file_id: p.input_file_id.as_deref(),
+                status: p.status.as_str(),
+                server_status: p.status.raw(),
+                requests: p.requests,
+                completed: p.completed,
+                failed: p.failed,
+                error: p.error.as_deref(),
+            })
+            .collect(),
+    }
 }
 
 fn list(ctx: &Context, json: bool) -> Result<()> {
     let jobs = ctx.store()?.jobs()?;
     let mut out = render::stdout();
     if json {
-        let all: Vec<Value> = jobs.iter().map(job_json).collect();
-        writeln!(out, "{}", crate::json::to_text(&Value::Array(all), true))?;
-        return Ok(());
+        let rows: Vec<JobRow> = jobs.iter().map(job_row).collect();
+        drop(out);
+        return Ok(render::json(&rows)?);
     }
     if jobs.is_empty() {
         writeln!(

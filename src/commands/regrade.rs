@@ -17,7 +17,7 @@ use crate::ui::checklist::Asked;
 use crate::ui::input::LineSource;
 use crate::ui::render;
 
-use super::grade::tally::Tally;
+use super::grade::tally::{result_line, Tally};
 
 /// Says how many answers wait in Batch API jobs: `regrade` leaves them to
 /// their jobs rather than pay for them twice.
@@ -159,10 +159,8 @@ fn show(
 ) -> Result<()> {
     let mut out = render::stdout();
     match result {
-        Ok(Outcome::Graded(verdict, by)) if json => {
-            let mut value = report::verdict::json(&question.id, by, verdict);
-            value["attempt_id"] = attempt_id.into();
-            render::json_line(&mut out, &value)?;
+        Ok(Outcome::Graded(..) | Outcome::NoEstimate) | Err(_) if json => {
+            render::json_line(&mut out, &result_line(question, attempt_id, result))?;
         }
         Ok(Outcome::Graded(verdict, GradedBy::SelfCheck)) => {
             writeln!(out, "{}\n", report::verdict::self_graded(verdict))?;
@@ -175,15 +173,7 @@ fn show(
         Ok(Outcome::Abandoned) => {
             render::note("Self-grading abandoned: the answer stays ungraded.");
         }
-        Ok(Outcome::NoEstimate) if json => {
-            let value = serde_json::json!({"attempt_id": attempt_id, "question_id": question.id, "score": null, "note": crate::grading::NO_ESTIMATE});
-            render::json_line(&mut out, &value)?;
-        }
         Ok(Outcome::NoEstimate) => writeln!(out, "{}\n", crate::grading::NO_ESTIMATE)?,
-        Err(err) if json => {
-            let value = serde_json::json!({"attempt_id": attempt_id, "question_id": question.id, "score": null, "error": err.to_string()});
-            render::json_line(&mut out, &value)?;
-        }
         // A storage failure is the run's error, said once at the end.
         Err(GradeError::Storage(_)) => {}
         Err(err) => {

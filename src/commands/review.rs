@@ -78,7 +78,7 @@ fn review_order(entries: &mut [ScheduleEntry], now: DateTime<Utc>) {
 /// One row of `review --list --json`.
 #[derive(Debug, Serialize)]
 struct Row<'a> {
-    id: &'a str,
+    question_id: &'a str,
     topic: Option<&'a str>,
     due: &'a str,
     last_score: Option<f64>,
@@ -137,7 +137,7 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
         let rows: Vec<Row> = entries
             .iter()
             .map(|e| Row {
-                id: &e.id,
+                question_id: &e.id,
                 topic: e.topic.as_deref(),
                 due: &e.due,
                 last_score: e.last_score,

@@ -17,7 +17,7 @@ use crate::ui::render;
 /// One session as listed.
 #[derive(Debug, Serialize)]
 struct Row {
-    id: i64,
+    session_id: i64,
     started_at: String,
     kind: &'static str,
     /// Questions asked, answered or not.
@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, args: &SessionsArgs) -> Result<()> {
         };
         let scores: Vec<f64> = attempts.iter().filter_map(Attempt::counted_score).collect();
         rows.push(Row {
-            id: *id,
+            session_id: *id,
             started_at: session.started_at,
             kind: session.kind.as_str(),
             questions: attempts.len(),
@@ -82,7 +82,7 @@ pub fn run(ctx: &Context, args: &SessionsArgs) -> Result<()> {
         writeln!(
             out,
             "{CYAN}{:>7}{CYAN:#}  {date:16}  {:9}  {:>9}  {:>6}  {average}",
-            r.id, r.kind, r.questions, r.graded
+            r.session_id, r.kind, r.questions, r.graded
         )?;
     }
     writeln!(out, "{DIM}`grill report N` shows session N again.{DIM:#}")?;

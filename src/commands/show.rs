@@ -7,6 +7,7 @@ use crate::cli::ShowArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::report;
+use crate::report::json::Graded;
 use crate::store::Status;
 use crate::style::{BOLD, CYAN, DIM, YELLOW};
 use crate::text::sanitize;
@@ -161,53 +162,67 @@ fn attempt(ctx: &Context, n: i64, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// The `--json` shape of `show --attempt`: the stored attempt, its verdict
-/// with each key point in words, and the question's model answer.
-fn attempt_json(
-    a: &crate::store::Attempt,
-    row: &report::Row,
-    q: Option<&crate::bank::Question>,
+/// The `--json` shape of `show --attempt` (docs/json.md): the stored
+/// attempt, its verdict with each key point in words, and the question's
+/// model answer.
+#[derive(serde::Serialize)]
+struct AttemptJson<'a> {
+    attempt_id: i64,
+    session_id: Option<i64>,
+    kind: Option<&'static str>,
+    question_id: &'a str,
+    topic: &'a str,
+    question: Option<&'a str>,
+    created_at: &'a str,
+    graded_at: Option<&'a str>,
+    status: Status,
+    outcome: &'a str,
+    reason: Option<String>,
+    answer: &'a str,
+    seconds: Option<f64>,
+    cut_off: bool,
+    score: Option<f64>,
+    counted: bool,
+    verdict: Option<Graded<'a>>,
+    model_answer: Option<&'a str>,
+}
+
+fn attempt_json<'a>(
+    a: &'a crate::store::Attempt,
+    row: &'a report::Row,
+    q: Option<&'a crate::bank::Question>,
     session: Option<&crate::store::Session>,
-) -> serde_json::Value {
-    let graded = a
+) -> AttemptJson<'a> {
+    let verdict = a
         .verdict
         .as_ref()
         .zip(a.graded_by.as_ref())
-        .filter(|_| a.status == Status::Graded);
-    let verdict = graded.map(|(v, by)| {
-        let mut value = report::verdict::json(&a.question_id, by, v);
-        if let (Some(q), Some(points)) = (q, value["key_points"].as_array_mut()) {
-            for (point, p) in points.iter_mut().zip(&v.key_points) {
-                point["point"] = q
-                    .key_points
-                    .iter()
-                    .find(|k| k.id == p.id)
-                    .map(|k| k.point.clone())
-                    .into();
-                point["weight"] = p.weight.into();
-                point["earned"] = (f64::from(p.weight) * p.credit()).into();
+        .filter(|_| a.status == Status::Graded)
+        .map(|(v, by)| {
+            let graded = Graded::new(&a.question_id, by, v);
+            match q {
+                Some(q) => graded.in_words(q),
+                None => graded,
             }
-        }
-        value
-    });
-    serde_json::json!({
-        "attempt_id": a.id,
-        "session_id": a.session_id,
-        "mode": session.map(|s| s.kind.as_str()),
-        "question_id": a.question_id,
-        "topic": a.topic,
-        "question": q.map(|q| q.question.as_str()),
-        "created_at": a.created_at,
-        "graded_at": a.graded_at,
-        "status": a.status,
-        "outcome": row.outcome.word(),
-        "reason": row.outcome.reason(),
-        "answer": a.answer,
-        "seconds": a.seconds,
-        "cut_off": a.cut_off,
-        "score": a.score,
-        "counted": a.counted_score().is_some(),
-        "verdict": verdict,
-        "model_answer": q.map(|q| q.model_answer.as_str()),
-    })
+        });
+    AttemptJson {
+        attempt_id: a.id,
+        session_id: a.session_id,
+        kind: session.map(|s| s.kind.as_str()),
+        question_id: &a.question_id,
+        topic: &a.topic,
+        question: q.map(|q| q.question.as_str()),
+        created_at: &a.created_at,
+        graded_at: a.graded_at.as_deref(),
+        status: a.status,
+        outcome: row.outcome.word(),
+        reason: row.outcome.reason(),
+        answer: &a.answer,
+        seconds: a.seconds,
+        cut_off: a.cut_off,
+        score: a.score,
+        counted: a.counted_score().is_some(),
+        verdict,
+        model_answer: q.map(|q| q.model_answer.as_str()),
+    }
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::stats::{compute_stats, local_day, MissedPoint, Stats, TopicStats, TREND_DAYS};
 use crate::style::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW};
 use crate::text::{plural, sanitize};
@@ -46,6 +46,16 @@ fn signed(x: f64) -> String {
     }
 }
 
+/// `grill stats --json`: the numbers, and how many questions are due now.
+#[derive(serde::Serialize)]
+struct StatsJson<'a> {
+    #[serde(flatten)]
+    stats: &'a Stats,
+    due_now: usize,
+    /// Spoken answers' delivery over time; `null` without any.
+    delivery: &'a Option<crate::speech::summary::Summary>,
+}
+
 pub fn run(ctx: &Context, json: bool) -> Result<()> {
     let bank = ctx.bank()?;
     let store = ctx.store()?;
@@ -64,11 +74,11 @@ pub fn run(ctx: &Context, json: bool) -> Result<()> {
         .collect();
     let delivery = crate::speech::summary::summary(&figures);
     if json {
-        let mut value = serde_json::to_value(&stats)
-            .map_err(|e| Error::failure(format!("cannot encode the stats: {e}")))?;
-        value["due_now"] = due_now.into();
-        value["delivery"] = serde_json::to_value(&delivery).unwrap_or_default();
-        return Ok(render::json(&value)?);
+        return Ok(render::json(&StatsJson {
+            stats: &stats,
+            due_now,
+            delivery: &delivery,
+        })?);
     }
     let mut out = render::stdout();
     if stats.total_attempts == 0 && stats.ungraded_attempts == 0 {
@@ -135,7 +145,7 @@ fn missed(out: &mut impl Write, points: &[MissedPoint]) -> Result<()> {
             out,
             "  {RED}✗{RED:#} {}\n    {CYAN}{}{CYAN:#} {DIM}· missed or partial in {} of {} answers{DIM:#}",
             render::wrap(&sanitize(&p.text), "    ").trim(),
-            sanitize(&p.question),
+            sanitize(&p.question_id),
             p.missed,
             p.answered
         )?;

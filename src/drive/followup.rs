@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::grading::followup::{merge, narrowed, next_question};
 use crate::grading::{self, Checklist, Grader};
 use crate::session::Round;
-use crate::store::GradedBy;
+use crate::store::{FollowUpAnswer, GradedBy};
 use crate::style::{self, BOLD, DIM, GREEN, YELLOW};
 use crate::ui::checklist::Asked;
 use crate::ui::input::Answer;
@@ -138,10 +138,12 @@ impl Runner<'_> {
         round.seconds = Some(start.elapsed().as_secs_f64());
         round.answer.clone_from(&text);
         // Typed answers are stored before any network call.
-        self.store.push_extra(
+        self.store.push_follow_up_answer(
             attempt_id,
-            "follow_up_answers",
-            serde_json::json!({ "question": round.question, "answer": text }),
+            &FollowUpAnswer {
+                question: round.question.clone(),
+                answer: text.clone(),
+            },
         )?;
         let mut no_hook = |_: bool| {};
         let grading = grading.unwrap_or(&mut no_hook);

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::grading::{Grader, Job, Outcome};
 use crate::report;
 use crate::session::{self, Filter, Graded, Kind, Left, Order, Seen, Setup, Show};
-use crate::store::{GradedBy, NewAttempt, SessionKind, Store};
+use crate::store::{Extra, GradedBy, NewAttempt, SessionKind, Store};
 use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
 use crate::ui::checklist::Asked;
 use crate::ui::input::{self, Answer, Ask, LineSource};
@@ -189,8 +189,10 @@ impl<'c> Runner<'c> {
         over: Duration,
     ) -> Result<i64> {
         self.flush_pending()?;
-        let extra = (!over.is_zero())
-            .then(|| serde_json::json!({ "over_seconds": over.as_secs_f64().round() }));
+        let extra = (!over.is_zero()).then(|| Extra {
+            over_seconds: Some(over.as_secs_f64().round()),
+            ..Extra::default()
+        });
         self.store.insert_attempt(&NewAttempt {
             session_id: Some(self.session_id),
             question_id: &q.id,
@@ -241,7 +243,10 @@ impl<'c> Runner<'c> {
             answer: typed,
             seconds: Some(u.seconds),
             cut_off: false,
-            extra: Some(serde_json::json!({ "ended": u.left.word() })),
+            extra: Some(Extra {
+                ended: Some(u.left.word().to_string()),
+                ..Extra::default()
+            }),
         })?;
         self.store.mark_skipped(id)?;
         self.store

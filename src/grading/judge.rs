@@ -14,7 +14,7 @@ use crate::prompts::Templates;
 use crate::provider::ask::{ask, cache_key, check_reply, first_request, AskError};
 use crate::provider::openai::{Format, OpenAiJudge};
 use crate::provider::profile::Learnt;
-use crate::store::{GradedBy, Store};
+use crate::store::{GradedBy, Store, Via};
 use crate::verdict::{finalize, RawVerdict, Usage, Verdict};
 
 /// One request shared by identical answers in flight: its outcome, and its
@@ -60,10 +60,6 @@ pub enum BatchReply {
     /// collector): nothing was stored.
     AlreadyGraded,
 }
-
-/// How grades through the Batch API are stored in `attempts.via`, which
-/// `grill usage` prices at the batch discount.
-pub const VIA_BATCH: &str = "batch";
 
 /// How long a server's format rung is trusted before the ladder is tried
 /// again from the top.
@@ -226,13 +222,7 @@ impl JudgeGrader {
         verdict.usage = usage;
         let by = GradedBy::Judge(self.model().to_string());
         let recorded = store
-            .record_graded_via(
-                job.attempt_id,
-                &job.question.id,
-                &verdict,
-                &by,
-                Some(VIA_BATCH),
-            )
+            .record_graded_via(job.attempt_id, &job.question.id, &verdict, &by, Via::Batch)
             .map_err(|e| GradeError::Storage(store.write_error("store the verdict", &e)))?;
         Ok(if recorded {
             BatchReply::Graded(verdict)

@@ -20,7 +20,7 @@ use crate::verdict::{score, Coverage, PointVerdict, Verdict};
 
 use job::{record, record_empty};
 pub use job::{GradeError, Job};
-pub use judge::{Assessed, BatchReply, JudgeGrader, FORMAT_MEMORY_DAYS, VIA_BATCH};
+pub use judge::{Assessed, BatchReply, JudgeGrader, FORMAT_MEMORY_DAYS};
 pub use vote::settle;
 
 /// Longest answer accepted, in characters: far beyond any spoken answer, and

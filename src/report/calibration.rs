@@ -119,7 +119,7 @@ pub fn render(s: &Summary, width: usize) -> String {
                 "  label {:>4.1} → grade {:>4.1}  {CYAN}{}{CYAN:#}{}  {DIM}{}:{}{DIM:#}",
                 d.label,
                 d.grade,
-                sanitize(&d.question),
+                sanitize(&d.question_id),
                 sanitize(&kind),
                 sanitize(&d.file),
                 d.line

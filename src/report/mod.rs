@@ -238,10 +238,8 @@ pub fn row(a: &Attempt) -> Row {
             how: a
                 .extra
                 .as_ref()
-                .and_then(|e| e.get("ended"))
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("skipped")
-                .to_string(),
+                .and_then(|e| e.ended.clone())
+                .unwrap_or_else(|| "skipped".into()),
             why: a.error.clone(),
         },
         _ => Outcome::Ungraded(a.error.clone()),
@@ -252,11 +250,7 @@ pub fn row(a: &Attempt) -> Row {
         outcome,
         seconds: a.seconds,
         cut_off: a.cut_off,
-        over: a
-            .extra
-            .as_ref()
-            .and_then(|e| e.get("over_seconds"))
-            .and_then(serde_json::Value::as_f64),
+        over: a.extra.as_ref().and_then(|e| e.over_seconds),
         missed: verdict
             .map(|v| {
                 v.key_points

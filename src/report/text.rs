@@ -305,11 +305,17 @@ mod tests {
         skipped.error = Some("skipped with :skip".into());
         let mut abandoned = attempt(2, "rag", None);
         abandoned.status = Status::Skipped;
-        abandoned.extra = Some(serde_json::json!({"ended": "abandoned"}));
+        abandoned.extra = Some(crate::store::Extra {
+            ended: Some("abandoned".into()),
+            ..Default::default()
+        });
         abandoned.error = Some("abandoned with Ctrl-C".into());
         let mut late = attempt(3, "rag", Some((5.0, crate::store::GradedBy::SelfCheck)));
         late.cut_off = true;
-        late.extra = Some(serde_json::json!({"over_seconds": 42.0}));
+        late.extra = Some(crate::store::Extra {
+            over_seconds: Some(42.0),
+            ..Default::default()
+        });
         let session = Session {
             id: 1,
             kind: SessionKind::Interview,

@@ -2,41 +2,12 @@
 //! colour is embedded as styles that the output stream strips when it is not
 //! a terminal.
 
-use serde_json::{json, Value};
-
 use super::flag_text;
 use crate::bank::Question;
 use crate::store::GradedBy;
 use crate::style::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW};
 use crate::text::sanitize as clean;
 use crate::verdict::{headline, Check, Coverage, Mistake, PointVerdict, Verdict, MIN_QUOTE_WORDS};
-
-/// The `--json` shape of one graded answer (see the `grade` command's contract).
-pub fn json(question_id: &str, by: &GradedBy, verdict: &Verdict) -> Value {
-    json!({
-        "question_id": question_id,
-        "score": verdict.score,
-        "headline": headline(verdict.score),
-        "grader": by,
-        "counted": by.counts(),
-        "key_points": verdict.key_points.iter().map(|p| json!({
-            "id": p.id,
-            "coverage": p.coverage,
-            "claimed": p.claimed,
-            "evidence": p.evidence,
-            "verified": p.verified,
-            "check": p.check,
-            "uncertain": p.uncertain,
-            "recovered": p.recovered,
-        })).collect::<Vec<_>>(),
-        "mistakes": verdict.mistakes,
-        "feedback": verdict.feedback,
-        "follow_up": verdict.follow_up,
-        "flags": verdict.flags,
-        "usage": verdict.usage,
-        "follow_ups": verdict.follow_ups,
-    })
-}
 
 /// Why a point earned less than the judge claimed, for the candidate.
 pub(super) fn check_text(p: &PointVerdict) -> Option<(bool, String)> {

@@ -2,97 +2,17 @@
 //! `regrade`), read back as typed values.
 
 use rusqlite::{params, OptionalExtension};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
+use super::columns::{Extra, FollowUpAnswer, GradedBy, Status, Via};
 use super::db::Store;
 use crate::error::Result;
 use crate::verdict::{Usage, Verdict};
 
-/// Where an attempt stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Stored, not graded yet (or grading failed): `grill regrade` grades it.
-    Ungraded,
-    Graded,
-    /// The question was passed over with `:skip`.
-    Skipped,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Ungraded => "ungraded",
-            Status::Graded => "graded",
-            Status::Skipped => "skipped",
-        }
-    }
-
-    fn parse(text: &str) -> Status {
-        match text {
-            "graded" => Status::Graded,
-            "skipped" => Status::Skipped,
-            _ => Status::Ungraded,
-        }
-    }
-}
-
-/// Who graded an attempt. Stored as `llm:<model>`, `self`, `cues`, `none`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GradedBy {
-    /// The LLM judge, with its model's name.
-    Judge(String),
-    /// The candidate, against the model answer.
-    SelfCheck,
-    /// The keyword estimate: shown, never counted.
-    Estimate,
-    /// Nothing to grade: an empty answer scores 0 without a judge.
-    Empty,
-}
-
-impl GradedBy {
-    pub fn label(&self) -> String {
-        match self {
-            GradedBy::Judge(model) => format!("llm:{model}"),
-            GradedBy::SelfCheck => "self".into(),
-            GradedBy::Estimate => "cues".into(),
-            GradedBy::Empty => "none".into(),
-        }
-    }
-
-    pub fn parse(text: &str) -> GradedBy {
-        match text {
-            "self" => GradedBy::SelfCheck,
-            "cues" => GradedBy::Estimate,
-            "none" => GradedBy::Empty,
-            other => GradedBy::Judge(other.strip_prefix("llm:").unwrap_or(other).to_string()),
-        }
-    }
-
-    /// Whether a grade by this counts in averages, trends, streaks and the
-    /// review schedule. A keyword estimate does not: it is a guess.
-    pub fn counts(&self) -> bool {
-        !matches!(self, GradedBy::Estimate)
-    }
-
-    /// For people: "estimate" for the keyword guess, the label otherwise.
-    pub fn shown(&self) -> String {
-        match self {
-            GradedBy::Estimate => "estimate".into(),
-            other => other.label(),
-        }
-    }
-}
-
-impl Serialize for GradedBy {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.label())
-    }
-}
-
 /// A stored attempt, as read back. Serialises as `history --json` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attempt {
+    #[serde(rename = "attempt_id")]
     pub id: i64,
     pub session_id: Option<i64>,
     pub question_id: String,
@@ -106,7 +26,7 @@ pub struct Attempt {
     pub seconds: Option<f64>,
     pub cut_off: bool,
     pub error: Option<String>,
-    pub extra: Option<serde_json::Value>,
+    pub extra: Option<Extra>,
     pub created_at: String,
     pub graded_at: Option<String>,
     /// Tokens the judge's calls for this grade cost, when it reported them.
@@ -146,7 +66,7 @@ pub struct NewAttempt<'a> {
     pub answer: &'a str,
     pub seconds: Option<f64>,
     pub cut_off: bool,
-    pub extra: Option<serde_json::Value>,
+    pub extra: Option<Extra>,
 }
 
 pub(super) const COLUMNS: &str = "id, session_id, question_id, topic, answer, status, grader, verdict, score, seconds, cut_off, error, extra, created_at, graded_at, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens";
@@ -167,7 +87,7 @@ pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
         seconds: r.get(9)?,
         cut_off: r.get(10)?,
         error: r.get(11)?,
-        extra: extra.and_then(|t| serde_json::from_str(&t).ok()),
+        extra: extra.and_then(|t| Extra::parse(&t)),
         created_at: r.get(13)?,
         graded_at: r.get(14)?,
         usage: r.get::<_, Option<i64>>(15)?.map(|prompt| Usage {
@@ -211,7 +131,7 @@ impl Store {
                     a.answer,
                     a.seconds,
                     a.cut_off,
-                    a.extra.as_ref().map(ToString::to_string),
+                    a.extra.as_ref().map(Extra::to_column),
                     now
                 ])
                 .map_err(|e| self.write_error("store the answers", &e))?;
@@ -235,19 +155,17 @@ impl Store {
         verdict: &Verdict,
         by: &GradedBy,
     ) -> std::result::Result<bool, rusqlite::Error> {
-        self.record_graded_via(id, question_id, verdict, by, None)
+        self.record_graded_via(id, question_id, verdict, by, Via::Live)
     }
 
-    /// `record_graded`, saying how the judge's tokens were bought: `None`
-    /// for a live call, `Some("batch")` for the Batch API (`grill usage`
-    /// prices those at the batch discount).
+    /// `record_graded`, saying how the judge's tokens were bought.
     pub fn record_graded_via(
         &self,
         id: i64,
         question_id: &str,
         verdict: &Verdict,
         by: &GradedBy,
-        via: Option<&str>,
+        via: Via,
     ) -> std::result::Result<bool, rusqlite::Error> {
         let now = self.clock.now();
         let json = serde_json::to_string(verdict).unwrap_or_else(|_| "null".into());
@@ -273,7 +191,7 @@ impl Store {
                 tokens(|u| u.prompt),
                 tokens(|u| u.cached),
                 tokens(|u| u.completion),
-                via,
+                via.column(),
                 tokens(|u| u.reasoning)
             ],
         )?;
@@ -308,9 +226,9 @@ impl Store {
         write(&mut conn).map_err(|e| self.write_error("store the revised grade", &e))
     }
 
-    /// Adds `value` to the list `key` in an attempt's `extra`: a follow-up
-    /// answer, stored before it is graded.
-    pub fn push_extra(&self, id: i64, key: &str, value: serde_json::Value) -> Result<()> {
+    /// Adds a follow-up answer to an attempt's `extra`, stored before it is
+    /// graded.
+    pub fn push_follow_up_answer(&self, id: i64, round: &FollowUpAnswer) -> Result<()> {
         let mut conn = self.conn();
         let write = |conn: &mut rusqlite::Connection| -> rusqlite::Result<()> {
             let tx = conn.transaction()?;
@@ -318,17 +236,11 @@ impl Store {
                 tx.query_row("SELECT extra FROM attempts WHERE id = ?1", [id], |r| {
                     r.get(0)
                 })?;
-            let mut extra = text
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                .filter(serde_json::Value::is_object)
-                .unwrap_or_else(|| serde_json::json!({}));
-            match extra.get_mut(key).and_then(serde_json::Value::as_array_mut) {
-                Some(list) => list.push(value),
-                None => extra[key] = serde_json::Value::Array(vec![value]),
-            }
+            let mut extra = text.and_then(|t| Extra::parse(&t)).unwrap_or_default();
+            extra.follow_up_answers.push(round.clone());
             tx.execute(
                 "UPDATE attempts SET extra = ?2 WHERE id = ?1",
-                params![id, extra.to_string()],
+                params![id, extra.to_column()],
             )?;
             tx.commit()
         };
@@ -480,19 +392,6 @@ mod tests {
         assert_eq!(a.counted_score(), None);
         assert!(!a.counts_as_answer());
         assert!(store.schedule(&|_| None).unwrap().is_empty());
-    }
-
-    #[test]
-    fn graders_round_trip_through_their_labels() {
-        for by in [
-            GradedBy::Judge("gpt-4o-mini".into()),
-            GradedBy::SelfCheck,
-            GradedBy::Estimate,
-            GradedBy::Empty,
-        ] {
-            assert_eq!(GradedBy::parse(&by.label()), by);
-        }
-        assert_eq!(GradedBy::Estimate.shown(), "estimate");
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl AttemptSink<'_> {
             a.question_id,
             a.topic,
             a.answer,
-            a.extra.as_ref().map(ToString::to_string),
+            a.extra.as_ref().map(super::columns::Extra::to_column),
             self.now
         ])?;
         self.inserted += 1;

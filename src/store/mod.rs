@@ -11,13 +11,15 @@
 //! of a batch running at once.
 
 mod attempts;
+mod columns;
 mod db;
 mod jobs;
 mod review;
 mod spoken;
 mod usage;
 
-pub use attempts::{Attempt, GradedBy, NewAttempt, Status};
+pub use attempts::{Attempt, NewAttempt};
+pub use columns::{Extra, FollowUpAnswer, GradedBy, Status, Via};
 pub use db::{Session, SessionKind, Store};
 pub use jobs::{AttemptSink, Job, JobStatus, NewJob, NewPart, Part};
 pub use review::KeyPoints;

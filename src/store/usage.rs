@@ -3,6 +3,7 @@
 
 use rusqlite::params;
 
+use super::columns::{Via, JUDGE_PREFIX};
 use super::db::Store;
 use crate::error::Result;
 use crate::verdict::Usage;
@@ -26,19 +27,19 @@ impl Store {
     pub fn usage_by_day(&self, since: Option<&str>) -> Result<Vec<UsageRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT substr(graded_at, 1, 10) AS day, substr(grader, 5) AS model, via = 'batch',
+            "SELECT substr(graded_at, 1, 10) AS day, substr(grader, length(?2) + 1) AS model, via = ?3,
                     count(*), sum(prompt_tokens), sum(coalesce(cached_tokens, 0)), sum(coalesce(completion_tokens, 0)),
                     sum(coalesce(reasoning_tokens, 0))
              FROM attempts
-             WHERE grader LIKE 'llm:%' AND prompt_tokens IS NOT NULL AND graded_at IS NOT NULL
+             WHERE substr(grader, 1, length(?2)) = ?2 AND prompt_tokens IS NOT NULL AND graded_at IS NOT NULL
                AND (?1 IS NULL OR graded_at >= ?1)
-             GROUP BY day, model, via = 'batch'
-             ORDER BY day, model, via = 'batch'",
+             GROUP BY day, model, via = ?3
+             ORDER BY day, model, via = ?3",
         )?;
         let n = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {
             Ok(u64::try_from(r.get::<_, Option<i64>>(i)?.unwrap_or(0)).unwrap_or(0))
         };
-        let rows = stmt.query_map(params![since], |r| {
+        let rows = stmt.query_map(params![since, JUDGE_PREFIX, Via::Batch.column()], |r| {
             Ok(UsageRow {
                 day: r.get(0)?,
                 model: r.get(1)?,

@@ -99,14 +99,14 @@ fn the_bank_is_big_enough_and_well_formed() {
         assert!(
             (3..=7).contains(&points.len()),
             "{}: {} key points",
-            q["id"],
+            q["question_id"],
             points.len()
         );
         for p in points {
             assert!(
                 !p["cues"].as_array().unwrap().is_empty(),
                 "{} / {} has no cues",
-                q["id"],
+                q["question_id"],
                 p["id"]
             );
         }

@@ -174,7 +174,7 @@ fn sessions_are_listed_with_their_numbers_and_history_shows_them() {
         "newest first: {out:?}"
     );
     let json = env.run(&["sessions", "--json"]).json();
-    assert_eq!(json[1]["id"], 1);
+    assert_eq!(json[1]["session_id"], 1);
     assert_eq!(json[1]["kind"], "practice");
     assert_eq!(json[1]["questions"], 1);
     assert_eq!(json[1]["average"], 5.0);

@@ -180,7 +180,7 @@ fn a_good_verdict_is_scored_by_the_program_and_printed_as_json() {
     assert_eq!(v["question_id"], "tq");
     assert_eq!(
         v["key_points"][0],
-        json!({"id": "regressions", "coverage": "covered", "claimed": "covered", "evidence": "Tests catch regressions before users", "verified": true, "check": null, "uncertain": false, "recovered": false})
+        json!({"id": "regressions", "coverage": "covered", "claimed": "covered", "evidence": "Tests catch regressions before users", "verified": true, "check": null, "uncertain": false, "recovered": false, "weight": 2, "earned": 2.0})
     );
     assert_eq!(v["headline"], "partial");
     assert_eq!(v["follow_up"], "How do tests make refactoring safer?");

@@ -30,6 +30,7 @@ mod followups;
 mod grade;
 mod grading;
 mod injection;
+mod json_shapes;
 mod judge;
 mod layout;
 mod progress;

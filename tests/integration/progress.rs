@@ -155,7 +155,7 @@ fn ids(list: &Value) -> Vec<&str> {
     list.as_array()
         .unwrap()
         .iter()
-        .map(|e| e["id"].as_str().unwrap())
+        .map(|e| e["question_id"].as_str().unwrap())
         .collect()
 }
 
@@ -176,7 +176,7 @@ fn a_question_scored_2_comes_due_before_one_scored_10() {
     assert_eq!(ids(&list), ["q-alpha", "q-beta"], "{list}");
     assert_eq!(
         list[0],
-        json!({"id": "q-alpha", "topic": "drills", "due": list[0]["due"], "last_score": 2.0,
+        json!({"question_id": "q-alpha", "topic": "drills", "due": list[0]["due"], "last_score": 2.0,
                "due_points": [], "points": list[0]["points"]})
     );
     // Covered k1 comes back later than the four points missed.
@@ -311,13 +311,13 @@ fn history_after_the_week(w: &Week, graded: &[Value], now: &str) {
         keys,
         [
             "answer",
+            "attempt_id",
             "created_at",
             "cut_off",
             "error",
             "extra",
             "graded_at",
             "grader",
-            "id",
             "question_id",
             "score",
             "seconds",
@@ -395,9 +395,9 @@ fn schedule_after_the_week(w: &Week, now: &str) {
     // beta: all five points, covered on day 0, due for their first review
     // (Good: a few days); delta: the three it missed yesterday.
     assert_eq!(due_counts, [5, 3, 0, 0], "{review}");
-    assert_eq!(entries[0]["id"], "q-beta", "{review}");
+    assert_eq!(entries[0]["question_id"], "q-beta", "{review}");
     let delta = &entries[1];
-    assert_eq!(delta["id"], "q-delta", "{review}");
+    assert_eq!(delta["question_id"], "q-delta", "{review}");
     assert_eq!(delta["last_score"], 4.0);
     assert_eq!(delta["due_points"], json!(["k3", "k4", "k5"]));
     let dues: Vec<_> = entries[2..]

@@ -25,7 +25,7 @@ fn listed(w: &Week, now: &str) -> Vec<(String, Vec<String>)> {
                 .iter()
                 .map(|p| p.as_str().unwrap().to_string())
                 .collect();
-            (row["id"].as_str().unwrap().to_string(), due)
+            (row["question_id"].as_str().unwrap().to_string(), due)
         })
         .collect()
 }
@@ -140,8 +140,8 @@ fn stats_name_the_points_missed_again_and_again() {
         .iter()
         .map(|m| {
             (
-                m["question"].as_str().unwrap().into(),
-                m["point"].as_str().unwrap().into(),
+                m["question_id"].as_str().unwrap().into(),
+                m["point_id"].as_str().unwrap().into(),
                 m["missed"].as_u64().unwrap(),
                 m["answered"].as_u64().unwrap(),
             )
@@ -184,7 +184,7 @@ fn a_previous_release_database_migrates_and_points_inherit_their_card() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["id"] == "hyde")
+        .find(|r| r["question_id"] == "hyde")
         .unwrap();
     // Every point of the bank's question follows the old card.
     let points = hyde["points"].as_array().unwrap();
@@ -194,7 +194,7 @@ fn a_previous_release_database_migrates_and_points_inherit_their_card() {
         assert_eq!(p["due"], "2026-11-30T16:15:21Z", "{p}");
     }
     assert_eq!(hyde["due_points"].as_array().unwrap().len(), points.len());
-    assert_eq!(rows[0]["id"], "hyde", "due first: {rows}");
+    assert_eq!(rows[0]["question_id"], "hyde", "due first: {rows}");
     // The history is intact, and the schema moved on.
     let history = env.run(&["history", "--json"]).json();
     assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
@@ -250,7 +250,7 @@ fn a_previous_release_database_migrates_and_points_inherit_their_card() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["id"] == "lora")
+        .find(|r| r["question_id"] == "lora")
         .unwrap();
     let lora_points: Vec<&Value> = lora["points"].as_array().unwrap().iter().collect();
     assert!(lora_points.iter().all(|p| p["own_card"] == true), "{lora}");

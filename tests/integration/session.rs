@@ -46,7 +46,7 @@ fn offline_practice_self_graded_all_yes_stores_tens() {
     assert!(out.stdout.contains("Model answer"), "{out:?}");
     assert!(out.stdout.contains("Practice report"), "{out:?}");
     let report = report_json(&env);
-    assert_eq!(report["mode"], "practice");
+    assert_eq!(report["kind"], "practice");
     let attempts = report["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 2, "{report}");
     for a in attempts {
@@ -162,7 +162,7 @@ fn a_judged_interview_grades_every_answer_and_reports() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("Interview report"), "{out:?}");
     let report = report_json(&t.env);
-    assert_eq!(report["mode"], "interview");
+    assert_eq!(report["kind"], "interview");
     let attempts = report["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 2);
     assert!(
@@ -379,7 +379,7 @@ fn review_asks_the_questions_that_came_due() {
 
     let day2 = [("GRILL_NOW", "2026-03-03T10:00:00Z")];
     let list = env.run_with(&["--bank", "bank", "review", "--list", "--json"], "", &day2);
-    assert_eq!(list.json()[0]["id"], "tq", "{list:?}");
+    assert_eq!(list.json()[0]["question_id"], "tq", "{list:?}");
     let out = env.run_with(
         &["--bank", "bank", "--offline", "review", "--count", "1"],
         "tests catch regressions\n\ny\nn\nn\n",
@@ -392,7 +392,7 @@ fn review_asks_the_questions_that_came_due() {
     );
     assert!(!out.stdout.contains("Why review code?"), "{out:?}");
     let report = report_json(&env);
-    assert_eq!(report["mode"], "review");
+    assert_eq!(report["kind"], "review");
     assert_eq!(report["attempts"][0]["question_id"], "tq");
 }
 

@@ -176,7 +176,7 @@ fn the_clock_stops_while_the_editor_runs_and_a_late_editor_cuts_the_answer_off()
     let a = &store(&env).all_attempts().unwrap()[0];
     assert_eq!(a.answer, "tests catch regressions\nand refactoring is safe");
     assert!(a.cut_off, "{a:?}");
-    let over = a.extra.as_ref().unwrap()["over_seconds"].as_f64().unwrap();
+    let over = a.extra.as_ref().unwrap().over_seconds.unwrap();
     assert!(over >= 1.0, "{a:?}");
 }
 

@@ -17,6 +17,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::grading::JudgeGrader;
 use crate::prompts::DRAFT_KEY_POINTS;
+use crate::store::GradedBy;
 use crate::style::{BOLD, CYAN, DIM, YELLOW};
 use crate::text::sanitize;
 use crate::ui::render;
@@ -402,7 +403,10 @@ fn draft_all(
                     .map_err(|e| e.to_string())
                     .and_then(|r| parse_drafted(&r.text))
                 {
-                    Ok(points) => by_judge = Some((points, format!("llm:{}", judge_ctx.model()))),
+                    Ok(points) => {
+                        let by = GradedBy::Judge(judge_ctx.model().to_string());
+                        by_judge = Some((points, by.label()));
+                    }
                     Err(why) => {
                         bar.suspend(|| {
                             render::note(&format!(

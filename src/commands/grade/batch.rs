@@ -6,12 +6,12 @@ use std::path::Path;
 use futures::StreamExt;
 use serde_json::{Map, Value};
 
-use super::tally::{check_answer, result_json, Tally};
+use super::tally::{check_answer, result_line, Tally};
 use crate::bank::Bank;
 use crate::context::{Context, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{Grader, Job, NoChecklist};
-use crate::store::{NewAttempt, SessionKind, Store};
+use crate::store::{Extra, NewAttempt, SessionKind, Store};
 use crate::text::plural;
 use crate::ui::render;
 
@@ -99,14 +99,12 @@ fn store_all(store: &Store, session: i64, items: &[Item], bank: &Bank) -> Result
         .iter()
         .map(|item| {
             let q = bank.get(&item.question_id).expect("checked while parsing");
-            let mut extra = item.extra.clone();
-            extra.insert("line".into(), item.line.into());
             NewAttempt {
                 session_id: Some(session),
                 question_id: &q.id,
                 topic: &q.topic,
                 answer: &item.answer,
-                extra: Some(Value::Object(extra)),
+                extra: Some(Extra::from_input(item.line, &item.extra)),
                 ..NewAttempt::default()
             }
         })
@@ -167,17 +165,12 @@ pub fn run(ctx: &Context, path: &Path, concurrency: usize, samples: u16) -> Resu
             .buffered(concurrency);
         let mut out = std::io::stdout().lock();
         while let Some((item, q, attempt_id, result)) = results.next().await {
-            let mut value = result_json(q, attempt_id, &result);
-            value["line"] = item.line.into();
-            for (k, v) in &item.extra {
-                if value.get(k).is_none() {
-                    value[k] = v.clone();
-                }
-            }
-            tally.add(result);
+            let line = result_line(q, attempt_id, &result).with_input(Some(item.line), &item.extra);
             // A reader that went away (`| head`) ends the run; what is not
             // graded yet stays saved for `regrade`.
-            bar.suspend(|| render::json_line(&mut out, &value))?;
+            bar.suspend(|| render::json_line(&mut out, &line))?;
+            drop(line);
+            tally.add(result);
             bar.inc(1);
         }
         Ok::<(), std::io::Error>(())

@@ -8,7 +8,6 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::batch::parse_line;
@@ -16,9 +15,18 @@ use crate::batch::{self, Limits, PartWriter};
 use crate::cli::GradeArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::store::{NewAttempt, NewJob};
+use crate::store::{Extra, NewAttempt, NewJob};
 use crate::text::plural;
 use crate::ui::render;
+
+/// The line a sent job prints: its number and its remote batches' ids.
+#[derive(serde::Serialize)]
+struct Sent<'a> {
+    job: i64,
+    status: &'static str,
+    answers: u64,
+    batches: Vec<&'a str>,
+}
 
 pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
     if ctx.settings.offline {
@@ -64,13 +72,17 @@ pub fn run(ctx: &Context, path: &Path, args: &GradeArgs) -> Result<()> {
             crate::batch::Refused::Resubmit,
         )?;
     } else {
-        let value = serde_json::json!({
-            "job": job.id,
-            "status": batch::state(&job),
-            "answers": job.answers,
-            "batches": job.parts.iter().filter_map(|p| p.batch_id.clone()).collect::<Vec<_>>(),
-        });
-        render::json_line(&mut render::stdout(), &value)?;
+        let sent = Sent {
+            job: job.id,
+            status: batch::state(&job),
+            answers: job.answers,
+            batches: job
+                .parts
+                .iter()
+                .filter_map(|p| p.batch_id.as_deref())
+                .collect(),
+        };
+        render::json_line(&mut render::stdout(), &sent)?;
         render::note(&format!(
             "job {} sent: {} in {}; `grill jobs wait {}` waits for it and prints the results",
             job.id,
@@ -143,14 +155,12 @@ fn prepare(ctx: &Context, path: &Path, shown: &str, hash: &str, key: &str) -> Re
                 }
             };
             let question = bank.get(&item.question_id).expect("checked while parsing");
-            let mut extra = item.extra;
-            extra.insert("line".into(), item.line.into());
             let id = sink
                 .insert(&NewAttempt {
                     question_id: &question.id,
                     topic: &question.topic,
                     answer: &item.answer,
-                    extra: Some(Value::Object(extra)),
+                    extra: Some(Extra::from_input(item.line, &item.extra)),
                     ..NewAttempt::default()
                 })
                 .map_err(|e| store.write_error("store the answers", &e))?;

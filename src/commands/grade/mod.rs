@@ -16,6 +16,7 @@ use crate::context::{Context, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, NoChecklist, Outcome, NO_ESTIMATE};
 use crate::report;
+use crate::report::json::{Answer, Graded, NotGraded, ResultLine};
 use crate::store::{GradedBy, NewAttempt};
 use crate::style::DIM;
 use crate::ui::render;
@@ -86,14 +87,11 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
             print_graded(args, question, attempt_id, &by, &verdict, spoken.as_ref())
         }
         Ok(Outcome::NoEstimate) => {
-            let mut out = render::stdout();
             if args.json {
-                let mut value = serde_json::json!({"question_id": question.id, "score": null, "note": NO_ESTIMATE, "attempt_id": attempt_id});
-                if let Some(s) = &spoken {
-                    spoken::add_json(&mut value, s);
-                }
-                writeln!(out, "{}", crate::json::to_text(&value, true))?;
+                let note = Answer::NotGraded(NotGraded::note(&question.id, NO_ESTIMATE));
+                spoken::print_json(ResultLine::new(note, attempt_id), spoken.as_ref())?;
             } else {
+                let mut out = render::stdout();
                 writeln!(out, "{}", render::wrap(NO_ESTIMATE, "").trim_end())?;
                 writeln!(
                     out,
@@ -132,12 +130,8 @@ fn print_graded(
 ) -> Result<()> {
     let mut out = render::stdout();
     if args.json {
-        let mut value = report::verdict::json(&question.id, by, verdict);
-        value["attempt_id"] = attempt_id.into();
-        if let Some(s) = spoken {
-            spoken::add_json(&mut value, s);
-        }
-        writeln!(out, "{}", crate::json::to_text(&value, true))?;
+        let graded = Answer::Graded(Graded::new(&question.id, by, verdict));
+        spoken::print_json(ResultLine::new(graded, attempt_id), spoken)?;
     } else {
         if *by == GradedBy::Estimate {
             writeln!(
@@ -217,12 +211,10 @@ struct Failed {
 /// `{"error": ..., "attempt_id": N}`, so a script reads why and which answer.
 fn failed_json(json: bool, message: &str, attempt_id: i64) -> Result<()> {
     if json {
-        let value = serde_json::to_value(Failed {
+        render::json(&Failed {
             error: crate::text::sanitize(message),
             attempt_id,
-        })
-        .unwrap_or_default();
-        writeln!(render::stdout(), "{}", crate::json::to_text(&value, true))?;
+        })?;
     }
     Ok(())
 }

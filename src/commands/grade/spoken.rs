@@ -8,12 +8,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::tally::check_answer;
 use crate::bank::Question;
 use crate::context::Context;
 use crate::error::Result;
+use crate::report::json::ResultLine;
 use crate::speech::{delivery, Delivery, Transcript};
 use crate::store::Store;
 use crate::ui::render;
@@ -41,12 +42,11 @@ pub fn hear(ctx: &Context, path: &Path, question: &Question, json: bool) -> Resu
         }
         Err(err) => {
             if json {
-                let value = json!({
-                    "error": crate::text::sanitize(&err.message),
-                    "audio": path.display().to_string(),
-                    "attempt_id": null,
-                });
-                writeln!(render::stdout(), "{}", crate::json::to_text(&value, true))?;
+                render::json(&Refused {
+                    error: crate::text::sanitize(&err.message),
+                    audio: path.display().to_string(),
+                    attempt_id: None,
+                })?;
             }
             Err(err)
         }
@@ -58,19 +58,54 @@ pub fn keep(store: &Store, attempt_id: i64, spoken: &Spoken) -> Result<()> {
     store.record_spoken(attempt_id, &spoken.transcript, &spoken.delivery)
 }
 
-/// Adds `spoken` (the recording and its transcript) and `delivery` to a
-/// grade's JSON object.
-pub fn add_json(value: &mut Value, spoken: &Spoken) {
+/// A grade's JSON line, with `spoken` (the recording and its transcript)
+/// and `delivery` after grill's own fields when the answer was spoken.
+pub fn print_json(line: ResultLine<'_>, spoken: Option<&Spoken>) -> Result<()> {
+    let Some(spoken) = spoken else {
+        return Ok(render::json(&line)?);
+    };
     let t = &spoken.transcript;
-    value["spoken"] = json!({
-        "audio": t.audio_path.display().to_string(),
-        "audio_secs": t.audio_secs,
-        "model": t.model,
-        "format": t.format,
-        "transcript": t.text,
-        "segments": t.segments.len(),
-    });
-    value["delivery"] = serde_json::to_value(&spoken.delivery).unwrap_or_default();
+    Ok(render::json(&SpokenLine {
+        line,
+        spoken: Heard {
+            audio: t.audio_path.display().to_string(),
+            audio_secs: t.audio_secs,
+            model: &t.model,
+            format: t.format,
+            transcript: &t.text,
+            segments: t.segments.len(),
+        },
+        delivery: &spoken.delivery,
+    })?)
+}
+
+/// `grade --answer-audio --json`: the result and what was heard.
+#[derive(Serialize)]
+struct SpokenLine<'a> {
+    #[serde(flatten)]
+    line: ResultLine<'a>,
+    spoken: Heard<'a>,
+    delivery: &'a Delivery,
+}
+
+/// The recording and its transcript.
+#[derive(Serialize)]
+struct Heard<'a> {
+    audio: String,
+    audio_secs: Option<f64>,
+    model: &'a str,
+    format: &'a str,
+    transcript: &'a str,
+    segments: usize,
+}
+
+/// A recording refused before anything was stored.
+#[derive(Serialize)]
+struct Refused {
+    error: String,
+    audio: String,
+    /// Always `null`: nothing was stored.
+    attempt_id: Option<i64>,
 }
 
 /// Writes the delivery block after a grade.

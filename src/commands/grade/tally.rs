@@ -2,12 +2,10 @@
 //! JSON line of each result, and the tally behind a run's closing message
 //! (shared by `grade --batch` and `regrade`).
 
-use serde_json::Value;
-
 use crate::bank::Question;
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Outcome, MAX_ANSWER_CHARS};
-use crate::report;
+use crate::report::json::{Answer, Graded, NotGraded, ResultLine};
 
 /// Checks an answer's text: valid length. `origin` names where it came from.
 pub fn check_answer(text: &str, origin: &str) -> Result<()> {
@@ -21,25 +19,21 @@ pub fn check_answer(text: &str, origin: &str) -> Result<()> {
 }
 
 /// The JSON line of one graded or failed answer.
-pub fn result_json(
-    question: &Question,
+pub fn result_line<'a>(
+    question: &'a Question,
     attempt_id: i64,
-    result: &std::result::Result<Outcome, GradeError>,
-) -> Value {
-    let mut value = match result {
-        Ok(Outcome::Graded(verdict, by)) => report::verdict::json(&question.id, by, verdict),
+    result: &'a std::result::Result<Outcome, GradeError>,
+) -> ResultLine<'a> {
+    let id = question.id.as_str();
+    let answer = match result {
+        Ok(Outcome::Graded(verdict, by)) => Answer::Graded(Graded::new(id, by, verdict)),
         Ok(Outcome::NoEstimate) => {
-            serde_json::json!({"question_id": question.id, "score": null, "note": crate::grading::NO_ESTIMATE})
+            Answer::NotGraded(NotGraded::note(id, crate::grading::NO_ESTIMATE))
         }
-        Ok(Outcome::Abandoned) => {
-            serde_json::json!({"question_id": question.id, "score": null, "error": "abandoned"})
-        }
-        Err(err) => {
-            serde_json::json!({"question_id": question.id, "score": null, "error": err.to_string()})
-        }
+        Ok(Outcome::Abandoned) => Answer::NotGraded(NotGraded::error(id, "abandoned")),
+        Err(err) => Answer::NotGraded(NotGraded::error(id, err.to_string())),
     };
-    value["attempt_id"] = attempt_id.into();
-    value
+    ResultLine::new(answer, attempt_id)
 }
 
 /// What a run of grades came to, for the closing message (`regrade` too).
