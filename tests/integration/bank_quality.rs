@@ -378,7 +378,11 @@ fn the_bank_covers_the_areas_of_a_2026_interview() {
         bank.questions.len()
     );
     let topics: BTreeSet<&str> = bank.topics.iter().map(|t| t.slug.as_str()).collect();
-    assert!(topics.len() >= 16, "only {} topics: {topics:?}", topics.len());
+    assert!(
+        topics.len() >= 16,
+        "only {} topics: {topics:?}",
+        topics.len()
+    );
     for topic in [
         "serving",
         "agent-security",
@@ -405,7 +409,11 @@ fn the_bank_covers_the_areas_of_a_2026_interview() {
         .iter()
         .filter(|q| q.topic == "system-design")
         .collect();
-    assert!(designs.len() >= 8, "only {} design questions", designs.len());
+    assert!(
+        designs.len() >= 8,
+        "only {} design questions",
+        designs.len()
+    );
     for q in designs {
         assert!(q.minutes >= 10, "`{}` is {} minutes", q.id, q.minutes);
     }

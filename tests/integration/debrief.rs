@@ -38,12 +38,19 @@ fn the_interview_debrief_names_each_point_in_words_with_its_quote_and_folds_the_
         &[],
     );
     assert_eq!(out.code, 0, "{out:?}");
-    // The end of the session says where the debrief is.
-    assert!(
-        out.stdout.contains("`grill report 1` gives the debrief"),
-        "{}",
-        out.stdout
-    );
+    // An interview held its verdicts back: its end is the debrief, the
+    // points in words with their quotes.
+    for line in [
+        "Key points (earned/weight; 1 of 3 key points covered, 1 partly)",
+        "  ✓   2/2  Tests catch regressions\n           “Tests catch regressions before users”\n",
+        "Model answers are folded: `grill report 1 --model-answer` shows them",
+    ] {
+        assert!(
+            out.stdout.contains(line),
+            "missing {line:?} in:\n{}",
+            out.stdout
+        );
+    }
 
     let report = t.grill(&["report"], "", &[]);
     assert_eq!(report.code, 0, "{report:?}");
@@ -191,13 +198,20 @@ fn practice_advice_names_the_missed_and_partial_points_not_the_one_just_recovere
         &[],
     );
     assert_eq!(out.code, 0, "{out:?}");
+    // A self-grade has its verdict word and its count, as a judge's has.
+    assert!(
+        out.stdout
+            .contains("· partial answer (self-graded: 1 of 3 key points covered, 1 partly)"),
+        "{}",
+        out.stdout
+    );
     let end = &out.stdout[out.stdout.find("Practice report").unwrap()..];
     assert!(
         !end.contains("make this point: Tests document behaviour"),
         "{end}"
     );
     assert!(
-        end.contains("Next time\n  - tq: say more on: refactor"),
+        end.contains("Next time\n  - tq: say more on: Tests make refactoring safe"),
         "{end}"
     );
 
