@@ -371,6 +371,7 @@ mod tests {
             80,
             Options {
                 model_answers: true,
+                brief: false,
             },
         ))
         .to_string();
