@@ -168,6 +168,11 @@ pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
                 if let Some(late) = edit(&mut draft, ask) {
                     return cut_off(&draft, late);
                 }
+                // The terminal editor reopens with the editor's text, not
+                // with what it held before `:edit`.
+                if !draft.is_empty() {
+                    resume = format!("{}\n", draft.text());
+                }
             }
             Step::Command(Command::Quit) => {
                 if draft.is_empty() || !src.interactive() {
