@@ -51,15 +51,14 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 limit,
                 deadline,
                 end,
-                // What was typed before "leave? no" is already stored; the
-                // line editor cannot yet start from a multi-line text.
-                draft: _,
+                draft,
             } => ask(
                 runner,
                 &mut clock,
                 questions[index],
                 (index, total),
                 (limit, deadline, end),
+                &draft,
             )?,
             Effect::Store {
                 index,
@@ -235,6 +234,7 @@ fn ask(
     q: &Question,
     (index, total): (usize, usize),
     (limit, deadline, end): (Option<Duration>, Option<Instant>, Option<Instant>),
+    draft: &str,
 ) -> Result<Event> {
     if let (Some(end), None) = (end, &clock) {
         *clock = Some(Clock::start(
@@ -267,9 +267,10 @@ fn ask(
                 deadline,
                 &mut |editing| c.pause(editing),
                 Some(&mut redraw),
+                draft,
             )
         }
-        None => runner.read(q, None, &mut |_| {}, None),
+        None => runner.read(q, None, &mut |_| {}, None, draft),
     };
     Ok(Event::Answered {
         answer,

@@ -165,6 +165,7 @@ impl<'c> Runner<'c> {
         deadline: Option<Instant>,
         editor: &mut dyn FnMut(bool),
         redraw: Option<&mut dyn FnMut()>,
+        draft: &str,
     ) -> Answer {
         let hint = hint(q);
         let mut notice = |t: &str| render::note(t);
@@ -174,6 +175,7 @@ impl<'c> Runner<'c> {
             notice: &mut notice,
             editor: &mut *editor,
             redraw: redraw.map(|r| r as &mut dyn FnMut()),
+            draft,
         };
         input::read_answer(self.src.as_mut(), &mut ask)
     }

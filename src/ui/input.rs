@@ -86,14 +86,20 @@ pub struct Ask<'a> {
     /// Draws the screen again after the window changed size; the answer is
     /// then edited on from where it was. `None`: resizes are the editor's.
     pub redraw: Option<&'a mut dyn FnMut()>,
+    /// The text the answer starts from (what was typed before Ctrl-C and
+    /// "leave? no"); empty for a new answer.
+    pub draft: &'a str,
 }
 
 /// Reads one answer with the protocol above.
 pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
     let mut draft = Draft::default();
+    if !ask.draft.is_empty() {
+        draft.replace(ask.draft);
+    }
     // What the editor starts from: after a command, a new line under the
-    // text kept; after a resize, the text just as it was.
-    let mut resume = String::new();
+    // text kept; after a resize or "leave? no", the text just as it was.
+    let mut resume = draft.text();
     loop {
         let watch = ask.redraw.is_some();
         let whole = src.read_answer_text("› ", &resume, ask.deadline, watch);
@@ -346,6 +352,7 @@ mod tests {
                 notice: &mut |n| notices.push(n.to_string()),
                 editor: &mut |_| {},
                 redraw: None,
+                draft: "",
             },
         );
         (answer, notices)
