@@ -93,10 +93,7 @@ pub struct Ask<'a> {
 
 /// Reads one answer with the protocol above.
 pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
-    let mut draft = Draft::default();
-    if !ask.draft.is_empty() {
-        draft.replace(ask.draft);
-    }
+    let mut draft = Draft::from_text(ask.draft);
     // What the editor starts from: after a command, a new line under the
     // text kept; after a resize or "leave? no", the text just as it was.
     let mut resume = draft.text();
@@ -145,11 +142,7 @@ pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
                 return ended(&draft, signal);
             }
         };
-        resume = if draft.is_empty() {
-            String::new()
-        } else {
-            format!("{}\n", draft.text())
-        };
+        resume = after_command(&draft);
         match step {
             Step::More => {}
             Step::Submit => return submitted(&draft),
@@ -176,9 +169,7 @@ pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
                 }
                 // The terminal editor reopens with the editor's text, not
                 // with what it held before `:edit`.
-                if !draft.is_empty() {
-                    resume = format!("{}\n", draft.text());
-                }
+                resume = after_command(&draft);
             }
             Step::Command(Command::Quit) => {
                 if draft.is_empty() || !src.interactive() {
@@ -201,6 +192,16 @@ pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
                 }
             }
         }
+    }
+}
+
+/// What the terminal editor reopens with after a command: the text kept,
+/// and a new line under it.
+fn after_command(draft: &Draft) -> String {
+    if draft.is_empty() {
+        String::new()
+    } else {
+        format!("{}\n", draft.text())
     }
 }
 
