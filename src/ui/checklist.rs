@@ -19,9 +19,9 @@ pub struct Asked<'a> {
 }
 
 impl Checklist for Asked<'_> {
-    fn mark(&mut self, question: &Question, _answer: &str, guesses: &[CueMatch]) -> Option<Marks> {
+    fn mark(&mut self, question: &Question, answer: &str, guesses: &[CueMatch]) -> Option<Marks> {
         if self.model_answer {
-            show_model_answer(question);
+            show_model_answer(question, answer);
         }
         let mut chosen: Vec<Coverage> = Vec::with_capacity(guesses.len());
         let mut rest_guessed = false;
@@ -142,11 +142,28 @@ impl Asked<'_> {
     }
 }
 
-fn show_model_answer(question: &Question) {
+/// The model answer, then the candidate's own answer again beside the
+/// checklist (a long model answer scrolls it away), its first lines only.
+fn show_model_answer(question: &Question, answer: &str) {
+    const ANSWER_LINES: usize = 8;
     let mut out = render::stdout();
     let _ = writeln!(out);
     let _ = writeln!(out, "{BOLD}Model answer{BOLD:#}");
     let _ = write!(out, "{}", render::wrap(&question.model_answer, "  "));
+    if !answer.trim().is_empty() {
+        let wrapped = render::wrap(answer.trim(), "  ");
+        let lines: Vec<&str> = wrapped.lines().collect();
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{BOLD}Your answer{BOLD:#}");
+        for line in lines.iter().take(ANSWER_LINES) {
+            let _ = writeln!(out, "{line}");
+        }
+        if lines.len() > ANSWER_LINES {
+            let more = lines.len() - ANSWER_LINES;
+            let unit = if more == 1 { "line" } else { "lines" };
+            let _ = writeln!(out, "  {DIM}… {more} more {unit}{DIM:#}");
+        }
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

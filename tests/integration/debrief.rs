@@ -267,3 +267,54 @@ fn review_list_shows_the_stored_score_with_the_follow_up() {
     assert!(text.contains("6.3"), "{text}");
     assert!(!text.contains("5.0"), "{text}");
 }
+
+/// Offline, the candidate's answer comes back under the model answer, just
+/// above the checklist, its first lines only (issue 24 item 10: it had
+/// scrolled away under the model answer).
+#[test]
+fn the_checklist_shows_the_answer_again_under_the_model_answer() {
+    let t = Judged::new(|_, _| Reply::error(500, "unused"));
+    let out = t.grill(
+        &[
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "0",
+        ],
+        "Tests catch regressions.\n\ny\nn\nn\n",
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let after = &out.stdout[out.stdout.find("Model answer").expect("model answer")..];
+    assert!(
+        after.contains("Your answer\n  Tests catch regressions.\n\nGrade yourself"),
+        "{after}"
+    );
+
+    let long: String = (1..=20)
+        .map(|i| format!("line {i} of it"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let out = t.grill(
+        &[
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "0",
+        ],
+        &format!("{long}\ny\nn\nn\n"),
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let after = &out.stdout[out.stdout.find("Your answer").expect("the answer")..];
+    assert!(
+        after.contains("  line 8 of it\n  … 12 more lines\n"),
+        "{after}"
+    );
+    assert!(!after[..after.find("Grade yourself").unwrap()].contains("line 9 of it"));
+}
