@@ -2,6 +2,7 @@
 //! then each key point with the cue matcher's guess, one key per point.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use crate::bank::Question;
 use crate::cues::{self, CueMatch};
@@ -10,6 +11,9 @@ use crate::style::{BOLD, CYAN, DIM};
 use crate::ui::input::{Line, LineSource};
 use crate::ui::render;
 use crate::verdict::Coverage;
+
+/// An empty line this soon after its prompt was drawn was typed before it.
+const TYPED_AHEAD: Duration = Duration::from_millis(300);
 
 /// The checklist, asked through a line source.
 pub struct Asked<'a> {
@@ -23,6 +27,7 @@ impl Checklist for Asked<'_> {
         if self.model_answer {
             show_model_answer(question, answer);
         }
+        self.src.discard_typeahead();
         let mut chosen: Vec<Coverage> = Vec::with_capacity(guesses.len());
         let mut rest_guessed = false;
         let points: Vec<_> = question.key_points.iter().zip(guesses).collect();
@@ -106,8 +111,13 @@ impl Asked<'_> {
     fn ask(&mut self, guess: Coverage, can_go_back: bool) -> Mark {
         let prompt = format!("  [{}] › ", letter(guess));
         loop {
+            let drawn = Instant::now();
             match self.src.read_line(&prompt, None) {
                 Line::Text(t) => match t.trim().to_lowercase().as_str() {
+                    // An Enter sooner than anyone reads the point was typed
+                    // ahead (one Enter too many after submitting, a paste's
+                    // last newline): it does not accept the guess.
+                    "" if self.src.interactive() && drawn.elapsed() < TYPED_AHEAD => {}
                     "" => return Mark::Chosen(guess),
                     "y" | "yes" | "c" => return Mark::Chosen(Coverage::Covered),
                     "p" | "partial" | "h" => return Mark::Chosen(Coverage::Partial),

@@ -69,6 +69,10 @@ pub trait LineSource {
     fn typed(&self) -> String {
         String::new()
     }
+    /// Drops keys typed before a prompt was drawn (an Enter too many after
+    /// submitting), so they cannot answer it; a pipe's lines are the script
+    /// and stay.
+    fn discard_typeahead(&mut self) {}
 }
 
 /// The outcome of reading one answer: the session's own vocabulary.

@@ -221,3 +221,46 @@ fn points_the_judge_samples_split_on_are_put_to_the_candidate() {
         .due;
     assert!(docs_due < regressions_due, "{list:?}");
 }
+
+/// Enter pressed once too often after submitting (or a paste's last
+/// newline) arrives before anyone could read the first key point: it does
+/// not accept that point's guess (issue 24 item 2).
+#[test]
+fn enters_typed_ahead_do_not_answer_the_checklist() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let mut p = spawn(&env, &["practice", "--question", "tq", "--follow-ups", "0"]);
+    p.exp_string("Why do we test?").unwrap();
+    // The answer, the submitting Enter, and two more in the same burst.
+    p.send("tests catch regressions\r\r\r\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("1/3").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    // Still on the first point: nothing marked yet.
+    let seen = {
+        let mut s = String::new();
+        while let Some(c) = p.try_read() {
+            s.push(c);
+        }
+        s
+    };
+    assert!(
+        !seen.contains("2/3"),
+        "typeahead answered point 1: {seen:?}"
+    );
+    for mark in ["n", "n", "n"] {
+        p.send_line(mark).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    p.exp_string("[q]uit").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_string("Practice report").unwrap();
+    p.exp_eof().unwrap();
+    let store = grill::store::Store::open(&env.db(), grill::time::Clock::system()).unwrap();
+    let a = &store.all_attempts().unwrap()[0];
+    assert_eq!(
+        a.score,
+        Some(0.0),
+        "the marks typed, not the guesses: {a:?}"
+    );
+}
