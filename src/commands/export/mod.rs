@@ -5,9 +5,8 @@
 //! row each, with its grade and what each key point earned.
 //!
 //! Both are built whole in memory by pure functions (`anki`, `history`, over
-//! `sheet`), then written to stdout
-//! or, with `--out`, to a temporary file renamed into place, so a failed
-//! export never leaves half a file. Quoting is the `csv` crate's: Anki's text
+//! `sheet`), then written to stdout or, with `--out`, to a temporary file
+//! renamed into place, so a failed export never leaves half a file. Quoting is the `csv` crate's: Anki's text
 //! import reads the same rules (a field holding the separator, a newline or
 //! a double quote is quoted, its quotes doubled).
 
