@@ -1,7 +1,7 @@
 //! Text that crosses a boundary: the one sanitiser for anything from outside
 //! (judge replies, answers, banks) before it is printed or stored, the one
-//! masker for secrets (`mask`), and small helpers that several layers share (line and
-//! column of an offset, durations, cutting to a length).
+//! masker for secrets (`mask`), and small helpers that several layers share
+//! (line and column of an offset, durations, cutting to a length).
 //!
 //! A leaf: it depends on nothing else in the crate.
 
