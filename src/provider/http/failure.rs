@@ -101,7 +101,7 @@ impl std::error::Error for CallError {}
 impl CallError {
     /// The same error with the secrets (and anything key-shaped) masked in
     /// the server's words: servers echo the key they were sent.
-    pub fn masked(self, secret: &Secret) -> CallError {
+    pub(in crate::provider) fn masked(self, secret: &Secret) -> CallError {
         let m = |text: String| text::mask_key_shaped(&secret.mask_error(&text));
         match self {
             CallError::Auth { status, message } => CallError::Auth {
