@@ -19,6 +19,11 @@ pub enum Kind {
     Signal(i32),
 }
 
+/// A signal's name, for messages: `SIGTERM`.
+pub fn signal_name(signal: i32) -> &'static str {
+    signal_hook::low_level::signal_name(signal).unwrap_or("a signal")
+}
+
 #[derive(Debug)]
 pub struct Error {
     pub kind: Kind,
@@ -88,7 +93,7 @@ impl Error {
             kind: Kind::Signal(signal),
             message: format!(
                 "{} ended the session; what was typed is saved",
-                crate::ui::signals::name(signal)
+                signal_name(signal)
             ),
             hints: Vec::new(),
             details: Vec::new(),

@@ -129,3 +129,28 @@ pub fn question_ok(fields: &DeTable<'_>, rep: &mut Reporter<'_>) -> bool {
     }
     ok
 }
+
+/// Reports keys of `table` not in `known`, and returns a copy holding only the known ones,
+/// so that `serde` can decode the rest and report its own problems.
+pub fn known_only<'i>(
+    table: &DeTable<'i>,
+    known: &[&str],
+    what: &str,
+    rep: &mut Reporter<'_>,
+) -> DeTable<'i> {
+    let mut kept = DeTable::new();
+    for (key, value) in table {
+        if known.contains(&key.get_ref().as_ref()) {
+            kept.insert(key.clone(), value.clone());
+        } else {
+            let hint = crate::error::closest(key.get_ref(), known.iter().copied())
+                .map(|k| format!("; did you mean `{k}`?"))
+                .unwrap_or_default();
+            rep.at(
+                &key.span(),
+                format!("unknown field `{}` in {what}{hint}", key.get_ref()),
+            );
+        }
+    }
+    kept
+}

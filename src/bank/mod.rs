@@ -11,6 +11,7 @@ mod fields;
 mod model;
 pub mod notes;
 mod parse;
+mod points;
 pub mod slug;
 pub mod write;
 

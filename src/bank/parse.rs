@@ -2,8 +2,8 @@
 //! every problem found, so the checker can report *every* problem in a file,
 //! each at its line and column, instead of stopping at the first one as plain
 //! `serde` would. The syntax is read with `toml`'s spanned document; each
-//! question and key point is then decoded with `serde` on its own, after
-//! unknown keys have been reported.
+//! question and key point (`points`) is then decoded with `serde` on its
+//! own, after unknown keys have been reported (`fields`).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -12,8 +12,9 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::fields::{decode, question_ok, Reporter};
-use super::model::{id_problem, Diagnostic, Difficulty, KeyPoint, Question, Topic, MAX_ID_CHARS};
+use super::fields::{decode, known_only, question_ok, Reporter};
+use super::model::{id_problem, Diagnostic, Difficulty, Question, Topic, MAX_ID_CHARS};
+use super::points::key_points_of;
 use crate::text::LineIndex;
 
 /// What one file yields: its topic and questions, whatever could be read, and
@@ -40,7 +41,6 @@ const QUESTION_FIELDS: &[&str] = &[
     "sources",
     "reviewed",
 ];
-const KEY_POINT_FIELDS: &[&str] = &["id", "point", "weight", "cues"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,46 +60,6 @@ struct RawQuestion {
 
 fn default_minutes() -> Spanned<i64> {
     Spanned::new(0..0, 4)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawKeyPoint {
-    id: Spanned<String>,
-    point: Spanned<String>,
-    #[serde(default = "default_weight")]
-    weight: Spanned<i64>,
-    #[serde(default)]
-    cues: Vec<Spanned<String>>,
-}
-
-fn default_weight() -> Spanned<i64> {
-    Spanned::new(0..0, 1)
-}
-
-/// Reports keys of `table` not in `known`, and returns a copy holding only the known ones,
-/// so that `serde` can decode the rest and report its own problems.
-fn known_only<'i>(
-    table: &DeTable<'i>,
-    known: &[&str],
-    what: &str,
-    rep: &mut Reporter<'_>,
-) -> DeTable<'i> {
-    let mut kept = DeTable::new();
-    for (key, value) in table {
-        if known.contains(&key.get_ref().as_ref()) {
-            kept.insert(key.clone(), value.clone());
-        } else {
-            let hint = crate::error::closest(key.get_ref(), known.iter().copied())
-                .map(|k| format!("; did you mean `{k}`?"))
-                .unwrap_or_default();
-            rep.at(
-                &key.span(),
-                format!("unknown field `{}` in {what}{hint}", key.get_ref()),
-            );
-        }
-    }
-    kept
 }
 
 /// Parses one bank file. `path` is how diagnostics name it; `stem` is the file
@@ -262,108 +222,6 @@ fn parse_question(
                 .collect(),
             reviewed: raw.reviewed.map(Spanned::into_inner),
             follow_up: None,
-        },
-        id_span,
-    ))
-}
-
-/// A question's key points; `None` when any has a problem (each reported).
-fn key_points_of(
-    key_points: Option<&Spanned<DeValue<'_>>>,
-    at: &Range<usize>,
-    rep: &mut Reporter<'_>,
-) -> Option<Vec<KeyPoint>> {
-    let mut points = Vec::new();
-    let mut ok = true;
-    match key_points {
-        None => {
-            rep.at(
-                at,
-                "question has no key points: add `[[questions.key_points]]` tables",
-            );
-            ok = false;
-        }
-        Some(v) => match v.get_ref() {
-            DeValue::Array(items) if items.as_ref().is_empty() => {
-                rep.at(&v.span(), "question has no key points");
-                ok = false;
-            }
-            DeValue::Array(items) => {
-                let mut seen: HashMap<String, Range<usize>> = HashMap::new();
-                for item in items.as_ref() {
-                    match parse_key_point(item, rep) {
-                        Some((kp, id_span)) => {
-                            if seen.contains_key(&kp.id) {
-                                rep.at(
-                                    &id_span,
-                                    format!("duplicate key point id `{}` in this question", kp.id),
-                                );
-                                ok = false;
-                            } else {
-                                seen.insert(kp.id.clone(), id_span);
-                                points.push(kp);
-                            }
-                        }
-                        None => ok = false,
-                    }
-                }
-            }
-            _ => {
-                rep.at(&v.span(), "`key_points` must be an array of tables");
-                ok = false;
-            }
-        },
-    }
-    ok.then_some(points)
-}
-
-fn parse_key_point(
-    item: &Spanned<DeValue<'_>>,
-    rep: &mut Reporter<'_>,
-) -> Option<(KeyPoint, Range<usize>)> {
-    let Some(table) = item.get_ref().as_table() else {
-        rep.at(&item.span(), "each key point must be a table");
-        return None;
-    };
-    let fields = known_only(table, KEY_POINT_FIELDS, "a key point", rep);
-    let raw: RawKeyPoint = decode(fields, item.span(), rep)?;
-    let mut ok = true;
-    let weight = *raw.weight.get_ref();
-    if !(1..=3).contains(&weight) {
-        rep.at(
-            &raw.weight.span(),
-            format!("weight must be 1, 2 or 3, not {weight}"),
-        );
-        ok = false;
-    }
-    if raw.point.get_ref().trim().is_empty() {
-        rep.at(&raw.point.span(), "empty key point");
-        ok = false;
-    }
-    if let Some(problem) = id_problem("key point id", raw.id.get_ref()) {
-        rep.at(&raw.id.span(), problem);
-        ok = false;
-    }
-    for cue in &raw.cues {
-        if cue.get_ref().split('|').any(|alt| alt.trim().is_empty()) {
-            rep.at(&cue.span(), "a cue has an empty alternative");
-            ok = false;
-        }
-    }
-    if !ok {
-        return None;
-    }
-    let id_span = raw.id.span();
-    Some((
-        KeyPoint {
-            id: raw.id.into_inner(),
-            point: raw.point.into_inner().trim().to_string(),
-            weight: u8::try_from(weight).unwrap_or(1),
-            cues: raw
-                .cues
-                .into_iter()
-                .map(|c| c.into_inner().to_lowercase())
-                .collect(),
         },
         id_span,
     ))

@@ -188,7 +188,7 @@ impl Runner<'_> {
             }
             Answer::Ended { typed, signal } => {
                 round.answer = typed;
-                let name = crate::ui::signals::name(signal);
+                let name = crate::error::signal_name(signal);
                 (format!("{name} ended the session"), Err(signal))
             }
             Answer::Skip | Answer::Invalid => ("not answered".to_string(), Ok(Round::Asked)),

@@ -448,7 +448,7 @@ fn reason(left: Left, typed: bool) -> String {
         Left::Quit => "open when the session ended".to_string(),
         Left::Ended(signal) => format!(
             "open when {} ended the session",
-            crate::ui::signals::name(signal)
+            crate::error::signal_name(signal)
         ),
     };
     if typed {

@@ -1,6 +1,7 @@
-//! The database itself: opening it privately, migrating its schema,
-//! sessions and the verdict cache. Attempts and the review schedule are
-//! `impl Store` blocks of their own (`attempts`, `review`).
+//! The database itself: opening it privately, migrating its schema (the
+//! migrations are in `schema`), and sessions. Attempts, the review schedule
+//! and what is remembered for the judge are `impl Store` blocks of their own
+//! (`attempts`, `review`, `remembered`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -8,143 +9,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::schema::MIGRATIONS;
 use crate::error::{storage_reason, Error, Result};
 use crate::time::Clock;
-
-/// Each entry moves the schema one version up; never edit a shipped one.
-const MIGRATIONS: &[&str] = &[
-    // 1: the first schema.
-    "CREATE TABLE sessions (
-        id          INTEGER PRIMARY KEY,
-        mode        TEXT NOT NULL,
-        started_at  TEXT NOT NULL,
-        ended_at    TEXT
-    );
-    CREATE TABLE attempts (
-        id           INTEGER PRIMARY KEY,
-        session_id   INTEGER REFERENCES sessions(id),
-        question_id  TEXT NOT NULL,
-        topic        TEXT NOT NULL,
-        answer       TEXT NOT NULL,
-        status       TEXT NOT NULL CHECK (status IN ('ungraded', 'graded', 'skipped')),
-        grader       TEXT,
-        verdict      TEXT,
-        score        REAL,
-        seconds      REAL,
-        cut_off      INTEGER NOT NULL DEFAULT 0,
-        error        TEXT,
-        extra        TEXT,
-        created_at   TEXT NOT NULL,
-        graded_at    TEXT
-    );
-    CREATE INDEX attempts_question ON attempts(question_id, created_at);
-    CREATE INDEX attempts_status ON attempts(status);
-    CREATE TABLE verdict_cache (
-        key         TEXT PRIMARY KEY,
-        verdict     TEXT NOT NULL,
-        created_at  TEXT NOT NULL
-    );
-    CREATE TABLE review (
-        question_id  TEXT PRIMARY KEY,
-        card         TEXT NOT NULL,
-        due          TEXT NOT NULL,
-        last_score   REAL,
-        updated_at   TEXT NOT NULL
-    );",
-    // 2: token usage per grade, and the rung of the format ladder each judge
-    // server settled on (base URL as shown, user-info masked).
-    "ALTER TABLE attempts ADD COLUMN prompt_tokens INTEGER;
-    ALTER TABLE attempts ADD COLUMN cached_tokens INTEGER;
-    ALTER TABLE attempts ADD COLUMN completion_tokens INTEGER;
-    CREATE TABLE judge_formats (
-        base_url    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        format      TEXT NOT NULL,
-        checked_at  TEXT NOT NULL,
-        PRIMARY KEY (base_url, model)
-    );",
-    // 3: one review card per key point. Existing questions need no copy:
-    // a point without a row follows its question's card in `review`. The
-    // attempt that last moved a card, and the card before it, let a verdict
-    // revised later (a follow-up, a settled sample) move it again instead.
-    "CREATE TABLE review_points (
-        question_id  TEXT NOT NULL,
-        point_id     TEXT NOT NULL,
-        card         TEXT NOT NULL,
-        due          TEXT NOT NULL,
-        outcome      TEXT NOT NULL,
-        updated_at   TEXT NOT NULL,
-        attempt_id   INTEGER,
-        previous     TEXT,
-        PRIMARY KEY (question_id, point_id)
-    );",
-    // 4: how a grade's tokens were bought: NULL for a live call, 'batch'
-    // for the Batch API, which providers price at a discount (`grill usage`).
-    "ALTER TABLE attempts ADD COLUMN via TEXT;
-    CREATE INDEX attempts_graded_at ON attempts(graded_at);",
-    // 5: Batch API jobs. A job is one input file graded through the Batch
-    // API; its answers are a session's attempts, split into parts (one remote
-    // batch each) by attempt id range. A part's row is written before its
-    // upload, and each remote id (file, batch) as soon as it is known.
-    "CREATE TABLE batch_jobs (
-        id            INTEGER PRIMARY KEY,
-        session_id    INTEGER NOT NULL REFERENCES sessions(id),
-        input_path    TEXT NOT NULL,
-        input_hash    TEXT NOT NULL,
-        settings_key  TEXT NOT NULL,
-        model         TEXT NOT NULL,
-        base_url      TEXT NOT NULL,
-        answers       INTEGER NOT NULL,
-        status        TEXT NOT NULL,
-        created_at    TEXT NOT NULL,
-        updated_at    TEXT NOT NULL
-    );
-    CREATE INDEX batch_jobs_input ON batch_jobs(input_hash, settings_key);
-    CREATE TABLE batch_parts (
-        job_id          INTEGER NOT NULL REFERENCES batch_jobs(id),
-        part            INTEGER NOT NULL,
-        first_attempt   INTEGER NOT NULL,
-        last_attempt    INTEGER NOT NULL,
-        requests        INTEGER NOT NULL,
-        requests_path   TEXT NOT NULL,
-        requests_hash   TEXT NOT NULL,
-        input_file_id   TEXT,
-        batch_id        TEXT,
-        status          TEXT NOT NULL,
-        completed       INTEGER NOT NULL DEFAULT 0,
-        failed          INTEGER NOT NULL DEFAULT 0,
-        output_file_id  TEXT,
-        error_file_id   TEXT,
-        error           TEXT,
-        PRIMARY KEY (job_id, part)
-    );",
-    // 6: reasoning models (issue 21). The tokens a grade spent reasoning;
-    // the request shape a server taught (JSON, beside its format rung); and
-    // when a model's retirement date was last read from its server.
-    "ALTER TABLE attempts ADD COLUMN reasoning_tokens INTEGER;
-    ALTER TABLE judge_formats ADD COLUMN learnt TEXT;
-    CREATE TABLE model_checks (
-        base_url       TEXT NOT NULL,
-        model          TEXT NOT NULL,
-        checked_at     TEXT NOT NULL,
-        shutdown_date  TEXT,
-        PRIMARY KEY (base_url, model)
-    );",
-    // 7: spoken answers (issue 26). The transcript as heard (the attempt's
-    // answer may be an edit of it), its segments (JSON), the recording's
-    // path and length, and the delivery figures (JSON).
-    "CREATE TABLE spoken (
-        attempt_id  INTEGER PRIMARY KEY REFERENCES attempts(id),
-        audio_path  TEXT NOT NULL,
-        audio_secs  REAL,
-        transcript  TEXT NOT NULL,
-        segments    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        format      TEXT NOT NULL,
-        delivery    TEXT NOT NULL,
-        created_at  TEXT NOT NULL
-    );",
-];
 
 /// What a session was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,125 +169,6 @@ impl Store {
             .query_row("SELECT max(id) FROM sessions", [], |r| r.get(0))?)
     }
 
-    /// A cached reply for `key`, as the JSON it was stored as.
-    pub fn cached_verdict(&self, key: &str) -> Result<Option<serde_json::Value>> {
-        let text: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT verdict FROM verdict_cache WHERE key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-    }
-
-    pub fn cache_verdict(
-        &self,
-        key: &str,
-        verdict: &serde_json::Value,
-    ) -> std::result::Result<(), rusqlite::Error> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO verdict_cache (key, verdict, created_at) VALUES (?1, ?2, ?3)",
-            params![key, verdict.to_string(), self.clock.stamp()],
-        )?;
-        Ok(())
-    }
-
-    /// The format-ladder rung remembered for a server and model, if it was
-    /// settled after `since`.
-    pub fn remembered_format(
-        &self,
-        base_url: &str,
-        model: &str,
-        since: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<String>> {
-        let row: Option<(String, String)> = self
-            .conn()
-            .query_row(
-                "SELECT format, checked_at FROM judge_formats WHERE base_url = ?1 AND model = ?2",
-                params![base_url, model],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        Ok(row
-            .filter(|(_, at)| crate::time::parse(at).is_some_and(|t| t >= since))
-            .map(|(format, _)| format))
-    }
-
-    /// Remembers the rung a server and model settled on.
-    pub fn remember_format(&self, base_url: &str, model: &str, format: &str) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO judge_formats (base_url, model, format, checked_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(base_url, model) DO UPDATE SET format = excluded.format, checked_at = excluded.checked_at",
-            params![base_url, model, format, self.clock.stamp()],
-        )?;
-        Ok(())
-    }
-
-    /// What a server taught about a model's request shape (JSON), if anything.
-    pub fn remembered_learnt(&self, base_url: &str, model: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT learnt FROM judge_formats WHERE base_url = ?1 AND model = ?2",
-                params![base_url, model],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .optional()?
-            .flatten())
-    }
-
-    /// Remembers the rung a server settled on and what it taught about the
-    /// request shape, together.
-    pub fn remember_shape(
-        &self,
-        base_url: &str,
-        model: &str,
-        format: &str,
-        learnt: Option<&str>,
-    ) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO judge_formats (base_url, model, format, checked_at, learnt) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(base_url, model) DO UPDATE SET format = excluded.format,
-                checked_at = excluded.checked_at, learnt = excluded.learnt",
-            params![base_url, model, format, self.clock.stamp(), learnt],
-        )?;
-        Ok(())
-    }
-
-    /// When a model's retirement date was last read from its server, and
-    /// the date it gave (`None`: none announced).
-    pub fn model_check(
-        &self,
-        base_url: &str,
-        model: &str,
-    ) -> Result<Option<(String, Option<String>)>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT checked_at, shutdown_date FROM model_checks WHERE base_url = ?1 AND model = ?2",
-                params![base_url, model],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
-    }
-
-    pub fn record_model_check(
-        &self,
-        base_url: &str,
-        model: &str,
-        shutdown_date: Option<&str>,
-    ) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO model_checks (base_url, model, checked_at, shutdown_date) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(base_url, model) DO UPDATE SET checked_at = excluded.checked_at,
-                shutdown_date = excluded.shutdown_date",
-            params![base_url, model, self.clock.stamp(), shutdown_date],
-        )?;
-        Ok(())
-    }
-
     #[cfg(test)]
     fn user_version(&self) -> i64 {
         self.conn()
@@ -545,35 +293,6 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
-    }
-
-    #[test]
-    fn a_settled_format_is_remembered_for_a_while() {
-        let at = crate::time::parse("2026-03-10T00:00:00Z").unwrap();
-        let store = Store::in_memory(Clock::fixed(at)).unwrap();
-        store
-            .remember_format("http://x/v1", "m", "json_object")
-            .unwrap();
-        let week_ago = at - chrono::Duration::days(7);
-        assert_eq!(
-            store
-                .remembered_format("http://x/v1", "m", week_ago)
-                .unwrap()
-                .as_deref(),
-            Some("json_object")
-        );
-        assert_eq!(
-            store
-                .remembered_format("http://x/v1", "other", week_ago)
-                .unwrap(),
-            None
-        );
-        let later = at + chrono::Duration::days(1);
-        assert_eq!(
-            store.remembered_format("http://x/v1", "m", later).unwrap(),
-            None,
-            "too old"
-        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ mod attempts;
 mod columns;
 mod db;
 mod jobs;
+mod remembered;
 mod review;
+mod schema;
 mod spoken;
 mod usage;
 

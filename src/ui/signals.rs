@@ -54,11 +54,6 @@ pub fn caught() -> Option<i32> {
     }
 }
 
-/// The signal's name, for messages: `SIGTERM`.
-pub fn name(signal: i32) -> &'static str {
-    signal_hook::low_level::signal_name(signal).unwrap_or("a signal")
-}
-
 /// While alive, SIGTERM and SIGHUP are caught instead of ending the process.
 #[must_use]
 pub struct Reading(());
