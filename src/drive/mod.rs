@@ -8,6 +8,7 @@ mod interview;
 mod runner;
 mod show;
 mod view;
+mod voice;
 
 use std::cell::Cell;
 use std::io::Write;
@@ -39,6 +40,8 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
     let mut session = Session::new(setup, Instant::now());
     let mut background = interview::Background::default();
     let mut clock: Option<Clock> = None;
+    // A spoken answer's transcript, until its attempt is stored.
+    let mut heard: Option<voice::Heard> = None;
     let mut event = Event::Start;
     loop {
         let effect = session.next(event, Instant::now());
@@ -54,13 +57,23 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 // What was typed before "leave? no" is already stored; the
                 // line editor cannot yet start from a multi-line text.
                 draft: _,
+                voice,
             } => ask(
                 runner,
                 &mut clock,
                 questions[index],
                 (index, total),
                 (limit, deadline, end),
+                voice.then_some(&mut heard),
             )?,
+            Effect::KeepSpoken { attempt, .. } => {
+                voice::keep(runner, attempt, heard.take())?;
+                Event::Done
+            }
+            Effect::ShowDelivery { attempt, .. } => {
+                voice::show_delivery(runner, attempt)?;
+                Event::Done
+            }
             Effect::Store {
                 index,
                 text,
@@ -228,13 +241,15 @@ fn follow_up(
 }
 
 /// Asks question `index` (of `total`) and reads its answer, with the
-/// interview's clock line when there is a time limit.
+/// interview's clock line when there is a time limit; spoken when `heard`
+/// is given, to hold the transcript.
 fn ask(
     runner: &mut Runner<'_>,
     clock: &mut Option<Clock>,
     q: &Question,
     (index, total): (usize, usize),
     (limit, deadline, end): (Option<Duration>, Option<Instant>, Option<Instant>),
+    heard: Option<&mut Option<voice::Heard>>,
 ) -> Result<Event> {
     if let (Some(end), None) = (end, &clock) {
         *clock = Some(Clock::start(
@@ -254,6 +269,15 @@ fn ask(
         format!(" · you have {}", crate::text::clock(l))
     });
     runner.ask(q, index + 1, total, &extra)?;
+    if let Some(heard) = heard {
+        return Ok(voice::read(
+            runner,
+            q,
+            (deadline, end),
+            clock.as_ref(),
+            heard,
+        ));
+    }
     let keys = runner.interactive;
     let start = Instant::now();
     let answer = match &clock {
