@@ -36,8 +36,13 @@ pub struct Heard {
 enum Said {
     /// As a typed answer may end: `:skip`, `:quit`, Ctrl-C, a signal.
     Answer(Answer),
-    Spoken { text: String, cut_off: bool },
-    TypeInstead { lasting: bool },
+    Spoken {
+        text: String,
+        cut_off: bool,
+    },
+    TypeInstead {
+        lasting: bool,
+    },
 }
 
 /// The time a spoken answer has: the question's deadline and the
@@ -152,7 +157,11 @@ fn listen(
                 "" => break,
                 ":type" => return Said::TypeInstead { lasting: false },
                 ":skip" => return Said::Answer(Answer::Skip),
-                ":quit" => return Said::Answer(Answer::Quit { typed: String::new() }),
+                ":quit" => {
+                    return Said::Answer(Answer::Quit {
+                        typed: String::new(),
+                    })
+                }
                 ":hint" => render::note(&hint(q)),
                 _ => render::note("press Enter to start recording, or :type, :skip or :quit"),
             },
@@ -289,7 +298,9 @@ fn review(
                 ":skip" => return Said::Answer(Answer::Skip),
                 ":quit" => return Said::Answer(Answer::Quit { typed: text }),
                 ":hint" => render::note(&hint(q)),
-                _ => render::note("press Enter to grade the transcript, or :edit, :type, :skip or :quit"),
+                _ => render::note(
+                    "press Enter to grade the transcript, or :edit, :type, :skip or :quit",
+                ),
             },
             Line::Eof => break,
             Line::TimedOut { .. } => {
@@ -323,11 +334,7 @@ fn within_limit(text: &str) -> String {
 
 fn show_heard(text: &str, by: &str) {
     let mut out = render::stdout();
-    let _ = writeln!(
-        out,
-        "\n{DIM}Heard ({}):{DIM:#}",
-        crate::text::sanitize(by)
-    );
+    let _ = writeln!(out, "\n{DIM}Heard ({}):{DIM:#}", crate::text::sanitize(by));
     let _ = write!(out, "{}", render::wrap(text, "  "));
     let _ = out.flush();
 }

@@ -47,9 +47,7 @@ impl Session {
         self.phase = Phase::Reading;
         Effect::Ask {
             index: self.index,
-            limit: self
-                .deadline
-                .map(|d| d.saturating_duration_since(self.now)),
+            limit: self.deadline.map(|d| d.saturating_duration_since(self.now)),
             deadline: self.deadline,
             end: self.end,
             draft: String::new(),
