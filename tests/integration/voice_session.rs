@@ -305,3 +305,78 @@ fn in_an_interview_the_clock_runs_while_the_candidate_speaks() {
     assert_eq!(spoken, 1);
     assert_eq!(count(&t, "/chat/completions"), 1);
 }
+
+fn touch_old(path: &std::path::Path) {
+    let done = std::process::Command::new("touch")
+        .args(["-d", "40 days ago"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(done.success());
+}
+
+#[test]
+fn old_recordings_are_pruned_unless_kept_and_files_grill_did_not_make_stay() {
+    let t = judged(Stt::saying("whisper-1", "Tests catch regressions.", 2.0));
+    for _ in 0..2 {
+        let out = voiced(
+            &t,
+            &wav(2.0, true),
+            &["practice", "--voice", "--question", "tq"],
+            "\n\n\n",
+        );
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let made = recordings(&t);
+    assert_eq!(made.len(), 2, "{made:?}");
+
+    let out = t.grill(&["history", "--keep-audio", "1"], "", &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let kept: String = db(&t)
+        .query_row(
+            "SELECT audio_path FROM spoken WHERE attempt_id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(kept.contains("/audio/kept/answer-"), "{kept}");
+    assert!(out.stdout.contains(&kept), "{out:?}");
+    let mine = t.env.path("data/audio/my-notes.wav");
+    std::fs::write(&mine, wav(1.0, true)).unwrap();
+    for path in [std::path::Path::new(&kept), mine.as_path()] {
+        touch_old(path);
+    }
+    let second = recordings(&t)
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("answer-"))
+        .unwrap();
+    touch_old(&second);
+
+    // A fresh one stays too.
+    let out = voiced(
+        &t,
+        &wav(2.0, true),
+        &["practice", "--voice", "--question", "tq"],
+        "\n\n\n",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = t
+        .grill(&["history", "--prune-audio", "30", "--json"], "", &[])
+        .json();
+    assert_eq!(
+        v["deleted"],
+        serde_json::json!([second.display().to_string()]),
+        "{v}"
+    );
+    assert_eq!(v["left"], 2, "the fresh one and the kept one: {v}");
+    assert!(!second.exists());
+    assert!(std::path::Path::new(&kept).exists() && mine.exists());
+
+    let out = t.grill(&["history", "--keep-audio", "99"], "", &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("--keep-audio: attempt 99 has no recording"),
+        "{out:?}"
+    );
+}
