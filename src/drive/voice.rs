@@ -123,7 +123,7 @@ fn hint(q: &Question) -> String {
 
 /// A read that ended without a line: the answer it ends with, `typed`
 /// being what there is so far; `None` for a resize (read again).
-fn not_a_line(line: Line, typed: &str) -> Option<Answer> {
+fn not_a_line(line: &Line, typed: &str) -> Option<Answer> {
     let typed = typed.to_string();
     Some(match line {
         Line::Text(_) | Line::Resized { .. } => return None,
@@ -135,7 +135,10 @@ fn not_a_line(line: Line, typed: &str) -> Option<Answer> {
             over: Duration::ZERO,
         },
         Line::Invalid => Answer::Invalid,
-        Line::Ended { signal, .. } => Answer::Ended { typed, signal },
+        Line::Ended { signal, .. } => Answer::Ended {
+            typed,
+            signal: *signal,
+        },
     })
 }
 
@@ -166,7 +169,7 @@ fn listen(
                 _ => render::note("press Enter to start recording, or :type, :skip or :quit"),
             },
             other => {
-                if let Some(answer) = not_a_line(other, "") {
+                if let Some(answer) = not_a_line(&other, "") {
                     return Said::Answer(answer);
                 }
             }
@@ -189,7 +192,7 @@ fn listen(
                 break;
             }
             other => {
-                ended = not_a_line(other, "");
+                ended = not_a_line(&other, "");
                 if ended.is_some() {
                     break;
                 }
@@ -308,7 +311,7 @@ fn review(
                 break;
             }
             other => {
-                if let Some(answer) = not_a_line(other, &text) {
+                if let Some(answer) = not_a_line(&other, &text) {
                     return Said::Answer(answer);
                 }
             }

@@ -380,3 +380,50 @@ fn old_recordings_are_pruned_unless_kept_and_files_grill_did_not_make_stay() {
         "{out:?}"
     );
 }
+
+#[test]
+fn in_a_terminal_enter_records_enter_stops_and_enter_takes_the_transcript() {
+    let t = judged(Stt::saying("whisper-1", "Tests catch regressions.", 2.0));
+    let path = recorder_on_path(&t.env.path("rec"), &wav(2.0, true));
+    let mut vars = t.vars();
+    vars.push(("GRILL_STT_MODEL", "whisper-1".into()));
+    vars.push(("PATH", path));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut p = crate::common::spawn_pty(
+        &t.env,
+        "",
+        &[
+            "practice",
+            "--voice",
+            "--follow-ups",
+            "0",
+            "--question",
+            "tq",
+        ],
+        "",
+        &vars,
+    );
+    let pause = || std::thread::sleep(Duration::from_millis(300));
+    p.exp_string("Why do we test?").unwrap();
+    p.exp_string("Press Enter to start recording").unwrap();
+    pause();
+    p.send_line("").unwrap();
+    p.exp_string("Recording: press Enter to stop.").unwrap();
+    pause();
+    p.send_line("").unwrap();
+    p.exp_string("Heard (whisper-1):").unwrap();
+    p.exp_string("Tests catch regressions.").unwrap();
+    p.exp_string("Enter grades it").unwrap();
+    pause();
+    p.send_line("").unwrap();
+    p.exp_string("Delivery (spoken, transcribed by whisper-1")
+        .unwrap();
+    p.exp_string("[q]uit (Enter)").unwrap();
+    pause();
+    p.send_line("").unwrap();
+    p.exp_string("Practice report").unwrap();
+    p.exp_eof().unwrap();
+    let stored = attempts(&t);
+    assert_eq!(stored[0].0, "Tests catch regressions.");
+    assert_eq!(stored[0].1, "graded");
+}
