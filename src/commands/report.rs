@@ -44,6 +44,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
         ReportFormat::Text => {
             let options = report::debrief::Options {
                 model_answers: args.model_answer,
+                brief: false,
             };
             write!(
                 out,

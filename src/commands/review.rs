@@ -107,6 +107,20 @@ pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
         )?;
         return Ok(());
     }
+    let due_now = store
+        .due(now, &|id| bank.key_point_ids(id))?
+        .iter()
+        .filter(|e| bank.get(&e.id).is_some())
+        .count();
+    if due_now == 0 {
+        // Say why these questions, rather than start them unexplained.
+        let what = crate::text::plural(questions.len(), "weakest question", "weakest questions");
+        writeln!(
+            render::stdout(),
+            "Nothing is due for review now, so this goes over your {what} again. \
+             `grill practice` asks questions you have not seen; `grill review --list` shows when each is due."
+        )?;
+    }
     let mut runner = Runner::start(ctx, SessionKind::Review, 1)?;
     runner.set_follow_ups(args.follow_ups);
     runner.voice = args.voice;

@@ -116,7 +116,7 @@ impl Runner<'_> {
             points,
             ..FollowUpRound::default()
         };
-        let text = match self.read(&narrow, deadline, editor, redraw) {
+        let text = match self.read(&narrow, deadline, editor, redraw, "") {
             Answer::Text { text, cut_off, .. } if !text.trim().is_empty() => {
                 round.cut_off = cut_off;
                 if cut_off {

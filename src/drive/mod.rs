@@ -54,9 +54,7 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 limit,
                 deadline,
                 end,
-                // What was typed before "leave? no" is already stored; the
-                // line editor cannot yet start from a multi-line text.
-                draft: _,
+                draft,
                 voice,
             } => ask(
                 runner,
@@ -64,6 +62,7 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 questions[index],
                 (index, total),
                 (limit, deadline, end),
+                &draft,
                 voice.then_some(&mut heard),
             )?,
             Effect::KeepSpoken { attempt, .. } => {
@@ -249,6 +248,7 @@ fn ask(
     q: &Question,
     (index, total): (usize, usize),
     (limit, deadline, end): (Option<Duration>, Option<Instant>, Option<Instant>),
+    draft: &str,
     heard: Option<&mut Option<voice::Heard>>,
 ) -> Result<Event> {
     if let (Some(end), None) = (end, &clock) {
@@ -291,9 +291,10 @@ fn ask(
                 deadline,
                 &mut |editing| c.pause(editing),
                 Some(&mut redraw),
+                draft,
             )
         }
-        None => runner.read(q, None, &mut |_| {}, None),
+        None => runner.read(q, None, &mut |_| {}, None, draft),
     };
     Ok(Event::Answered {
         answer,

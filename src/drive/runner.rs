@@ -169,6 +169,7 @@ impl<'c> Runner<'c> {
         deadline: Option<Instant>,
         editor: &mut dyn FnMut(bool),
         redraw: Option<&mut dyn FnMut()>,
+        draft: &str,
     ) -> Answer {
         let hint = hint(q);
         let mut notice = |t: &str| render::note(t);
@@ -178,6 +179,7 @@ impl<'c> Runner<'c> {
             notice: &mut notice,
             editor: &mut *editor,
             redraw: redraw.map(|r| r as &mut dyn FnMut()),
+            draft,
         };
         input::read_answer(self.src.as_mut(), &mut ask)
     }
@@ -416,9 +418,19 @@ impl<'c> Runner<'c> {
             .session(self.session_id)?
             .ok_or_else(|| Error::failure("the session disappeared from the database"))?;
         let attempts = self.store.session_attempts(self.session_id)?;
-        let built = report::build(&session, &attempts);
+        // Key points in words. An interview held its verdicts back, so its
+        // end is the debrief; a practice showed each verdict already.
+        let options = report::debrief::Options {
+            model_answers: false,
+            brief: session.kind != SessionKind::Interview,
+        };
+        let built = report::build(&session, &attempts).with_bank(self.ctx.bank()?);
         writeln!(out)?;
-        write!(out, "{}", report::text::render(&built, render::width()))?;
+        write!(
+            out,
+            "{}",
+            report::text::render_with(&built, render::width(), options)
+        )?;
         // The session ran, but some of its work failed: exit 1, as documented.
         let failed = attempts
             .iter()

@@ -88,12 +88,7 @@ pub fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> R
     let mut out = render::stdout();
     match result {
         Ok(Outcome::Graded(verdict, GradedBy::SelfCheck)) => {
-            let style = style::score(verdict.score);
-            writeln!(
-                out,
-                "{BOLD}{style}Score {:.1}/10{style:#}{BOLD:#} {DIM}(self-graded){DIM:#}",
-                verdict.score
-            )?;
+            writeln!(out, "{}", crate::report::verdict::self_graded(&verdict))?;
             if !verdict.follow_up.is_empty() {
                 write!(out, "{}", render::wrap(&verdict.follow_up, "  "))?;
             }

@@ -24,6 +24,10 @@ pub const ANSWER_CHARS: usize = 600;
 pub struct Options {
     /// Show each model answer instead of saying how to see it.
     pub model_answers: bool,
+    /// The table, the points to work on and where the debrief is, but not
+    /// the debrief itself: the end of a practice, whose verdicts were shown
+    /// one by one.
+    pub brief: bool,
 }
 
 /// `text` cut to `lines` lines and `chars` characters (at a word), and
@@ -367,6 +371,7 @@ mod tests {
             80,
             Options {
                 model_answers: true,
+                brief: false,
             },
         ))
         .to_string();

@@ -123,7 +123,7 @@ pub fn render_with(r: &SessionReport, width: usize, options: super::debrief::Opt
     }
     let _ = writeln!(s);
     summary(&mut s, r);
-    if r.has_questions() {
+    if r.has_questions() && !options.brief {
         let _ = writeln!(s);
         s.push_str(&super::debrief::text(r, width, options));
     } else {

@@ -54,8 +54,6 @@ enum Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum After {
     Next,
-    /// The same question again.
-    Again,
     Stop,
 }
 
@@ -173,11 +171,12 @@ impl Session {
                     return self.unanswered(typed, seconds, Left::Abandoned, After::Stop);
                 }
                 match self.setup.kind {
-                    // What was typed is recorded, and the same question
-                    // comes back with it.
+                    // The same question comes back with what was typed in
+                    // the editor, to go on with: nothing is recorded, so the
+                    // report lists the question once.
                     Kind::Practice | Kind::Review => {
-                        self.draft.clone_from(&typed);
-                        self.unanswered(typed, seconds, Left::Abandoned, After::Again)
+                        self.draft = typed;
+                        self.ask()
                     }
                     // The clock has moved on: the answer is recorded, and the
                     // interview goes on with the next question.
@@ -188,7 +187,6 @@ impl Session {
             }
             (Phase::Then(then), Event::Done) => match then {
                 After::Next => self.next_question(),
-                After::Again => self.ask(),
                 After::Stop => self.stop(),
             },
             (Phase::OfferingSelf, Event::SelfGrading(take)) => {

@@ -2,6 +2,7 @@
 //! then each key point with the cue matcher's guess, one key per point.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use crate::bank::Question;
 use crate::cues::{self, CueMatch};
@@ -11,6 +12,9 @@ use crate::ui::input::{Line, LineSource};
 use crate::ui::render;
 use crate::verdict::Coverage;
 
+/// An empty line this soon after its prompt was drawn was typed before it.
+const TYPED_AHEAD: Duration = Duration::from_millis(300);
+
 /// The checklist, asked through a line source.
 pub struct Asked<'a> {
     pub src: &'a mut dyn LineSource,
@@ -19,10 +23,11 @@ pub struct Asked<'a> {
 }
 
 impl Checklist for Asked<'_> {
-    fn mark(&mut self, question: &Question, _answer: &str, guesses: &[CueMatch]) -> Option<Marks> {
+    fn mark(&mut self, question: &Question, answer: &str, guesses: &[CueMatch]) -> Option<Marks> {
         if self.model_answer {
-            show_model_answer(question);
+            show_model_answer(question, answer);
         }
+        self.src.discard_typeahead();
         let mut chosen: Vec<Coverage> = Vec::with_capacity(guesses.len());
         let mut rest_guessed = false;
         let points: Vec<_> = question.key_points.iter().zip(guesses).collect();
@@ -106,8 +111,13 @@ impl Asked<'_> {
     fn ask(&mut self, guess: Coverage, can_go_back: bool) -> Mark {
         let prompt = format!("  [{}] › ", letter(guess));
         loop {
+            let drawn = Instant::now();
             match self.src.read_line(&prompt, None) {
                 Line::Text(t) => match t.trim().to_lowercase().as_str() {
+                    // An Enter sooner than anyone reads the point was typed
+                    // ahead (one Enter too many after submitting, a paste's
+                    // last newline): it does not accept the guess.
+                    "" if self.src.interactive() && drawn.elapsed() < TYPED_AHEAD => {}
                     "" => return Mark::Chosen(guess),
                     "y" | "yes" | "c" => return Mark::Chosen(Coverage::Covered),
                     "p" | "partial" | "h" => return Mark::Chosen(Coverage::Partial),
@@ -142,11 +152,28 @@ impl Asked<'_> {
     }
 }
 
-fn show_model_answer(question: &Question) {
+/// The model answer, then the candidate's own answer again beside the
+/// checklist (a long model answer scrolls it away), its first lines only.
+fn show_model_answer(question: &Question, answer: &str) {
+    const ANSWER_LINES: usize = 8;
     let mut out = render::stdout();
     let _ = writeln!(out);
     let _ = writeln!(out, "{BOLD}Model answer{BOLD:#}");
     let _ = write!(out, "{}", render::wrap(&question.model_answer, "  "));
+    if !answer.trim().is_empty() {
+        let wrapped = render::wrap(answer.trim(), "  ");
+        let lines: Vec<&str> = wrapped.lines().collect();
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{BOLD}Your answer{BOLD:#}");
+        for line in lines.iter().take(ANSWER_LINES) {
+            let _ = writeln!(out, "{line}");
+        }
+        if lines.len() > ANSWER_LINES {
+            let more = lines.len() - ANSWER_LINES;
+            let unit = if more == 1 { "line" } else { "lines" };
+            let _ = writeln!(out, "  {DIM}… {more} more {unit}{DIM:#}");
+        }
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

@@ -48,6 +48,15 @@ pub struct Draft {
 }
 
 impl Draft {
+    /// A draft holding `text` (nothing when it is empty).
+    pub fn from_text(text: &str) -> Draft {
+        let mut draft = Draft::default();
+        if !text.is_empty() {
+            draft.replace(text);
+        }
+        draft
+    }
+
     pub fn text(&self) -> String {
         self.lines.join("\n")
     }

@@ -69,6 +69,10 @@ pub trait LineSource {
     fn typed(&self) -> String {
         String::new()
     }
+    /// Drops keys typed before a prompt was drawn (an Enter too many after
+    /// submitting), so they cannot answer it; a pipe's lines are the script
+    /// and stay.
+    fn discard_typeahead(&mut self) {}
 }
 
 /// The outcome of reading one answer: the session's own vocabulary.
@@ -86,14 +90,17 @@ pub struct Ask<'a> {
     /// Draws the screen again after the window changed size; the answer is
     /// then edited on from where it was. `None`: resizes are the editor's.
     pub redraw: Option<&'a mut dyn FnMut()>,
+    /// The text the answer starts from (what was typed before Ctrl-C and
+    /// "leave? no"); empty for a new answer.
+    pub draft: &'a str,
 }
 
 /// Reads one answer with the protocol above.
 pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
-    let mut draft = Draft::default();
+    let mut draft = Draft::from_text(ask.draft);
     // What the editor starts from: after a command, a new line under the
-    // text kept; after a resize, the text just as it was.
-    let mut resume = String::new();
+    // text kept; after a resize or "leave? no", the text just as it was.
+    let mut resume = draft.text();
     loop {
         let watch = ask.redraw.is_some();
         let whole = src.read_answer_text("› ", &resume, ask.deadline, watch);
@@ -139,11 +146,7 @@ pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
                 return ended(&draft, signal);
             }
         };
-        resume = if draft.is_empty() {
-            String::new()
-        } else {
-            format!("{}\n", draft.text())
-        };
+        resume = after_command(&draft);
         match step {
             Step::More => {}
             Step::Submit => return submitted(&draft),
@@ -168,6 +171,9 @@ pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
                 if let Some(late) = edit(&mut draft, ask) {
                     return cut_off(&draft, late);
                 }
+                // The terminal editor reopens with the editor's text, not
+                // with what it held before `:edit`.
+                resume = after_command(&draft);
             }
             Step::Command(Command::Quit) => {
                 if draft.is_empty() || !src.interactive() {
@@ -190,6 +196,16 @@ pub fn read_answer(src: &mut dyn LineSource, ask: &mut Ask<'_>) -> Answer {
                 }
             }
         }
+    }
+}
+
+/// What the terminal editor reopens with after a command: the text kept,
+/// and a new line under it.
+fn after_command(draft: &Draft) -> String {
+    if draft.is_empty() {
+        String::new()
+    } else {
+        format!("{}\n", draft.text())
     }
 }
 
@@ -341,6 +357,7 @@ mod tests {
                 notice: &mut |n| notices.push(n.to_string()),
                 editor: &mut |_| {},
                 redraw: None,
+                draft: "",
             },
         );
         (answer, notices)

@@ -258,6 +258,14 @@ fn size() -> Option<(u16, u16)> {
 }
 
 impl LineSource for Terminal {
+    fn discard_typeahead(&mut self) {
+        // Keys still in the terminal's input queue, not yet read by the
+        // editor: flushed on the terminal device itself.
+        if let Ok(tty) = std::fs::File::open("/dev/tty") {
+            let _ = nix::sys::termios::tcflush(&tty, nix::sys::termios::FlushArg::TCIFLUSH);
+        }
+    }
+
     fn read_line(&mut self, prompt: &str, deadline: Option<Instant>) -> Line {
         let request = Request {
             prompt: prompt.to_string(),

@@ -353,8 +353,13 @@ fn every_question_has_five_to_seven_points_sources_and_a_review_month() {
         if q.sources.is_empty() {
             problems.push(format!("{}: no sources", q.id));
         }
-        if q.reviewed.is_none() {
-            problems.push(format!("{}: no reviewed month", q.id));
+        match q.reviewed.as_deref() {
+            None => problems.push(format!("{}: no reviewed month", q.id)),
+            // Facts of this field move in months: checked in the last half-year.
+            Some(month) if month < "2026-06" => {
+                problems.push(format!("{}: last reviewed {month}", q.id));
+            }
+            Some(_) => {}
         }
         let ids: HashSet<&str> = q.key_points.iter().map(|p| p.id.as_str()).collect();
         if ids.len() != q.key_points.len() {
@@ -368,13 +373,49 @@ fn every_question_has_five_to_seven_points_sources_and_a_review_month() {
 fn the_bank_covers_the_areas_of_a_2026_interview() {
     let bank = bank();
     assert!(
-        bank.questions.len() >= 57,
+        bank.questions.len() >= 100,
         "only {} questions",
         bank.questions.len()
     );
     let topics: BTreeSet<&str> = bank.topics.iter().map(|t| t.slug.as_str()).collect();
-    for topic in ["serving", "agent-security", "embeddings"] {
+    assert!(
+        topics.len() >= 16,
+        "only {} topics: {topics:?}",
+        topics.len()
+    );
+    for topic in [
+        "serving",
+        "agent-security",
+        "embeddings",
+        "system-design",
+        "transformers",
+        "inference-economics",
+        "debugging",
+        "prompt-engineering",
+        "agent-evaluation",
+        "rl-post-training",
+        "structured-retrieval",
+        "privacy-red-teaming",
+        "voice-agents",
+        "streaming",
+    ] {
         assert!(topics.contains(topic), "no `{topic}` topic: {topics:?}");
+        let n = bank.questions.iter().filter(|q| q.topic == topic).count();
+        assert!(n >= 3, "only {n} questions in `{topic}`");
+    }
+    // System design is asked as a long question: at least 8 of 10 minutes or more.
+    let designs: Vec<_> = bank
+        .questions
+        .iter()
+        .filter(|q| q.topic == "system-design")
+        .collect();
+    assert!(
+        designs.len() >= 8,
+        "only {} design questions",
+        designs.len()
+    );
+    for q in designs {
+        assert!(q.minutes >= 10, "`{}` is {} minutes", q.id, q.minutes);
     }
     for id in [
         "prompt-caching",

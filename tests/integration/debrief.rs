@@ -38,12 +38,19 @@ fn the_interview_debrief_names_each_point_in_words_with_its_quote_and_folds_the_
         &[],
     );
     assert_eq!(out.code, 0, "{out:?}");
-    // The end of the session says where the debrief is.
-    assert!(
-        out.stdout.contains("`grill report 1` gives the debrief"),
-        "{}",
-        out.stdout
-    );
+    // An interview held its verdicts back: its end is the debrief, the
+    // points in words with their quotes.
+    for line in [
+        "Key points (earned/weight; 1 of 3 key points covered, 1 partly)",
+        "  ✓   2/2  Tests catch regressions\n           “Tests catch regressions before users”\n",
+        "Model answers are folded: `grill report 1 --model-answer` shows them",
+    ] {
+        assert!(
+            out.stdout.contains(line),
+            "missing {line:?} in:\n{}",
+            out.stdout
+        );
+    }
 
     let report = t.grill(&["report"], "", &[]);
     assert_eq!(report.code, 0, "{report:?}");
@@ -191,13 +198,20 @@ fn practice_advice_names_the_missed_and_partial_points_not_the_one_just_recovere
         &[],
     );
     assert_eq!(out.code, 0, "{out:?}");
+    // A self-grade has its verdict word and its count, as a judge's has.
+    assert!(
+        out.stdout
+            .contains("· partial answer (self-graded: 1 of 3 key points covered, 1 partly)"),
+        "{}",
+        out.stdout
+    );
     let end = &out.stdout[out.stdout.find("Practice report").unwrap()..];
     assert!(
         !end.contains("make this point: Tests document behaviour"),
         "{end}"
     );
     assert!(
-        end.contains("Next time\n  - tq: say more on: refactor"),
+        end.contains("Next time\n  - tq: say more on: Tests make refactoring safe"),
         "{end}"
     );
 
@@ -252,4 +266,55 @@ fn review_list_shows_the_stored_score_with_the_follow_up() {
     let text = t.grill(&["review", "--list"], "", &[]).stdout;
     assert!(text.contains("6.3"), "{text}");
     assert!(!text.contains("5.0"), "{text}");
+}
+
+/// Offline, the candidate's answer comes back under the model answer, just
+/// above the checklist, its first lines only (issue 24 item 10: it had
+/// scrolled away under the model answer).
+#[test]
+fn the_checklist_shows_the_answer_again_under_the_model_answer() {
+    let t = Judged::new(|_, _| Reply::error(500, "unused"));
+    let out = t.grill(
+        &[
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "0",
+        ],
+        "Tests catch regressions.\n\ny\nn\nn\n",
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let after = &out.stdout[out.stdout.find("Model answer").expect("model answer")..];
+    assert!(
+        after.contains("Your answer\n  Tests catch regressions.\n\nGrade yourself"),
+        "{after}"
+    );
+
+    let long: String = (1..=20)
+        .map(|i| format!("line {i} of it"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let out = t.grill(
+        &[
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "0",
+        ],
+        &format!("{long}\ny\nn\nn\n"),
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let after = &out.stdout[out.stdout.find("Your answer").expect("the answer")..];
+    assert!(
+        after.contains("  line 8 of it\n  … 12 more lines\n"),
+        "{after}"
+    );
+    assert!(!after[..after.find("Grade yourself").unwrap()].contains("line 9 of it"));
 }

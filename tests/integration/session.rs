@@ -377,6 +377,16 @@ fn review_asks_the_questions_that_came_due() {
     );
     assert_eq!(out.code, 0, "{out:?}");
 
+    // The same day nothing is due: the review says so before it starts
+    // over the weakest, and where new questions are.
+    let early = env.run_with(&["--bank", "bank", "--offline", "review"], "", &day1);
+    assert!(
+        early
+            .stdout
+            .contains("Nothing is due for review now, so this goes over your 2 weakest questions again. `grill practice` asks questions you have not seen"),
+        "{early:?}"
+    );
+
     let day2 = [("GRILL_NOW", "2026-03-03T10:00:00Z")];
     let list = env.run_with(&["--bank", "bank", "review", "--list", "--json"], "", &day2);
     assert_eq!(list.json()[0]["question_id"], "tq", "{list:?}");
@@ -391,6 +401,7 @@ fn review_asks_the_questions_that_came_due() {
         "the due question is asked: {out:?}"
     );
     assert!(!out.stdout.contains("Why review code?"), "{out:?}");
+    assert!(!out.stdout.contains("Nothing is due"), "{out:?}");
     let report = report_json(&env);
     assert_eq!(report["kind"], "review");
     assert_eq!(report["attempts"][0]["question_id"], "tq");

@@ -180,6 +180,54 @@ fn the_clock_stops_while_the_editor_runs_and_a_late_editor_cuts_the_answer_off()
     assert!(over >= 1.0, "{a:?}");
 }
 
+/// `:edit` in the terminal: what the editor wrote is the answer, whether it
+/// appends in place or writes a new file and renames it over the old one
+/// (issue 24 item 1: the editor's text was dropped for the pre-edit draft).
+#[test]
+fn the_editors_text_is_what_the_terminal_editor_resumes_and_submits() {
+    for (name, script) in [
+        ("in-place", "#!/bin/sh\necho 'added by the editor' >> \"$1\"\n"),
+        (
+            "rename",
+            "#!/bin/sh\n{ cat \"$1\"; echo 'added by the editor'; } > \"$1.new\" && mv \"$1.new\" \"$1\"\n",
+        ),
+    ] {
+        let env = Env::new();
+        env.write("bank/testing.toml", BANK);
+        let editor = env.write(name, script);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let editor = editor.to_str().unwrap().to_string();
+        let mut p = spawn(
+            &env,
+            "",
+            &["practice", "--question", "tq", "--follow-ups", "0"],
+            "",
+            &[("EDITOR", editor.as_str())],
+        );
+        p.exp_string("Why do we test?").unwrap();
+        p.send("Some draft\r:edit\r").unwrap();
+        p.flush().unwrap();
+        p.exp_string("edited text kept").unwrap();
+        // The editor's line is back on the screen, under the draft.
+        p.exp_string("added by the editor").unwrap();
+        p.send("\r").unwrap();
+        p.flush().unwrap();
+        p.exp_string("Grade yourself").unwrap();
+        p.send_control('c').unwrap();
+        p.exp_string("Stop grading this answer?").unwrap();
+        p.send_line("y").unwrap();
+        p.exp_string("[q]uit").unwrap();
+        p.send_line("q").unwrap();
+        p.exp_eof().unwrap();
+        let a = &store(&env).all_attempts().unwrap()[0];
+        assert_eq!(a.answer, "Some draft\nadded by the editor", "{name}");
+    }
+}
+
 #[test]
 fn quit_with_text_typed_asks_and_keeps_it() {
     let env = Env::new();
