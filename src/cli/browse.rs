@@ -60,6 +60,12 @@ pub struct HistoryArgs {
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
+    /// Delete grill's recordings of spoken answers older than DAYS days (kept ones stay)
+    #[arg(long = "prune-audio", value_name = "DAYS")]
+    pub prune_audio: Option<u32>,
+    /// Keep the recording of attempt ID: moved to the audio directory's kept/, never pruned (repeatable)
+    #[arg(long = "keep-audio", value_name = "ID")]
+    pub keep_audio: Vec<i64>,
     #[command(flatten)]
     pub bank: BankArgs,
     #[command(flatten)]

@@ -39,6 +39,9 @@ pub struct PracticeArgs {
     /// Follow-up questions about the key points an answer left open [default: 1 in a terminal, 0 on a pipe]
     #[arg(long = "follow-ups", value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
     pub follow_ups: Option<u8>,
+    /// Answer aloud: Enter starts recording, Enter stops; the transcript is shown, editable, then graded
+    #[arg(long)]
+    pub voice: bool,
     /// Judge calls per answer, key points reordered each time; points they split on are put to you
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
     pub samples: u16,
@@ -72,6 +75,9 @@ pub struct InterviewArgs {
     /// Follow-up questions about the key points an answer left open [default: 1 in a terminal, 0 on a pipe]
     #[arg(long = "follow-ups", value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
     pub follow_ups: Option<u8>,
+    /// Answer aloud: Enter starts recording, Enter stops; the transcript is shown, editable, then graded
+    #[arg(long)]
+    pub voice: bool,
     /// Judge calls per answer, key points reordered each time; points they split on are put to you
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=9))]
     pub samples: u16,
@@ -97,6 +103,9 @@ pub struct ReviewArgs {
     /// Follow-up questions about the key points an answer left open [default: 1 in a terminal, 0 on a pipe]
     #[arg(long = "follow-ups", value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
     pub follow_ups: Option<u8>,
+    /// Answer aloud: Enter starts recording, Enter stops; the transcript is shown, editable, then graded
+    #[arg(long)]
+    pub voice: bool,
     #[command(flatten)]
     pub judge: JudgeArgs,
     #[command(flatten)]

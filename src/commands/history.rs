@@ -25,6 +25,17 @@ fn when(a: &Attempt) -> String {
 }
 
 pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<()> {
+    // Housekeeping of the recordings instead of the list: keeping first,
+    // so a recording kept on the same line is not pruned.
+    for id in &args.keep_audio {
+        super::audio::keep(ctx, *id)?;
+    }
+    if let Some(days) = args.prune_audio {
+        super::audio::prune(ctx, days, args.json)?;
+    }
+    if !args.keep_audio.is_empty() || args.prune_audio.is_some() {
+        return Ok(());
+    }
     let bank = ctx.bank()?;
     let store = ctx.store()?;
     let mut attempts = store.all_attempts()?;

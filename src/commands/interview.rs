@@ -33,6 +33,7 @@ pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
     };
     let mut runner = Runner::start(ctx, SessionKind::Interview, args.samples)?;
     runner.set_follow_ups(args.follow_ups);
+    runner.voice = args.voice;
     let setup = Setup {
         length: Some(Duration::from_secs_f64(args.minutes * 60.0)),
         min_follow_up: min_follow_up(),

@@ -3,6 +3,7 @@
 //! or exits. `flow` is the session loop that practice, review and interview
 //! share.
 
+pub mod audio;
 pub mod bank;
 pub mod calibrate;
 pub mod config;

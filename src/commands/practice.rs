@@ -22,6 +22,7 @@ pub fn run(ctx: &Context, args: &PracticeArgs) -> Result<()> {
     questions.truncate(count);
     let mut runner = Runner::start(ctx, SessionKind::Practice, args.samples)?;
     runner.set_follow_ups(args.follow_ups);
+    runner.voice = args.voice;
     let setup = runner.setup(Kind::Practice, questions.len());
     drive::run(&mut runner, &questions, setup)
 }

@@ -123,6 +123,7 @@ pub fn run(ctx: &Context, args: &ReviewArgs) -> Result<()> {
     }
     let mut runner = Runner::start(ctx, SessionKind::Review, 1)?;
     runner.set_follow_ups(args.follow_ups);
+    runner.voice = args.voice;
     runner.due_points = store
         .due(now, &|id| bank.key_point_ids(id))?
         .iter()

@@ -32,7 +32,11 @@ pub fn show_plan(
     )?;
     let lines = [
         "Each question gets its share of the time left. At its limit the answer is cut off and graded as it stands.",
-        "Type your answer; Enter on an empty line submits it. :hint shows a key point, :edit opens $EDITOR, :skip passes, :quit ends the interview, Ctrl-C abandons the answer.",
+        if runner.voice {
+            "Answer aloud: Enter starts recording, Enter stops; the clock runs while you speak and stops while the recording is transcribed. Enter then takes the transcript, :edit changes it, :type types instead; :skip passes, :quit ends the interview."
+        } else {
+            "Type your answer; Enter on an empty line submits it. :hint shows a key point, :edit opens $EDITOR, :skip passes, :quit ends the interview, Ctrl-C abandons the answer."
+        },
         match (runner.follow_ups > 0, matches!(runner.grader, Grader::Judge(_))) {
             (true, true) => "The judge grades each answer as you submit it, with the clock stopped; if it left key points open, the interviewer asks a follow-up within the question's time (at least a minute). Verdicts come in the report.",
             (true, false) => "You grade each answer yourself as you submit it, with the clock stopped; if it left key points open, a follow-up asks about one of them within the question's time (at least a minute).",

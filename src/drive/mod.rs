@@ -8,6 +8,7 @@ mod interview;
 mod runner;
 mod show;
 mod view;
+mod voice;
 
 use std::cell::Cell;
 use std::io::Write;
@@ -39,6 +40,8 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
     let mut session = Session::new(setup, Instant::now());
     let mut background = interview::Background::default();
     let mut clock: Option<Clock> = None;
+    // A spoken answer's transcript, until its attempt is stored.
+    let mut heard: Option<voice::Heard> = None;
     let mut event = Event::Start;
     loop {
         let effect = session.next(event, Instant::now());
@@ -52,6 +55,7 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 deadline,
                 end,
                 draft,
+                voice,
             } => ask(
                 runner,
                 &mut clock,
@@ -59,7 +63,16 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 (index, total),
                 (limit, deadline, end),
                 &draft,
+                voice.then_some(&mut heard),
             )?,
+            Effect::KeepSpoken { attempt, .. } => {
+                voice::keep(runner, attempt, heard.take())?;
+                Event::Done
+            }
+            Effect::ShowDelivery { attempt, .. } => {
+                voice::show_delivery(runner, attempt)?;
+                Event::Done
+            }
             Effect::Store {
                 index,
                 text,
@@ -227,7 +240,8 @@ fn follow_up(
 }
 
 /// Asks question `index` (of `total`) and reads its answer, with the
-/// interview's clock line when there is a time limit.
+/// interview's clock line when there is a time limit; spoken when `heard`
+/// is given, to hold the transcript.
 fn ask(
     runner: &mut Runner<'_>,
     clock: &mut Option<Clock>,
@@ -235,6 +249,7 @@ fn ask(
     (index, total): (usize, usize),
     (limit, deadline, end): (Option<Duration>, Option<Instant>, Option<Instant>),
     draft: &str,
+    heard: Option<&mut Option<voice::Heard>>,
 ) -> Result<Event> {
     if let (Some(end), None) = (end, &clock) {
         *clock = Some(Clock::start(
@@ -254,6 +269,15 @@ fn ask(
         format!(" · you have {}", crate::text::clock(l))
     });
     runner.ask(q, index + 1, total, &extra)?;
+    if let Some(heard) = heard {
+        return Ok(voice::read(
+            runner,
+            q,
+            (deadline, end),
+            clock.as_ref(),
+            heard,
+        ));
+    }
     let keys = runner.interactive;
     let start = Instant::now();
     let answer = match &clock {

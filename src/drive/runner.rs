@@ -31,6 +31,8 @@ pub struct Runner<'c> {
     pub interactive: bool,
     /// Follow-up rounds after each graded answer with points open.
     pub follow_ups: u8,
+    /// `--voice`: answers are spoken.
+    pub voice: bool,
     /// In a review: each question's key points that were due, to say after
     /// the answer which of them were recalled.
     pub due_points: HashMap<String, Vec<String>>,
@@ -126,6 +128,7 @@ impl<'c> Runner<'c> {
             session_id,
             interactive,
             follow_ups: 0,
+            voice: false,
             due_points: HashMap::new(),
             pending: Vec::new(),
         })
@@ -142,6 +145,7 @@ impl<'c> Runner<'c> {
             judging: matches!(self.grader, Grader::Judge(_)),
             length: None,
             min_follow_up: Duration::ZERO,
+            voice: self.voice,
         }
     }
 

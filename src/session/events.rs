@@ -27,6 +27,8 @@ pub struct Setup {
     pub length: Option<Duration>,
     /// The least time a follow-up in an interview gets.
     pub min_follow_up: Duration,
+    /// `--voice`: answers are spoken, recorded and transcribed.
+    pub voice: bool,
 }
 
 /// How a question asked got no answer to grade.
@@ -151,6 +153,24 @@ pub enum Event {
         answer: Answer,
         seconds: f64,
     },
+    /// A spoken answer was recorded, transcribed and accepted (perhaps
+    /// edited) as `text`, in `seconds`; `paused` is how long the clock was
+    /// stopped while it was transcribed.
+    Spoken {
+        text: String,
+        seconds: f64,
+        cut_off: bool,
+        paused: Duration,
+    },
+    /// No spoken answer to take: the recorder or the transcription failed,
+    /// nothing was heard, or the candidate chose to type. `lasting` when it
+    /// will fail the same way for every answer (no recorder, no
+    /// transcription server); `seconds` and `paused` as for `Spoken`.
+    TypeInstead {
+        seconds: f64,
+        paused: Duration,
+        lasting: bool,
+    },
     /// The answer was stored as this attempt.
     Stored(i64),
     /// Grading ended; `paused` is how long the clock was stopped for it.
@@ -178,13 +198,15 @@ pub enum Effect {
     /// Say what the interview will be; answered by `Plan`.
     ShowPlan { questions: usize, length: Duration },
     /// Ask question `index` and read the answer, until `deadline` if there
-    /// is one, starting from `draft`; answered by `Answered`.
+    /// is one, starting from `draft`; answered by `Answered`, or, when
+    /// `voice`, by `Spoken` or `TypeInstead` too.
     Ask {
         index: usize,
         limit: Option<Duration>,
         deadline: Option<Instant>,
         end: Option<Instant>,
         draft: String,
+        voice: bool,
     },
     /// Store the answer before anything else happens to it; answered by `Stored`.
     Store {
@@ -194,6 +216,11 @@ pub enum Effect {
         cut_off: bool,
         over: Duration,
     },
+    /// Keep the transcript, the recording's path and the delivery figures
+    /// of the spoken answer just stored; answered by `Done`.
+    KeepSpoken { index: usize, attempt: i64 },
+    /// Show how a spoken answer was delivered, after its grade; answered by `Done`.
+    ShowDelivery { index: usize, attempt: i64 },
     /// Record a question that got no answer to grade; answered by `Done`.
     Unanswered {
         index: usize,

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use super::events::{Answer, Choice, Effect, Event, Graded, Kind, Left, Round, Setup, Show};
 use super::plan::question_limit;
 
+mod ending;
+mod spoken;
+
 /// What the machine waits for.
 #[derive(Debug, Clone, PartialEq)]
 enum Phase {
@@ -17,6 +20,8 @@ enum Phase {
     Reading,
     /// The answer's text, until the store names its attempt.
     Storing(String),
+    /// The spoken answer's transcript being kept with its attempt.
+    KeepingSpoken,
     Grading,
     CheckingFollowUp,
     InFollowUp,
@@ -35,10 +40,12 @@ enum Phase {
     Over,
 }
 
-/// Where `AfterRounds` is: the reveal and the review's recall note.
+/// Where `AfterRounds` is: the reveal, a spoken answer's delivery and
+/// the review's recall note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     Reveal,
+    Delivery,
     Recalled,
     Rest,
 }
@@ -64,6 +71,11 @@ pub struct Session {
     held: bool,
     quit: bool,
     draft: String,
+    /// The answer being stored and graded was spoken (its delivery not yet shown).
+    spoken: bool,
+    /// Seconds spent on this question before its answer was typed instead
+    /// of spoken, counted with the answer.
+    spent: f64,
     /// Interview answers the judge grades in the background.
     judged: Vec<(usize, i64)>,
     /// Interview answers to self-grade at the end.
@@ -86,6 +98,8 @@ impl Session {
             held: false,
             quit: false,
             draft: String::new(),
+            spoken: false,
+            spent: 0.0,
             judged: Vec::new(),
             late: Vec::new(),
             now,
@@ -128,7 +142,11 @@ impl Session {
                 self.ask()
             }
             (Phase::Reading, Event::Answered { answer, seconds }) => self.answered(answer, seconds),
+            (Phase::Reading, said @ (Event::Spoken { .. } | Event::TypeInstead { .. })) => {
+                self.said(said)
+            }
             (Phase::Storing(text), Event::Stored(attempt)) => self.stored(attempt, text),
+            (Phase::KeepingSpoken, Event::Done) => self.after_stored(),
             (Phase::Grading, Event::Graded { graded, paused }) => {
                 self.pause(paused);
                 self.graded = graded;
@@ -206,6 +224,8 @@ impl Session {
         self.deadline = deadline;
         self.attempt = None;
         self.held = false;
+        self.spoken = false;
+        self.spent = 0.0;
         self.phase = Phase::Reading;
         Effect::Ask {
             index: self.index,
@@ -213,11 +233,13 @@ impl Session {
             deadline,
             end: self.end,
             draft: std::mem::take(&mut self.draft),
+            voice: self.setup.voice,
         }
     }
 
     fn answered(&mut self, answer: Answer, seconds: f64) -> Effect {
         let index = self.index;
+        let seconds = seconds + std::mem::take(&mut self.spent);
         match answer {
             Answer::Text {
                 text,
@@ -264,7 +286,20 @@ impl Session {
     }
 
     fn stored(&mut self, attempt: i64, text: String) -> Effect {
-        self.attempt = Some((attempt, text.clone()));
+        self.attempt = Some((attempt, text));
+        if self.spoken {
+            self.phase = Phase::KeepingSpoken;
+            return Effect::KeepSpoken {
+                index: self.index,
+                attempt,
+            };
+        }
+        self.after_stored()
+    }
+
+    /// A stored answer is graded now, in the background, or at the end.
+    fn after_stored(&mut self) -> Effect {
+        let (attempt, text) = self.attempt.clone().unwrap_or_default();
         if self.setup.kind != Kind::Interview {
             return self.grade(Show::Now);
         }
@@ -362,13 +397,23 @@ impl Session {
         match step {
             Step::Reveal if self.held && !interview => {
                 self.held = false;
-                self.phase = Phase::AfterRounds(Step::Recalled);
+                self.phase = Phase::AfterRounds(Step::Delivery);
                 Effect::Reveal {
                     index: self.index,
                     attempt: self.attempt_id(),
                 }
             }
-            Step::Reveal => self.after_rounds(Step::Recalled),
+            Step::Reveal => self.after_rounds(Step::Delivery),
+            // An interview shows no grade until its report, so no delivery either.
+            Step::Delivery if self.spoken && !interview => {
+                self.spoken = false;
+                self.phase = Phase::AfterRounds(Step::Recalled);
+                Effect::ShowDelivery {
+                    index: self.index,
+                    attempt: self.attempt_id(),
+                }
+            }
+            Step::Delivery => self.after_rounds(Step::Recalled),
             Step::Recalled if self.setup.kind == Kind::Review => {
                 self.phase = Phase::AfterRounds(Step::Rest);
                 Effect::ShowRecalled {
@@ -429,41 +474,6 @@ impl Session {
             }
         }
         self.ask()
-    }
-
-    /// The session stops asking: an interview then collects its grades.
-    fn stop(&mut self) -> Effect {
-        if self.setup.kind != Kind::Interview {
-            return self.finish();
-        }
-        if !self.judged.is_empty() {
-            self.phase = Phase::Waiting;
-            return Effect::WaitForJudge {
-                attempts: std::mem::take(&mut self.judged),
-            };
-        }
-        self.self_grade_late()
-    }
-
-    fn self_grade_late(&mut self) -> Effect {
-        if self.late.is_empty() {
-            return self.finish();
-        }
-        self.phase = Phase::Heading;
-        Effect::SelfGradeHeading
-    }
-
-    fn late_grade(&mut self, i: usize) -> Effect {
-        let Some((index, attempt, text)) = self.late.get(i).cloned() else {
-            return self.finish();
-        };
-        self.phase = Phase::LateGrading(i);
-        Effect::Grade {
-            index,
-            attempt,
-            text,
-            show: Show::Late,
-        }
     }
 
     fn finish(&mut self) -> Effect {

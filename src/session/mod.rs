@@ -10,6 +10,8 @@ mod plan;
 mod tests;
 #[cfg(test)]
 mod tests_interview;
+#[cfg(test)]
+mod tests_voice;
 
 pub use events::{Answer, Choice, Effect, Event, Graded, Kind, Left, Round, Setup, Show};
 pub use machine::Session;

@@ -14,6 +14,7 @@ pub(super) fn setup(kind: Kind, questions: usize) -> Setup {
         judging: true,
         length: (kind == Kind::Interview).then(|| Duration::from_secs(600)),
         min_follow_up: Duration::from_secs(60),
+        voice: false,
     }
 }
 

@@ -86,6 +86,17 @@ impl Store {
             .optional()?)
     }
 
+    /// The recording of a spoken answer has moved to `path` (kept).
+    pub fn move_recording(&self, attempt_id: i64, path: &std::path::Path) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE spoken SET audio_path = ?2 WHERE attempt_id = ?1",
+                params![attempt_id, path.to_string_lossy()],
+            )
+            .map_err(|e| self.write_error("store the recording's new path", &e))?;
+        Ok(())
+    }
+
     /// Every spoken answer, oldest first.
     pub fn all_spoken(&self) -> Result<Vec<Spoken>> {
         let conn = self.conn();

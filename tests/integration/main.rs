@@ -46,3 +46,4 @@ mod signals;
 mod terminal;
 mod usage;
 mod voice;
+mod voice_session;
