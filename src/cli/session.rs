@@ -22,6 +22,22 @@ impl From<Order> for crate::session::Order {
     }
 }
 
+/// `--difficulty`: the bank's two levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Difficulty {
+    Core,
+    Advanced,
+}
+
+impl From<Difficulty> for crate::bank::Difficulty {
+    fn from(d: Difficulty) -> Self {
+        match d {
+            Difficulty::Core => crate::bank::Difficulty::Core,
+            Difficulty::Advanced => crate::bank::Difficulty::Advanced,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct PracticeArgs {
     /// Only questions of these topics (repeatable)
@@ -30,6 +46,9 @@ pub struct PracticeArgs {
     /// Only these questions (repeatable)
     #[arg(long = "question", value_name = "ID")]
     pub questions: Vec<String>,
+    /// Only questions of this difficulty
+    #[arg(long, value_enum, conflicts_with = "questions")]
+    pub difficulty: Option<Difficulty>,
     /// How many questions to ask [default: 5, or every --question given]
     #[arg(value_parser = shared::at_least_one::<usize>, long, value_name = "N")]
     pub count: Option<usize>,
@@ -72,6 +91,9 @@ pub struct InterviewArgs {
     /// Only these questions (repeatable)
     #[arg(long = "question", value_name = "ID")]
     pub questions: Vec<String>,
+    /// Only questions of this difficulty
+    #[arg(long, value_enum, conflicts_with = "questions")]
+    pub difficulty: Option<Difficulty>,
     /// Follow-up questions about the key points an answer left open [default: 1 in a terminal, 0 on a pipe]
     #[arg(long = "follow-ups", value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
     pub follow_ups: Option<u8>,

@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, args: &InterviewArgs) -> Result<()> {
     let filter = Filter {
         topics: args.topics.clone(),
         questions: args.questions.clone(),
+        difficulty: args.difficulty.map(Into::into),
     };
     let ordered = plan(ctx, bank, &filter, None)?;
     let questions = if args.questions.is_empty() {

@@ -12,6 +12,7 @@ pub fn run(ctx: &Context, args: &PracticeArgs) -> Result<()> {
     let filter = Filter {
         topics: args.topics.clone(),
         questions: args.questions.clone(),
+        difficulty: args.difficulty.map(Into::into),
     };
     let mut questions = plan(ctx, bank, &filter, args.order.map(Into::into))?;
     let count = args.count.unwrap_or(if args.questions.is_empty() {

@@ -31,6 +31,8 @@ pub struct Seen {
 pub struct Filter {
     pub topics: Vec<String>,
     pub questions: Vec<String>,
+    /// Only questions of this difficulty (never narrows named questions).
+    pub difficulty: Option<crate::bank::Difficulty>,
 }
 
 /// The questions matching `filter`, checking that each named topic and id exists.
@@ -43,9 +45,14 @@ pub fn candidates<'a>(bank: &'a Bank, filter: &Filter) -> Result<Vec<&'a Questio
         .questions
         .iter()
         .filter(|q| filter.topics.is_empty() || filter.topics.contains(&q.topic))
+        .filter(|q| filter.difficulty.is_none_or(|d| q.difficulty == d))
         .collect();
     if picked.is_empty() {
-        return Err(Error::input("no questions match the given topics"));
+        return Err(match filter.difficulty {
+            Some(d) => Error::input(format!("no {d} questions match the given topics"))
+                .with_hint("`grill list --topic T` shows each question's difficulty"),
+            None => Error::input("no questions match the given topics"),
+        });
     }
     Ok(picked)
 }

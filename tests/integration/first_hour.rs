@@ -214,3 +214,48 @@ fn bank_import_asks_before_it_sends_notes_to_the_judge() {
     let file = std::fs::read_to_string(env.path("again/caching.toml")).unwrap();
     assert!(file.contains("# drafted by llm:test-model"), "{file}");
 }
+
+/// `--difficulty` narrows what is asked to one level; named questions are
+/// never narrowed, so the two flags refuse each other; no match says which
+/// filter emptied the list (issue 24 item 14).
+#[test]
+fn difficulty_narrows_the_questions_asked() {
+    let env = Env::new();
+    for (level, other) in [("advanced", "· core ·"), ("core", "· advanced ·")] {
+        let out = env.run_with(
+            &[
+                "--offline",
+                "practice",
+                "--topic",
+                "rag",
+                "--difficulty",
+                level,
+                "--count",
+                "3",
+            ],
+            ":skip\n:skip\n:skip\n",
+            &[],
+        );
+        assert_eq!(out.code, 0, "{out:?}");
+        let asked = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("Question "))
+            .collect::<Vec<_>>();
+        assert_eq!(asked.len(), 3, "{}", out.stdout);
+        assert!(
+            asked.iter().all(|l| l.contains(&format!("· {level} ·"))),
+            "{asked:?}"
+        );
+        assert!(!out.stdout.contains(other), "{}", out.stdout);
+    }
+    let both = env.run(&["practice", "--difficulty", "core", "--question", "hyde"]);
+    assert_eq!(both.code, 2, "{both:?}");
+    assert!(both.stderr.contains("cannot be used with"), "{both:?}");
+    let bad = env.run(&["interview", "--difficulty", "hard"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(
+        bad.stderr.contains("[possible values: core, advanced]"),
+        "{bad:?}"
+    );
+}

@@ -69,7 +69,7 @@ fn read_from(src: &mut Script) -> (Answer, Vec<String>) {
             notice: &mut |n| notices.push(n.to_string()),
             editor: &mut |_| {},
             redraw: None,
-                draft: "",
+            draft: "",
         },
     );
     (answer, notices)
