@@ -80,6 +80,18 @@ impl Env {
         path
     }
 
+    /// An executable shell script (an `$EDITOR`, a recorder), as a path
+    /// string for an environment variable.
+    pub fn write_script(&self, name: &str, text: &str) -> String {
+        let path = self.write(name, text);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        path.to_str().unwrap().to_string()
+    }
+
     /// The binary with a clean environment, run from the temp dir.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_grill"));

@@ -135,16 +135,7 @@ fn the_clock_fits_the_width_and_a_resize_redraws_the_screen_whole() {
 fn the_clock_stops_while_the_editor_runs_and_a_late_editor_cuts_the_answer_off() {
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
-    let editor = env.write(
-        "slow-editor",
-        "#!/bin/sh\necho EDITOR-START\nsleep 8\necho 'and refactoring is safe' >> \"$1\"\necho EDITOR-END\n",
-    );
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let editor = editor.to_str().unwrap().to_string();
+    let editor = env.write_script("slow-editor", "#!/bin/sh\necho EDITOR-START\nsleep 8\necho 'and refactoring is safe' >> \"$1\"\necho EDITOR-END\n");
     let mut p = spawn(
         &env,
         "",
@@ -194,13 +185,7 @@ fn the_editors_text_is_what_the_terminal_editor_resumes_and_submits() {
     ] {
         let env = Env::new();
         env.write("bank/testing.toml", BANK);
-        let editor = env.write(name, script);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        let editor = editor.to_str().unwrap().to_string();
+        let editor = env.write_script(name, script);
         let mut p = spawn(
             &env,
             "",

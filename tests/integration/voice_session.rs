@@ -143,12 +143,10 @@ fn practice_by_voice_stores_the_transcript_and_grades_it_as_the_same_words_typed
 #[test]
 fn a_transcript_edited_before_grading_is_graded_as_edited_and_kept_as_heard() {
     let t = judged(Stt::saying("whisper-1", "Tests catch regressions.", 3.0));
-    let editor = t.env.write(
+    let editor = t.env.write_script(
         "editor.sh",
         "#!/bin/sh\nprintf 'Tests catch regressions and document behaviour.\\n' > \"$1\"\n",
     );
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = recorder_on_path(&t.env.path("rec"), &wav(3.0, true));
     let out = t.grill(
         &["practice", "--voice", "--question", "tq"],
@@ -156,7 +154,7 @@ fn a_transcript_edited_before_grading_is_graded_as_edited_and_kept_as_heard() {
         &[
             ("GRILL_STT_MODEL", "whisper-1"),
             ("PATH", &path),
-            ("EDITOR", editor.to_str().unwrap()),
+            ("EDITOR", editor.as_str()),
         ],
     );
     assert_eq!(out.code, 0, "{out:?}");
