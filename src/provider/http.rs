@@ -216,7 +216,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 /// The server's error message from an OpenAI-style body, or the start of
-/// the body: secrets masked first, then control characters dropped, then cut
+/// the body: secrets masked first, then control characters made spaces, then cut
 /// to a line, so no cut can leave part of a key behind.
 pub(super) fn error_message(body: &str, secret: &Secret) -> String {
     let from_json = serde_json::from_str::<Value>(body).ok().and_then(|v| {
@@ -230,7 +230,11 @@ pub(super) fn error_message(body: &str, secret: &Secret) -> String {
     });
     let text = from_json.unwrap_or_else(|| body.trim().to_string());
     let text = text::mask_key_shaped(&secret.mask_error(&text));
-    let text: String = text.chars().filter(|c| !c.is_control()).collect();
+    // Line breaks become spaces, so words on two lines stay two words.
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let text = text::cut(text.trim(), MESSAGE_CHARS);
     if text.is_empty() {
         "no message".into()

@@ -3,7 +3,8 @@
 //! chat-completions request; its HTTP path is ours (`http`, through the
 //! `middleware` feature), so retries, caps and masking follow our policy.
 //! Responses are read as plain JSON values (`byot`) because local servers
-//! often bend the schema.
+//! often bend the schema. A streamed request (on a terminal) is the same
+//! body with `stream: true`, sent through the same HTTP path by `stream`.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -42,6 +42,7 @@ mod reasoning;
 mod review_points;
 mod secrets;
 mod session;
+mod stream;
 mod signals;
 mod terminal;
 mod usage;
