@@ -321,7 +321,11 @@ pub(super) fn is_event_stream(headers: &reqwest::header::HeaderMap) -> bool {
     headers
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("text/event-stream"))
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        })
 }
 
 /// What the user sees while a retry waits, e.g. "server busy (429), retrying
@@ -339,6 +343,9 @@ fn retry_notice(last: &str, wait: Duration, next_try: u32, of: Option<u32>) -> S
 /// error parsing (which loses the status on non-JSON bodies) never runs. A
 /// success is read here too, within `MAX_REPLY_BYTES`, and handed on rebuilt;
 /// only server-sent events asked for are handed on unread (`stream` reads them).
+// One loop over the outcomes of a try, each arm short; split by outcome it
+// would hide the order the retries follow.
+#[allow(clippy::too_many_lines)]
 pub(super) async fn send(
     client: reqwest::Client,
     policy: Policy,

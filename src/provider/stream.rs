@@ -83,7 +83,9 @@ impl OpenAiJudge {
         match read(resp, &self.secret, Some(progress)).await? {
             Ok(streamed) => Ok(Reply {
                 text: streamed.text,
-                usage: streamed.usage.and_then(|u| usage_of(&json!({ "usage": u }))),
+                usage: streamed
+                    .usage
+                    .and_then(|u| usage_of(&json!({ "usage": u }))),
                 truncated: streamed.finish.as_deref() == Some("length"),
             }),
             Err(_broken) => self.whole(whole).await,
@@ -237,7 +239,10 @@ impl Assembly {
             return Ok(false);
         }
         let chunk: Value = serde_json::from_str(data).map_err(|_| CallError::BadBody {
-            message: format!("a streamed chunk is not JSON: {}", error_message(data, secret)),
+            message: format!(
+                "a streamed chunk is not JSON: {}",
+                error_message(data, secret)
+            ),
         })?;
         if chunk.get("error").is_some_and(|e| !e.is_null()) {
             return Err(CallError::BadBody {

@@ -322,7 +322,8 @@ mod tests {
 
     #[test]
     fn escapes_and_unicode_are_decoded_in_ids() {
-        let text = r#"{"key_points":{"caf\u00e9":{"coverage":"covered"},"a\"b":{"coverage":"partial"}}}"#;
+        let text =
+            r#"{"key_points":{"caf\u00e9":{"coverage":"covered"},"a\"b":{"coverage":"partial"}}}"#;
         assert_eq!(
             all_at_once(text),
             [
@@ -343,6 +344,8 @@ mod tests {
             scan.feed(piece);
         }
         let deep = "[".repeat(10_000);
-        assert!(PointScan::new().feed(&format!("{{\"key_points\":{deep}")).is_empty());
+        assert!(PointScan::new()
+            .feed(&format!("{{\"key_points\":{deep}"))
+            .is_empty());
     }
 }

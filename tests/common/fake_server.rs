@@ -431,7 +431,11 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 }
             }
             Reply::Stream { headers, events } => {
-                if conn.write_stream(shared, headers, events, keep_alive).is_err() || !keep_alive {
+                if conn
+                    .write_stream(shared, headers, events, keep_alive)
+                    .is_err()
+                    || !keep_alive
+                {
                     return;
                 }
             }
@@ -629,17 +633,23 @@ impl Conn<'_> {
         events: &[(Duration, String)],
         keep_alive: bool,
     ) -> io::Result<()> {
-        let mut head = String::from("HTTP/1.1 200 OK\r\n");
-        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
-            head.push_str("Content-Type: text/event-stream\r\n");
+        let mut head = vec!["HTTP/1.1 200 OK".to_string()];
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            head.push("Content-Type: text/event-stream".into());
         }
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
+        head.extend(
+            headers
+                .iter()
+                .map(|(name, value)| format!("{name}: {value}")),
+        );
         let connection = if keep_alive { "keep-alive" } else { "close" };
-        head.push_str(&format!(
-            "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: {connection}\r\n\r\n"
-        ));
+        head.push("Cache-Control: no-cache".into());
+        head.push("Transfer-Encoding: chunked".into());
+        head.push(format!("Connection: {connection}"));
+        let head = format!("{}\r\n\r\n", head.join("\r\n"));
         self.stream.write_all(head.as_bytes())?;
         self.stream.flush()?;
         for (delay, data) in events {

@@ -52,7 +52,11 @@ pub fn streamed(content: &str, pieces: usize, over: Duration, usage: bool) -> Re
     let step = over / pieces as u32;
     let mut events = vec![(
         Duration::ZERO,
-        chunk(&json!({"role": "assistant", "content": "", "refusal": null}), None, usage),
+        chunk(
+            &json!({"role": "assistant", "content": "", "refusal": null}),
+            None,
+            usage,
+        ),
     )];
     let size = chars.len().div_ceil(pieces).max(1);
     for piece in chars.chunks(size) {
@@ -84,12 +88,17 @@ pub fn asks(req: &Request) -> (bool, bool) {
 /// `pieces` over `over` when the request asks to stream; as it is otherwise.
 pub fn as_asked(req: &Request, reply: Reply, pieces: usize, over: Duration) -> Reply {
     let (stream, usage) = asks(req);
-    let Reply::Status { status: 200, body, .. } = &reply else {
+    let Reply::Status {
+        status: 200, body, ..
+    } = &reply
+    else {
         return reply;
     };
-    let content = serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| v.pointer("/choices/0/message/content")?.as_str().map(str::to_string));
+    let content = serde_json::from_str::<Value>(body).ok().and_then(|v| {
+        v.pointer("/choices/0/message/content")?
+            .as_str()
+            .map(str::to_string)
+    });
     match content {
         Some(content) if stream => streamed(&content, pieces, over, usage),
         _ => reply,

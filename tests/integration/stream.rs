@@ -77,10 +77,16 @@ fn the_first_key_point_is_on_screen_before_the_last_byte_is_sent() {
     );
     // rexpect reads bytes as Latin-1: the marks are matched as their bytes.
     let mark = |c: &str| c.bytes().map(char::from).collect::<String>();
-    p.exp_string(&format!("{} regressions covered", mark("✓"))).unwrap();
+    p.exp_string(&format!("{} regressions covered", mark("✓")))
+        .unwrap();
     let first = start.elapsed();
-    assert_eq!(t.server.streams_done(), 0, "shown while the verdict streams");
-    p.exp_string(&format!("{} docs covered", mark("✓"))).unwrap();
+    assert_eq!(
+        t.server.streams_done(),
+        0,
+        "shown while the verdict streams"
+    );
+    p.exp_string(&format!("{} docs covered", mark("✓")))
+        .unwrap();
     // The points shown before the score, then the whole verdict.
     let rest = p.exp_eof().unwrap();
     let missing = rest
@@ -102,7 +108,10 @@ fn a_server_that_ignores_stream_still_grades_and_is_asked_whole_next_time() {
     assert!(screen.contains("Score 7.5/10"), "{screen}");
     // A new process (another answer: the first is in the verdict cache)
     // remembers the server answers whole.
-    t.env.write("answer.txt", &format!("{}\nThat is all.", crate::grade::ANSWER));
+    t.env.write(
+        "answer.txt",
+        &format!("{}\nThat is all.", crate::grade::ANSWER),
+    );
     let screen = grade_in_pty(&t, false);
     assert!(screen.contains("Score 7.5/10"), "{screen}");
     let asked: Vec<(bool, bool)> = t.server.requests().iter().map(asks).collect();
@@ -150,8 +159,10 @@ fn a_refused_stream_options_then_a_refused_stream_fall_back() {
 fn a_stream_that_breaks_off_is_asked_again_whole() {
     let t = Judged::new(|req, n| match n {
         0 => {
-            let Reply::Stream { headers, mut events } =
-                as_asked(req, Reply::verdict(&good_verdict()), 6, Duration::ZERO)
+            let Reply::Stream {
+                headers,
+                mut events,
+            } = as_asked(req, Reply::verdict(&good_verdict()), 6, Duration::ZERO)
             else {
                 panic!("a stream was asked for");
             };
@@ -174,8 +185,10 @@ fn in_a_session_only_the_covered_points_are_shown_before_the_score() {
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut p = spawn_pty(&t.env, "", &["practice", "--question", "tq"], "", &vars);
     p.exp_string("Why do we test?").unwrap();
-    p.send_line("Tests catch regressions before users do. They also document how the code behaves.")
-        .unwrap();
+    p.send_line(
+        "Tests catch regressions before users do. They also document how the code behaves.",
+    )
+    .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     p.send_line("").unwrap();
     p.exp_string("docs covered").unwrap();

@@ -171,7 +171,10 @@ fn a_refused_stream_drops_its_options_then_itself_and_is_remembered() {
     assert_eq!(stored, r#"{"stream":"no"}"#);
     assert_eq!(Learnt::from_json(&stored).stream, Some(Streaming::No));
     // Streaming is not part of the request shape a batch line sends.
-    assert_eq!(request(&shape), request(&Shape::new(lookup("llama3"), Learnt::default())));
+    assert_eq!(
+        request(&shape),
+        request(&Shape::new(lookup("llama3"), Learnt::default()))
+    );
     // Read from a stored shape of before: nothing learnt about streams.
     assert_eq!(Learnt::from_json(r#"{"budget":8000}"#).stream, None);
 }

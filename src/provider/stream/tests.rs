@@ -6,7 +6,7 @@ use super::*;
 use crate::verdict::SeenPoint;
 
 /// A chunk as OpenAI streams it: `delta`, `finish_reason`, `usage: null`.
-fn chunk(delta: Value, finish: Option<&str>) -> String {
+fn chunk(delta: &Value, finish: Option<&str>) -> String {
     json!({
         "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "m",
         "system_fingerprint": "fp", "usage": null,
@@ -56,12 +56,15 @@ fn events_are_split_on_any_line_ending_across_pieces() {
 #[test]
 fn openai_chunks_assemble_the_content_usage_and_finish() {
     let verdict = r#"{"key_points":{"regressions":{"evidence":"catch","coverage":"covered"},"speed":{"evidence":"","coverage":"missing"}},"mistakes":[],"feedback":"f","follow_up":"u"}"#;
-    let mut events = vec![chunk(json!({"role": "assistant", "content": "", "refusal": null}), None)];
+    let mut events = vec![chunk(
+        &json!({"role": "assistant", "content": "", "refusal": null}),
+        None,
+    )];
     let cut = verdict.find("\"speed\"").unwrap();
     for piece in [&verdict[..10], &verdict[10..cut], &verdict[cut..]] {
-        events.push(chunk(json!({"content": piece}), None));
+        events.push(chunk(&json!({"content": piece}), None));
     }
-    events.push(chunk(json!({}), Some("stop")));
+    events.push(chunk(&json!({}), Some("stop")));
     events.push(
         json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "m",
             "choices": [], "usage": {"prompt_tokens": 90, "completion_tokens": 40, "total_tokens": 130,
@@ -73,7 +76,10 @@ fn openai_chunks_assemble_the_content_usage_and_finish() {
     assert_eq!(last, Ok(true));
     assert_eq!(whole.text, verdict);
     assert_eq!(whole.finish.as_deref(), Some("stop"));
-    assert_eq!(whole.usage.unwrap()["prompt_tokens_details"]["cached_tokens"], 64);
+    assert_eq!(
+        whole.usage.unwrap()["prompt_tokens_details"]["cached_tokens"],
+        64
+    );
     assert_eq!(seen, ["regressions covered", "speed missing"]);
 }
 
@@ -81,27 +87,33 @@ fn openai_chunks_assemble_the_content_usage_and_finish() {
 fn vllm_and_llama_cpp_usage_shapes_are_taken() {
     // vLLM: the usage chunk's `choices` is null.
     let (_, whole, _) = feed_all(&[
-        chunk(json!({"content": "{}"}), Some("length")),
+        chunk(&json!({"content": "{}"}), Some("length")),
         json!({"choices": null, "usage": {"prompt_tokens": 5, "completion_tokens": 1}}).to_string(),
     ]);
     assert_eq!(whole.usage.unwrap()["prompt_tokens"], 5);
     assert_eq!(whole.finish.as_deref(), Some("length"));
     // llama.cpp: the usage rides on the last chunk with choices; reasoning
     // deltas are not content.
-    let mut last = serde_json::from_str::<Value>(&chunk(json!({}), Some("stop"))).unwrap();
+    let mut last = serde_json::from_str::<Value>(&chunk(&json!({}), Some("stop"))).unwrap();
     last["usage"] = json!({"prompt_tokens": 7, "completion_tokens": 2});
     let (_, whole, _) = feed_all(&[
-        chunk(json!({"reasoning_content": "hmm"}), None),
-        chunk(json!({"content": "ok"}), None),
+        chunk(&json!({"reasoning_content": "hmm"}), None),
+        chunk(&json!({"content": "ok"}), None),
         last.to_string(),
     ]);
-    assert_eq!((whole.text.as_str(), whole.usage.unwrap()["prompt_tokens"].clone()), ("ok", json!(7)));
+    assert_eq!(
+        (
+            whole.text.as_str(),
+            whole.usage.unwrap()["prompt_tokens"].clone()
+        ),
+        ("ok", json!(7))
+    );
 }
 
 #[test]
 fn an_error_event_or_a_chunk_that_is_not_json_ends_the_reply() {
     let (last, _, _) = feed_all(&[
-        chunk(json!({"content": "{\"key"}), None),
+        chunk(&json!({"content": "{\"key"}), None),
         json!({"error": {"message": "Internal server error", "type": "server_error"}}).to_string(),
     ]);
     assert!(
