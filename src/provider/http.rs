@@ -216,8 +216,9 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 /// The server's error message from an OpenAI-style body, or the start of
-/// the body: secrets masked first, then control characters made spaces, then cut
-/// to a line, so no cut can leave part of a key behind.
+/// the body: secrets masked first, then line breaks made spaces and other
+/// control characters dropped, then cut to a line, so no cut can leave part
+/// of a key behind.
 pub(super) fn error_message(body: &str, secret: &Secret) -> String {
     let from_json = serde_json::from_str::<Value>(body).ok().and_then(|v| {
         v.pointer("/error/message")
@@ -233,7 +234,11 @@ pub(super) fn error_message(body: &str, secret: &Secret) -> String {
     // Line breaks become spaces, so words on two lines stay two words.
     let text: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
         .collect();
     let text = text::cut(text.trim(), MESSAGE_CHARS);
     if text.is_empty() {
