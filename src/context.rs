@@ -161,8 +161,13 @@ impl Context {
                 policy,
             )
             .map_err(Error::input)?;
+            // One grade at a time on a terminal streams its verdict, to show
+            // its key points as they come; a batch or a pipe asks it whole.
             let judge = match plan.concurrency {
                 Some(n) => judge.with_concurrency(n),
+                None if std::io::IsTerminal::is_terminal(&std::io::stderr()) => {
+                    judge.with_progress(self.activity.progress())
+                }
                 None => judge,
             };
             let templates = Templates::load(s.prompts_dir.as_deref())?;

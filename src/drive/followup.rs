@@ -222,10 +222,12 @@ impl Runner<'_> {
         let runtime = self.ctx.runtime()?;
         match &self.grader {
             Grader::Judge(judge) => {
-                let spinner = self
-                    .ctx
-                    .activity
-                    .spinner(&format!("grading the follow-up with {}…", judge.model()));
+                let message = format!("grading the follow-up with {}…", judge.model());
+                let spinner = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                    self.ctx.activity.grading(&message, narrow, false)
+                } else {
+                    self.ctx.activity.spinner(&message)
+                };
                 let assessing = judge.assess(&self.store, narrow, answer);
                 let done = runtime.block_on(until_ctrl_c(self.src.ctrl_c(), assessing));
                 drop(spinner);

@@ -304,10 +304,14 @@ impl<'c> Runner<'c> {
         let runtime = self.ctx.runtime()?;
         let result = match &self.grader {
             Grader::Judge(judge) => {
-                let spinner = self
-                    .ctx
-                    .activity
-                    .spinner(&format!("grading with {}…", judge.model()));
+                let message = format!("grading with {}…", judge.model());
+                // Key points as they come, on a terminal: the covered ones
+                // only, since a follow-up may still ask about the others.
+                let spinner = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                    self.ctx.activity.grading(&message, q, true)
+                } else {
+                    self.ctx.activity.spinner(&message)
+                };
                 let grading = judge.grade(&self.store, job);
                 match runtime.block_on(crate::ui::signals::until_ctrl_c(self.src.ctrl_c(), grading))
                 {

@@ -105,6 +105,25 @@ pub(super) async fn read_capped(
     Ok(Some(body))
 }
 
+/// Whether a request asks for server-sent events (a streamed chat completion).
+fn asks_for_events(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get(reqwest::header::ACCEPT)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
+}
+
+/// Whether a reply is server-sent events rather than one JSON body.
+pub(super) fn is_event_stream(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        })
+}
+
 /// What the user sees while a retry waits, e.g. "server busy (429), retrying
 /// in 3 s, try 2".
 fn retry_notice(last: &str, wait: Duration, next_try: u32, of: Option<u32>) -> String {
@@ -118,7 +137,11 @@ fn retry_notice(last: &str, wait: Duration, next_try: u32, of: Option<u32>) -> S
 /// Sends one request, retrying as the policy says. Any non-success status
 /// that is not retried ends here as a `CallError`, so `async-openai`'s own
 /// error parsing (which loses the status on non-JSON bodies) never runs. A
-/// success is read here too, within `MAX_REPLY_BYTES`, and handed on rebuilt.
+/// success is read here too, within `MAX_REPLY_BYTES`, and handed on rebuilt;
+/// only server-sent events asked for are handed on unread (`stream` reads them).
+// One loop over the outcomes of a try, each arm short; split by outcome it
+// would hide the order the retries follow.
+#[allow(clippy::too_many_lines)]
 pub(super) async fn send(
     client: reqwest::Client,
     policy: Policy,
@@ -133,6 +156,7 @@ pub(super) async fn send(
     let mut gated = Duration::ZERO;
     loop {
         let request = factory.build().await?;
+        let streamed = asks_for_events(request.headers());
         let waited = Instant::now();
         let mut permit = policy.limiter.acquire().await;
         gated += waited.elapsed();
@@ -143,6 +167,10 @@ pub(super) async fn send(
                 let headers = resp.headers().clone();
                 if let Some(p) = permit.take() {
                     p.succeeded(RateHeaders::read(&headers));
+                }
+                // Events are read as they come, within the same cap (`stream`).
+                if streamed && is_event_stream(&headers) {
+                    return Ok(resp);
                 }
                 match read_capped(resp, MAX_REPLY_BYTES).await {
                     Ok(Some(body)) => {

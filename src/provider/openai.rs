@@ -3,7 +3,8 @@
 //! chat-completions request; its HTTP path is ours (`http`, through the
 //! `middleware` feature), so retries, caps and masking follow our policy.
 //! Responses are read as plain JSON values (`byot`) because local servers
-//! often bend the schema.
+//! often bend the schema. A streamed request (on a terminal) is the same
+//! body with `stream: true`, sent through the same HTTP path by `stream`.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,9 +17,13 @@ use serde_json::{json, Value};
 
 use super::http::{describe, error_message, is_context_overflow, send};
 pub use super::http::{CallError, Notify, Policy, MAX_REDIRECTS, MAX_REPLY_BYTES};
-use super::profile::{Learnt, Refusal, Shape};
+use super::profile::{Learnt, Refusal, Shape, Streaming};
 use crate::text::Secret;
 use crate::verdict::Usage;
+
+/// Told each key point as soon as its entry is complete in a streamed
+/// reply (`stream`), to show it; the grade is made from the whole reply.
+pub type Progress = Arc<dyn Fn(&crate::verdict::SeenPoint) + Send + Sync>;
 
 /// What a chat completion answered: the assistant's text, and the tokens it
 /// cost when the server says.
@@ -175,6 +180,11 @@ pub struct OpenAiJudge {
     pub(super) secret: Secret,
     /// The gate on requests in flight, shared with the HTTP path.
     limiter: Arc<super::limit::Limiter>,
+    /// The retry policy, for the streamed requests sent around the middleware.
+    pub(super) policy: Policy,
+    /// Told each key point as a streamed reply brings it; `None`: replies
+    /// are asked whole (a pipe, a batch), as the Batch API asks them.
+    progress: Option<Progress>,
 }
 
 impl OpenAiJudge {
@@ -187,7 +197,7 @@ impl OpenAiJudge {
         policy: Policy,
     ) -> Result<Self, String> {
         let limiter = Arc::clone(&policy.limiter);
-        let (client, http_for_files) = client(base_url, api_key, &secret, policy)?;
+        let (client, http_for_files) = client(base_url, api_key, &secret, policy.clone())?;
         Ok(OpenAiJudge {
             client,
             http: http_for_files,
@@ -196,7 +206,18 @@ impl OpenAiJudge {
             shape: Mutex::new(shape),
             secret,
             limiter,
+            policy,
+            progress: None,
         })
+    }
+
+    /// Streams the replies, telling `progress` each key point as it comes:
+    /// for one grade at a time on a terminal. The reply is graded whole
+    /// all the same.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Progress) -> OpenAiJudge {
+        self.progress = Some(progress);
+        self
     }
 
     /// One chat completion; returns the assistant's text exactly as
@@ -232,17 +253,16 @@ impl OpenAiJudge {
         loop {
             let format = self.format();
             let request = self.request_body(messages, schema);
-            let result: Result<Value, OpenAIError> = self.client.chat().create_byot(request).await;
-            match result {
-                Ok(body) => {
-                    return Ok(Reply {
-                        text: content_of(&body)?,
-                        usage: usage_of(&body),
-                        truncated: body.pointer("/choices/0/finish_reason")
-                            == Some(&Value::from("length")),
-                    })
+            let streaming = self.streaming();
+            let result = match (&self.progress, streaming) {
+                (Some(progress), Some(with_usage)) => {
+                    self.streamed(request, with_usage, progress).await
                 }
-                Err(err) => match (self.call_error(err), format.next()) {
+                _ => self.whole(request).await,
+            };
+            match result {
+                Ok(reply) => return Ok(reply),
+                Err(err) => match (err, format.next()) {
                     (
                         CallError::Rejected {
                             status, message, ..
@@ -264,6 +284,20 @@ impl OpenAiJudge {
                         param: param.as_deref(),
                         code: code.as_deref(),
                     }) => {}
+                    (
+                        CallError::Rejected {
+                            message,
+                            param,
+                            code,
+                            ..
+                        },
+                        _,
+                    ) if streaming.is_some()
+                        && self.lock_shape().learn_stream(&Refusal {
+                            message: &message,
+                            param: param.as_deref(),
+                            code: code.as_deref(),
+                        }) => {}
                     (CallError::Rejected { .. }, Some(next)) => {
                         // Only step down if no other call already did.
                         let _ = self.format.compare_exchange(
@@ -277,6 +311,26 @@ impl OpenAiJudge {
                 },
             }
         }
+    }
+
+    /// One request, its reply read whole.
+    pub(super) async fn whole(&self, request: Value) -> Result<Reply, CallError> {
+        let result: Result<Value, OpenAIError> = self.client.chat().create_byot(request).await;
+        reply_of(&result.map_err(|e| self.call_error(e))?)
+    }
+
+    /// How the next request streams: `Some(with_usage)`, or `None` (whole).
+    fn streaming(&self) -> Option<bool> {
+        self.progress.as_ref()?;
+        match self.lock_shape().streaming() {
+            Streaming::WithUsage => Some(true),
+            Streaming::WithoutOptions => Some(false),
+            Streaming::No => None,
+        }
+    }
+
+    pub(super) fn lock_shape(&self) -> std::sync::MutexGuard<'_, Shape> {
+        self.shape.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Learns from a refusal of the token cap, temperature or effort;
@@ -456,6 +510,15 @@ pub(super) fn usage_of(body: &Value) -> Option<Usage> {
         cached: n("/prompt_tokens_details/cached_tokens").unwrap_or(0),
         completion: n("/completion_tokens").unwrap_or(0),
         reasoning: n("/completion_tokens_details/reasoning_tokens").unwrap_or(0),
+    })
+}
+
+/// A whole chat completion read: its content, usage and whether it was cut off.
+pub(super) fn reply_of(body: &Value) -> Result<Reply, CallError> {
+    Ok(Reply {
+        text: content_of(body)?,
+        usage: usage_of(body),
+        truncated: body.pointer("/choices/0/finish_reason") == Some(&Value::from("length")),
     })
 }
 

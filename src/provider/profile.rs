@@ -209,6 +209,25 @@ pub struct Learnt {
     pub effort: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<u32>,
+    /// How the server takes a streamed request, once it refused part of one
+    /// or answered it whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<Streaming>,
+}
+
+/// How a reply is asked to stream: with its usage in a last chunk, without
+/// the `stream_options` that asks for it, or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Streaming {
+    /// `stream: true` and `stream_options: {"include_usage": true}`: the
+    /// usage comes in a last chunk with no choices (OpenAI, vLLM, Ollama).
+    WithUsage,
+    /// `stream: true` alone: the server refused `stream_options`.
+    WithoutOptions,
+    /// `stream: false`: the server refused `stream`, or answered a streamed
+    /// request with one whole JSON reply.
+    No,
 }
 
 impl Learnt {
@@ -245,6 +264,22 @@ impl Refusal<'_> {
                 p == field || p.ends_with(&format!(".{field}"))
             }
             _ => self.message.to_lowercase().contains(field),
+        }
+    }
+
+    /// Whether the refusal names `field` as a word of its own: `stream` is
+    /// not named by "upstream" or by "stream_options".
+    fn names_word(&self, field: &str) -> bool {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        match self.param {
+            Some(p) if !p.is_empty() => self.names(field),
+            _ => {
+                let m = self.message.to_lowercase();
+                m.match_indices(field).any(|(at, _)| {
+                    !m[..at].chars().next_back().is_some_and(word)
+                        && !m[at + field.len()..].chars().next().is_some_and(word)
+                })
+            }
         }
     }
 
@@ -367,6 +402,32 @@ impl Shape {
             stronger(&effort)
         });
         true
+    }
+
+    /// How the next reply is asked to stream.
+    pub fn streaming(&self) -> Streaming {
+        self.learnt.stream.unwrap_or(Streaming::WithUsage)
+    }
+
+    /// Learns from a refusal of a streamed request: `stream_options` is
+    /// dropped, then `stream` itself; returns whether the next request changes.
+    pub fn learn_stream(&mut self, refusal: &Refusal<'_>) -> bool {
+        let next = match self.streaming() {
+            Streaming::WithUsage if refusal.names_word("stream_options") => {
+                Streaming::WithoutOptions
+            }
+            Streaming::WithUsage | Streaming::WithoutOptions if refusal.names_word("stream") => {
+                Streaming::No
+            }
+            _ => return false,
+        };
+        self.learnt.stream = Some(next);
+        true
+    }
+
+    /// The server answered a streamed request whole: it is asked whole from now on.
+    pub fn no_stream(&mut self) {
+        self.learnt.stream = Some(Streaming::No);
     }
 
     /// After a reply that spent its whole budget reasoning: a larger budget,

@@ -1,18 +1,38 @@
-//! The one spinner or progress bar on stderr at a time, and the notices the
-//! judge's retries send to it ("server busy (429), retrying in 3 s, try 2").
-//! `indicatif` draws nothing when stderr is not a terminal, so a pipe stays
-//! clean; the final outcome is always reported in words elsewhere.
+//! The one spinner or progress bar on stderr at a time, the notices the
+//! judge's retries send to it ("server busy (429), retrying in 3 s, try 2"),
+//! and, above a grade's spinner, each key point as a streamed verdict brings
+//! it ("✓ regressions covered"). `indicatif` draws nothing when stderr is
+//! not a terminal, so a pipe stays clean; the final outcome is always
+//! reported in words elsewhere.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::provider::openai::Notify;
+use crate::bank::Question;
+use crate::provider::openai::{Notify, Progress};
+use crate::verdict::{Coverage, SeenPoint};
 
 #[derive(Clone, Default)]
 pub struct Activity {
-    current: Arc<Mutex<Option<(ProgressBar, String)>>>,
+    current: Arc<Mutex<Option<Current>>>,
+}
+
+/// What is shown now: the bar, its message, and for a grade the key points
+/// to show as they are judged.
+struct Current {
+    bar: ProgressBar,
+    base: String,
+    points: Option<Points>,
+}
+
+/// The question's key point ids, those shown already (each once, even over
+/// `--samples` and a re-ask), and whether only covered points are shown.
+struct Points {
+    ids: Vec<String>,
+    shown: Vec<String>,
+    covered_only: bool,
 }
 
 /// A spinner or bar being shown; cleared when dropped.
@@ -29,6 +49,22 @@ impl Activity {
         self.show(bar, message)
     }
 
+    /// A grade's spinner, with each of `question`'s key points shown above
+    /// it as soon as a streamed verdict brings it; `covered_only` while a
+    /// follow-up may still ask about the others (a session holds the full
+    /// verdict back until then).
+    pub fn grading(&self, message: &str, question: &Question, covered_only: bool) -> Shown {
+        let shown = self.spinner(message);
+        if let Some(current) = self.slot().as_mut() {
+            current.points = Some(Points {
+                ids: question.key_points.iter().map(|k| k.id.clone()).collect(),
+                shown: Vec::new(),
+                covered_only,
+            });
+        }
+        shown
+    }
+
     /// A bar counting `len` items, e.g. "{bar} 3/50 graded".
     pub fn bar(&self, len: u64, template: &str) -> Shown {
         let bar = ProgressBar::new(len).with_style(
@@ -38,20 +74,24 @@ impl Activity {
     }
 
     fn show(&self, bar: ProgressBar, message: &str) -> Shown {
-        *self.slot() = Some((bar.clone(), message.to_string()));
+        *self.slot() = Some(Current {
+            bar: bar.clone(),
+            base: message.to_string(),
+            points: None,
+        });
         Shown {
             bar,
             activity: self.clone(),
         }
     }
 
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<(ProgressBar, String)>> {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Current>> {
         self.current.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Shows `text` beside whatever is running, e.g. what a retry waits for.
     pub fn note(&self, text: &str) {
-        if let Some((bar, base)) = self.slot().as_ref() {
+        if let Some(Current { bar, base, .. }) = self.slot().as_ref() {
             let text = crate::text::sanitize(text);
             bar.set_message(if base.is_empty() {
                 text
@@ -65,6 +105,40 @@ impl Activity {
     pub fn notify(&self) -> Notify {
         let me = self.clone();
         Arc::new(move |text: &str| me.note(text))
+    }
+
+    /// Shows a key point above a grade's spinner, once, if it is one of the
+    /// question's; nothing when no grade's spinner is shown (a grade in the
+    /// background, a batch).
+    fn point(&self, seen: &SeenPoint) {
+        let mut slot = self.slot();
+        let Some(Current {
+            bar,
+            points: Some(points),
+            ..
+        }) = slot.as_mut()
+        else {
+            return;
+        };
+        if !points.ids.contains(&seen.id)
+            || points.shown.contains(&seen.id)
+            || (points.covered_only && seen.coverage != Coverage::Covered)
+        {
+            return;
+        }
+        points.shown.push(seen.id.clone());
+        bar.println(format!(
+            "  {} {} {}",
+            seen.coverage.mark(),
+            seen.id,
+            seen.coverage.as_str()
+        ));
+    }
+
+    /// `point` as the judge's streaming callback.
+    pub fn progress(&self) -> Progress {
+        let me = self.clone();
+        Arc::new(move |seen: &SeenPoint| me.point(seen))
     }
 }
 

@@ -1,14 +1,17 @@
 //! The verdict: what the judge said (`raw`), held against the answer and
 //! scored by the program rather than by the model (`score`), the schema the
-//! judge is asked to follow (`schema`), and the checks of an answer before it
-//! is sent (`guard`). All of it pure: no network, no terminal, no SQLite.
+//! judge is asked to follow (`schema`), the checks of an answer before it
+//! is sent (`guard`), and a preview of the key points while a reply streams
+//! in (`partial`). All of it pure: no network, no terminal, no SQLite.
 
 pub mod guard;
+mod partial;
 mod raw;
 mod schema;
 mod score;
 
 pub use guard::{answer_flags, is_question, FLAG_KEYWORD_STUFFED, FLAG_PASTED_KEY_POINTS};
+pub use partial::{PointScan, SeenPoint};
 pub use raw::{parse_verdict, parse_verdict_for, Coverage, RawMistake, RawPoint, RawVerdict};
 pub use schema::{verdict_schema, MAX_MISTAKES};
 pub use score::{

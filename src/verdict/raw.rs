@@ -48,7 +48,7 @@ impl Coverage {
         }
     }
 
-    fn parse(text: &str) -> Option<Coverage> {
+    pub(super) fn parse(text: &str) -> Option<Coverage> {
         match text {
             "covered" => Some(Coverage::Covered),
             "partial" => Some(Coverage::Partial),

@@ -25,7 +25,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Largest request head (request line and headers) accepted.
 const MAX_HEAD: usize = 1 << 20;
@@ -94,6 +94,13 @@ pub enum Reply {
         body: String,
         headers: Vec<(String, String)>,
         delay: Duration,
+    },
+    /// 200 `text/event-stream` in a chunked body: each event's data (the text
+    /// after `data: `) written after its delay, then the connection is kept
+    /// (the delays count as in flight). Built by `fake_stream`.
+    Stream {
+        headers: Vec<(String, String)>,
+        events: Vec<(Duration, String)>,
     },
     /// Close the connection without writing any response.
     Drop,
@@ -195,6 +202,9 @@ struct Shared {
     /// Open connections (clones, to shut them down on drop); `None` once stopped.
     conns: Mutex<Option<HashMap<u64, TcpStream>>>,
     next_conn: AtomicU64,
+    /// When each streamed event was written, and how many streams ended.
+    events_sent: Mutex<Vec<Instant>>,
+    streams_done: AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -240,6 +250,8 @@ impl FakeServer {
             wake: Condvar::new(),
             conns: Mutex::new(Some(HashMap::new())),
             next_conn: AtomicU64::new(0),
+            events_sent: Mutex::new(Vec::new()),
+            streams_done: AtomicUsize::new(0),
         });
         let accepting = Arc::clone(&shared);
         thread::Builder::new()
@@ -262,6 +274,16 @@ impl FakeServer {
     /// How many requests were received so far.
     pub fn request_count(&self) -> usize {
         lock(&self.shared.requests).len()
+    }
+
+    /// When each streamed event was written (all streams, in order).
+    pub fn events_sent(&self) -> Vec<Instant> {
+        lock(&self.shared.events_sent).clone()
+    }
+
+    /// How many streamed replies were written to their end.
+    pub fn streams_done(&self) -> usize {
+        self.shared.streams_done.load(Ordering::SeqCst)
     }
 
     /// Highest number of requests that were being handled at the same moment (counted from the
@@ -405,6 +427,15 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                     return;
                 }
                 if conn.write_reply(&reply, keep_alive).is_err() || !keep_alive {
+                    return;
+                }
+            }
+            Reply::Stream { headers, events } => {
+                if conn
+                    .write_stream(shared, headers, events, keep_alive)
+                    .is_err()
+                    || !keep_alive
+                {
                     return;
                 }
             }
@@ -592,6 +623,49 @@ impl Conn<'_> {
                 return Err(bad("chunk not followed by CRLF"));
             }
         }
+    }
+
+    /// A stream of events, each after its delay, as one chunk each.
+    fn write_stream(
+        &mut self,
+        shared: &Shared,
+        headers: &[(String, String)],
+        events: &[(Duration, String)],
+        keep_alive: bool,
+    ) -> io::Result<()> {
+        let mut head = vec!["HTTP/1.1 200 OK".to_string()];
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            head.push("Content-Type: text/event-stream".into());
+        }
+        head.extend(
+            headers
+                .iter()
+                .map(|(name, value)| format!("{name}: {value}")),
+        );
+        let connection = if keep_alive { "keep-alive" } else { "close" };
+        head.push("Cache-Control: no-cache".into());
+        head.push("Transfer-Encoding: chunked".into());
+        head.push(format!("Connection: {connection}"));
+        let head = format!("{}\r\n\r\n", head.join("\r\n"));
+        self.stream.write_all(head.as_bytes())?;
+        self.stream.flush()?;
+        for (delay, data) in events {
+            if !delay.is_zero() && shared.wait_stop(Some(*delay)) {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let payload = format!("data: {data}\n\n");
+            self.stream
+                .write_all(format!("{:x}\r\n{payload}\r\n", payload.len()).as_bytes())?;
+            self.stream.flush()?;
+            lock(&shared.events_sent).push(Instant::now());
+        }
+        self.stream.write_all(b"0\r\n\r\n")?;
+        self.stream.flush()?;
+        shared.streams_done.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 
     fn write_reply(&mut self, reply: &Reply, keep_alive: bool) -> io::Result<()> {

@@ -5,6 +5,7 @@
 
 pub mod fake_batch_api;
 pub mod fake_server;
+pub mod fake_stream;
 pub mod fake_stt;
 pub mod rate_limited;
 pub mod reasoning;

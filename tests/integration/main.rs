@@ -43,6 +43,7 @@ mod review_points;
 mod secrets;
 mod session;
 mod signals;
+mod stream;
 mod terminal;
 mod usage;
 mod voice;

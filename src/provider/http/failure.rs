@@ -146,7 +146,8 @@ impl CallError {
 }
 
 /// The server's error message from an OpenAI-style body, or the start of
-/// the body: secrets masked first, then control characters dropped, then cut
+/// the body: secrets masked first, then line breaks made spaces and other
+/// control characters dropped, then cut
 /// to a line, so no cut can leave part of a key behind.
 pub fn error_message(body: &str, secret: &Secret) -> String {
     let from_json = serde_json::from_str::<Value>(body).ok().and_then(|v| {
@@ -160,7 +161,15 @@ pub fn error_message(body: &str, secret: &Secret) -> String {
     });
     let text = from_json.unwrap_or_else(|| body.trim().to_string());
     let text = text::mask_key_shaped(&secret.mask_error(&text));
-    let text: String = text.chars().filter(|c| !c.is_control()).collect();
+    // Line breaks become spaces, so words on two lines stay two words.
+    let text: String = text
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect();
     let text = text::cut(text.trim(), MESSAGE_CHARS);
     if text.is_empty() {
         "no message".into()

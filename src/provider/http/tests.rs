@@ -38,3 +38,15 @@ fn retry_after_reads_seconds() {
     );
     assert_eq!(retry_after(&h), None);
 }
+
+#[test]
+fn a_message_on_several_lines_keeps_its_words_apart() {
+    let none = Secret::default();
+    assert_eq!(
+        error_message(
+            "1 validation error for CreateChatCompletionRequest\nstream\n\tExtra inputs",
+            &none
+        ),
+        "1 validation error for CreateChatCompletionRequest stream  Extra inputs"
+    );
+}

@@ -145,3 +145,36 @@ fn an_override_replaces_only_what_it_sets() {
         Origin::Shipped
     );
 }
+
+#[test]
+fn a_refused_stream_drops_its_options_then_itself_and_is_remembered() {
+    let refusal = |message: &'static str, param: Option<&'static str>| Refusal {
+        message,
+        param,
+        code: None,
+    };
+    let mut shape = Shape::new(lookup("llama3"), Learnt::default());
+    assert_eq!(shape.streaming(), Streaming::WithUsage);
+    // Words that only contain "stream" teach nothing.
+    assert!(!shape.learn_stream(&refusal("the upstream model is loading", None)));
+    assert!(!shape.learn_stream(&refusal("streaming is slow today", None)));
+    assert!(shape.learn_stream(&refusal(
+        "Unrecognized request argument supplied: stream_options",
+        None
+    )));
+    assert_eq!(shape.streaming(), Streaming::WithoutOptions);
+    assert!(!shape.learn_stream(&refusal("bad stream_options", None)));
+    assert!(shape.learn_stream(&refusal("not supported", Some("stream"))));
+    assert_eq!(shape.streaming(), Streaming::No);
+    assert!(!shape.learn_stream(&refusal("'stream' is not allowed", None)));
+    let stored = shape.learnt().to_json().unwrap();
+    assert_eq!(stored, r#"{"stream":"no"}"#);
+    assert_eq!(Learnt::from_json(&stored).stream, Some(Streaming::No));
+    // Streaming is not part of the request shape a batch line sends.
+    assert_eq!(
+        request(&shape),
+        request(&Shape::new(lookup("llama3"), Learnt::default()))
+    );
+    // Read from a stored shape of before: nothing learnt about streams.
+    assert_eq!(Learnt::from_json(r#"{"budget":8000}"#).stream, None);
+}
