@@ -15,6 +15,7 @@ use async_openai::error::OpenAIError;
 use async_openai::middleware::HttpRequestFactory;
 use serde_json::{json, Value};
 
+pub use super::format::Format;
 use super::http::{describe, error_message, is_context_overflow, send};
 pub use super::http::{CallError, Notify, Policy, MAX_REDIRECTS, MAX_REPLY_BYTES};
 use super::profile::{Learnt, Refusal, Shape, Streaming};
@@ -41,80 +42,6 @@ impl Reply {
     /// ate it (empty content, `finish_reason: "length"`).
     pub fn spent(&self) -> bool {
         self.truncated && self.text.trim().is_empty()
-    }
-}
-
-/// How the verdict's JSON shape is asked for, strictest first: a server
-/// that rejects one rung gets the next (the format ladder).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Format {
-    /// `{"type": "json_schema", "json_schema": {"strict": true, ...}}` (OpenAI, vLLM, Ollama).
-    JsonSchema = 0,
-    /// `{"type": "json_object", "schema": ...}`: llama-cpp-python's grammar-constrained form.
-    JsonObjectSchema = 1,
-    /// `{"type": "json_object"}`: valid JSON, shape asked for in the prompt.
-    JsonObject = 2,
-    /// No `response_format`: the JSON object is picked out of the text.
-    Text = 3,
-}
-
-impl Format {
-    pub const ALL: [Format; 4] = [
-        Format::JsonSchema,
-        Format::JsonObjectSchema,
-        Format::JsonObject,
-        Format::Text,
-    ];
-
-    fn from_u8(v: u8) -> Format {
-        Format::ALL[usize::from(v).min(3)]
-    }
-
-    fn next(self) -> Option<Format> {
-        Format::ALL.get(self as usize + 1).copied()
-    }
-
-    /// The name stored and shown: `json_schema`, `json_object+schema`, `json_object`, `text`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::JsonSchema => "json_schema",
-            Format::JsonObjectSchema => "json_object+schema",
-            Format::JsonObject => "json_object",
-            Format::Text => "text",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.as_str() == text)
-    }
-
-    /// The request's `response_format` for `schema` (the bounded verdict schema).
-    fn response_format(self, schema: &Value) -> Option<Value> {
-        match self {
-            Format::JsonSchema => Some(json!({
-                "type": "json_schema",
-                "json_schema": {"name": "verdict", "strict": true, "schema": without_bounds(schema)}
-            })),
-            Format::JsonObjectSchema => Some(json!({"type": "json_object", "schema": schema})),
-            Format::JsonObject => Some(json!({"type": "json_object"})),
-            Format::Text => None,
-        }
-    }
-}
-
-/// The schema without `maxLength` and `maxItems`, which OpenAI's strict mode
-/// rejects; grill enforces its own limits on what comes back.
-fn without_bounds(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "maxLength" | "maxItems"))
-                .map(|(k, v)| (k.clone(), without_bounds(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(without_bounds).collect()),
-        other => other.clone(),
     }
 }
 
