@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::bank::Bank;
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::grading::JudgeGrader;
+use crate::grading::{Grader, JudgeGrader};
 use crate::prompts::Templates;
 use crate::provider::openai::{OpenAiJudge, Policy};
 use crate::provider::profile::{Learnt, Shape};
@@ -44,14 +44,28 @@ pub struct Context {
     transcriber: OnceCell<Arc<Transcriber>>,
 }
 
-/// How the judge grades this run, decided once from the flags before the
-/// judge is built; nothing changes it afterwards.
+/// How this run grades, decided once from the flags before the judge is
+/// built; nothing changes it afterwards. `Context::grading` reads it with
+/// `--offline`, so no command branches on that flag to choose its grader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
-    /// Verdicts asked per answer (`--samples`), at least 1.
+    /// Verdicts asked per answer (`--samples`), at least 1 (clap's range).
     pub samples: usize,
     /// Requests in flight at most (`--concurrency`); `None`: the default.
     pub concurrency: Option<usize>,
+    /// Who grades instead of the judge under `--offline`.
+    pub offline: Offline,
+}
+
+/// Who grades under `--offline`, where no judge is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Offline {
+    /// The keyword estimate: stored, never counted (a script's `grade`,
+    /// `regrade --cues`, `regrade` without a terminal).
+    #[default]
+    Estimate,
+    /// The candidate's own checklist (a session, `regrade` in a terminal).
+    SelfCheck,
 }
 
 impl Default for Plan {
@@ -59,6 +73,7 @@ impl Default for Plan {
         Plan {
             samples: 1,
             concurrency: None,
+            offline: Offline::default(),
         }
     }
 }
@@ -129,6 +144,19 @@ impl Context {
     /// The judge as already planned, or with the default plan.
     pub fn judge(&self) -> Result<&Arc<JudgeGrader>> {
         self.grader(self.plan.get().copied().unwrap_or_default())
+    }
+
+    /// Who grades this run: under `--offline` the plan's offline grader,
+    /// else the judge for `plan` (`grader`, with its errors).
+    pub fn grading(&self, plan: Plan) -> Result<Grader> {
+        if self.settings.offline {
+            return Ok(match plan.offline {
+                Offline::Estimate => Grader::Estimate,
+                Offline::SelfCheck => Grader::SelfCheck,
+            });
+        }
+        self.grader(plan)
+            .map(|judge| Grader::Judge(Arc::clone(judge)))
     }
 
     /// The judge for `plan`, built at first use; an input error (exit 2)

@@ -36,6 +36,7 @@ pub fn run(ctx: &Context, args: &CalibrateArgs) -> Result<()> {
             let judge = Arc::clone(ctx.grader(Plan {
                 samples: usize::from(args.samples),
                 concurrency: Some(args.concurrency),
+                ..Plan::default()
             })?);
             let name = format!(
                 "the judge {}",

@@ -342,7 +342,7 @@ fn cancel(ctx: &Context, id: i64) -> Result<()> {
 /// later, where it is needed).
 fn plan_live(ctx: &Context, concurrency: usize) {
     let _ = ctx.grader(Plan {
-        samples: 1,
         concurrency: Some(concurrency),
+        ..Plan::default()
     });
 }

@@ -3,10 +3,9 @@
 //! when piped or with `--cues`. A storage failure stops it at once.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 
 use crate::cli::RegradeArgs;
-use crate::context::Context;
+use crate::context::{Context, Offline, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, NoChecklist, Outcome};
 use crate::report;
@@ -136,19 +135,26 @@ pub fn run(ctx: &Context, args: &RegradeArgs) -> Result<()> {
 
 /// The judge; offline, self-grading in a terminal, else the keyword estimate.
 fn choose(ctx: &Context, args: &RegradeArgs, pending: usize) -> Result<Grader> {
-    Ok(if !ctx.settings.offline {
-        Grader::Judge(Arc::clone(ctx.judge().map_err(|e| {
+    let offline = if args.cues || args.json || !std::io::stdin().is_terminal() {
+        Offline::Estimate
+    } else {
+        Offline::SelfCheck
+    };
+    let grader = ctx
+        .grading(Plan {
+            offline,
+            ..Plan::default()
+        })
+        .map_err(|e| {
             e.with_hint("`grill --offline regrade` grades them yourself against the model answers")
-        })?))
-    } else if args.cues || args.json || !std::io::stdin().is_terminal() {
+        })?;
+    if matches!(grader, Grader::Estimate) {
         render::note(&format!(
             "Keyword estimates for {}: no judge reads them; they are stored as estimates and not counted in your stats.",
             plural(pending, "answer", "answers")
         ));
-        Grader::Estimate
-    } else {
-        Grader::SelfCheck
-    })
+    }
+    Ok(grader)
 }
 
 fn show(

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::show::{brief, print_question, show};
 use crate::bank::{Bank, Question};
-use crate::context::{Context, Plan};
+use crate::context::{Context, Offline, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{Grader, Job, Outcome};
 use crate::report;
@@ -48,22 +48,24 @@ struct Unanswered {
     left: Left,
 }
 
-/// The grader for a session: the judge, or self-grading with one sentence saying why.
+/// The grader for a session: the judge, or self-grading (offline, or with
+/// one sentence saying why the judge cannot be used).
 fn session_grader(ctx: &Context, samples: usize) -> Result<Grader> {
-    if ctx.settings.offline {
-        return Ok(Grader::SelfCheck);
-    }
-    if let Some(why) = ctx.judge_unavailable() {
-        let _ = writeln!(
-            render::stderr(),
-            "{YELLOW}Offline mode:{YELLOW:#} {why}. You will grade yourself against the model answer."
-        );
-        return Ok(Grader::SelfCheck);
-    }
-    Ok(Grader::Judge(Arc::clone(ctx.grader(Plan {
+    let plan = Plan {
         samples,
         concurrency: None,
-    })?)))
+        offline: Offline::SelfCheck,
+    };
+    ctx.grading(plan).or_else(|e| match ctx.judge_unavailable() {
+        Some(why) => {
+            let _ = writeln!(
+                render::stderr(),
+                "{YELLOW}Offline mode:{YELLOW:#} {why}. You will grade yourself against the model answer."
+            );
+            Ok(Grader::SelfCheck)
+        }
+        None => Err(e),
+    })
 }
 
 /// What the store knows of each question, for ordering.

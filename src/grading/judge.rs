@@ -3,6 +3,10 @@
 //! rung remembered per server, a stop after a storage failure (no request is
 //! sent whose verdict could not be kept), and `--samples`: several verdicts
 //! with the key points in different orders, voted per point.
+//!
+//! The judge is reached through `provider::ask::Judge`: the real client
+//! (`OpenAiJudge`, the default) or an in-memory one in the tests
+//! (`judge_tests`), so all of this is tested without HTTP.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::job::{record, record_empty, GradeError, Job};
 use crate::bank::Question;
 use crate::prompts::Templates;
-use crate::provider::ask::{ask, cache_key, check_reply, first_request, AskError};
+use crate::provider::ask::{ask, cache_key, check_reply, first_request, AskError, Judge};
 use crate::provider::openai::{Format, OpenAiJudge};
 use crate::provider::profile::Learnt;
 use crate::store::{GradedBy, Store, Via};
@@ -29,8 +33,8 @@ type Shared = Arc<InFlight>;
 
 /// The judge with what a run of grades shares: prompts, the cache key's
 /// parts, the answers in flight, and whether storage has failed.
-pub struct JudgeGrader {
-    judge: OpenAiJudge,
+pub struct JudgeGrader<J = OpenAiJudge> {
+    judge: J,
     templates: Templates,
     base_url: String,
     in_flight: Mutex<HashMap<String, Shared>>,
@@ -65,27 +69,7 @@ pub enum BatchReply {
 /// again from the top.
 pub const FORMAT_MEMORY_DAYS: i64 = 7;
 
-impl JudgeGrader {
-    /// `base_url` is the URL as shown (user-info masked): it names the server
-    /// in the cache key and in the store, never with its password.
-    /// `samples`: verdicts asked per answer (`--samples`), at least 1.
-    pub fn new(
-        judge: OpenAiJudge,
-        templates: Templates,
-        base_url: &str,
-        samples: usize,
-    ) -> JudgeGrader {
-        JudgeGrader {
-            judge,
-            templates,
-            base_url: base_url.to_string(),
-            in_flight: Mutex::default(),
-            stopped: AtomicBool::new(false),
-            samples: samples.max(1),
-            settled: Mutex::default(),
-        }
-    }
-
+impl JudgeGrader<OpenAiJudge> {
     /// Starts at the rung the store remembers for this server and model, if
     /// it was settled in the last `FORMAT_MEMORY_DAYS` days, and with the
     /// request shape the server taught an earlier run (kept until `--probe`:
@@ -110,10 +94,46 @@ impl JudgeGrader {
         }
     }
 
+    /// The rung of the format ladder the judge is on.
+    pub fn format(&self) -> Format {
+        self.judge.format()
+    }
+
+    /// The chat-completions body a live grade of this answer would send
+    /// first: same prompt, schema and format rung. One line of a Batch API
+    /// requests file.
+    pub fn batch_request(&self, question: &Question, answer: &str) -> serde_json::Value {
+        let (prompt, schema) = first_request(&self.templates, question, answer);
+        let messages = [
+            ("system", prompt.system.as_str()),
+            ("user", prompt.user.as_str()),
+        ];
+        self.judge.request_body(&messages, &schema)
+    }
+}
+
+impl<J: Judge> JudgeGrader<J> {
+    /// `base_url` is the URL as shown (user-info masked): it names the server
+    /// in the cache key and in the store, never with its password.
+    /// `samples`: verdicts asked per answer (`--samples`), at least 1.
+    pub fn new(judge: J, templates: Templates, base_url: &str, samples: usize) -> JudgeGrader<J> {
+        JudgeGrader {
+            judge,
+            templates,
+            base_url: base_url.to_string(),
+            in_flight: Mutex::default(),
+            stopped: AtomicBool::new(false),
+            samples: samples.max(1),
+            settled: Mutex::default(),
+        }
+    }
+
     /// Stores the rung the judge answered on and what the server taught,
     /// when they are not what is stored.
     fn settle_format(&self, store: &Store) {
-        let now = (self.judge.format(), self.judge.learnt());
+        let Some(now) = self.judge.taught() else {
+            return;
+        };
         let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
         if settled.as_ref() != Some(&now)
             && store
@@ -139,29 +159,12 @@ impl JudgeGrader {
         self.samples
     }
 
-    /// The rung of the format ladder the judge is on.
-    pub fn format(&self) -> Format {
-        self.judge.format()
-    }
-
     pub fn model(&self) -> &str {
-        &self.judge.model
+        self.judge.model()
     }
 
-    pub fn judge(&self) -> &OpenAiJudge {
+    pub fn judge(&self) -> &J {
         &self.judge
-    }
-
-    /// The chat-completions body a live grade of this answer would send
-    /// first: same prompt, schema and format rung. One line of a Batch API
-    /// requests file.
-    pub fn batch_request(&self, question: &Question, answer: &str) -> serde_json::Value {
-        let (prompt, schema) = first_request(&self.templates, question, answer);
-        let messages = [
-            ("system", prompt.system.as_str()),
-            ("user", prompt.user.as_str()),
-        ];
-        self.judge.request_body(&messages, &schema)
     }
 
     /// The verdict cache's key for this answer, as a live grade computes it.

@@ -9,6 +9,8 @@
 pub mod followup;
 mod job;
 mod judge;
+#[cfg(test)]
+mod judge_tests;
 mod vote;
 
 use std::sync::Arc;

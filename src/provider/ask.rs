@@ -8,7 +8,8 @@ use std::future::Future;
 use sha2::{Digest, Sha256};
 
 pub use super::openai::Reply;
-use super::openai::{CallError, OpenAiJudge};
+use super::openai::{CallError, Format, OpenAiJudge};
+use super::profile::Learnt;
 use crate::bank::Question;
 use crate::prompts::{self, Templates};
 use crate::verdict::verdict_schema;
@@ -16,9 +17,20 @@ use crate::verdict::{finalize, Usage, Verdict};
 use crate::verdict::{parse_verdict_for, RawVerdict};
 
 /// Anything that can answer a chat completion: the real client, or a scripted
-/// one in tests of the session loop. `schema` is the bounded verdict schema;
-/// a client drops the bounds for a server that rejects them.
-pub trait Judge: Sync {
+/// one in tests (of the ask loop here, of the grader's cache, de-duplication
+/// and sampling in `grading`). `schema` is the bounded verdict schema; a
+/// client drops the bounds for a server that rejects them.
+pub trait Judge: Send + Sync {
+    /// The model asked: part of the verdict cache's key and of `GradedBy`.
+    fn model(&self) -> &str;
+
+    /// The format rung and request shape the judge has settled on so far,
+    /// for the store to remember for the next run; `None` for a judge that
+    /// learns nothing from its server.
+    fn taught(&self) -> Option<(Format, Learnt)> {
+        None
+    }
+
     fn complete(
         &self,
         messages: &[(&str, &str)],
@@ -49,6 +61,14 @@ pub trait Judge: Sync {
 }
 
 impl Judge for OpenAiJudge {
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn taught(&self) -> Option<(Format, Learnt)> {
+        Some((self.format(), self.learnt()))
+    }
+
     fn complete(
         &self,
         messages: &[(&str, &str)],
@@ -262,6 +282,10 @@ mod tests {
     }
 
     impl Judge for Scripted {
+        fn model(&self) -> &'static str {
+            "scripted"
+        }
+
         fn complete(
             &self,
             messages: &[(&str, &str)],

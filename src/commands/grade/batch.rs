@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::tally::{check_answer, result_line, Tally};
 use crate::bank::Bank;
-use crate::context::{Context, Plan};
+use crate::context::{Context, Offline, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{Grader, Job, NoChecklist};
 use crate::store::{Extra, NewAttempt, SessionKind, Store};
@@ -128,21 +128,17 @@ pub fn run(ctx: &Context, path: &Path, concurrency: usize, samples: u16) -> Resu
     let store = ctx.store()?;
     let session = store.start_session(SessionKind::Batch)?;
     let ids = store_all(store, session, &items, bank)?;
-    let grader = if ctx.settings.offline {
-        Grader::Estimate
-    } else {
-        let plan = Plan {
-            samples: usize::from(samples),
-            concurrency: Some(concurrency),
-        };
-        let judge = ctx.grader(plan).map_err(|e| {
-            e.with_hint(format!(
-                "the {} are saved; `grill regrade` grades them later, or `grill --offline regrade` estimates them now",
-                plural(ids.len(), "answer", "answers")
-            ))
-        })?;
-        Grader::Judge(std::sync::Arc::clone(judge))
+    let plan = Plan {
+        samples: usize::from(samples),
+        concurrency: Some(concurrency),
+        offline: Offline::Estimate,
     };
+    let grader = ctx.grading(plan).map_err(|e| {
+        e.with_hint(format!(
+            "the {} are saved; `grill regrade` grades them later, or `grill --offline regrade` estimates them now",
+            plural(ids.len(), "answer", "answers")
+        ))
+    })?;
     let bar = ctx
         .activity
         .bar(items.len() as u64, "{bar:30} {pos}/{len} graded {msg}");

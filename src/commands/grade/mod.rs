@@ -12,7 +12,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use crate::cli::GradeArgs;
-use crate::context::{Context, Plan};
+use crate::context::{Context, Offline, Plan};
 use crate::error::{Error, Result};
 use crate::grading::{GradeError, Grader, Job, NoChecklist, Outcome, NO_ESTIMATE};
 use crate::report;
@@ -48,23 +48,19 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
     }
     let saved =
         format!("your answer is saved (attempt {attempt_id}); `grill regrade` grades it later");
-    let grader = if ctx.settings.offline {
-        Grader::Estimate
-    } else {
-        let plan = Plan {
-            samples: usize::from(args.samples),
-            concurrency: None,
-        };
-        let judge = match ctx.grader(plan) {
-            Ok(judge) => judge,
-            Err(e) => {
-                failed_json(args.json, &e.message, attempt_id)?;
-                return Err(e
-                    .with_hint(saved)
-                    .with_hint("`--offline` gives a keyword estimate now"));
-            }
-        };
-        Grader::Judge(std::sync::Arc::clone(judge))
+    let plan = Plan {
+        samples: usize::from(args.samples),
+        concurrency: None,
+        offline: Offline::Estimate,
+    };
+    let grader = match ctx.grading(plan) {
+        Ok(grader) => grader,
+        Err(e) => {
+            failed_json(args.json, &e.message, attempt_id)?;
+            return Err(e
+                .with_hint(saved)
+                .with_hint("`--offline` gives a keyword estimate now"));
+        }
     };
     let job = Job {
         attempt_id,
