@@ -309,9 +309,10 @@ fn the_interview_stops_the_clock_while_the_judge_grades() {
     let follow_up_seconds = round["seconds"].as_f64().unwrap();
     assert!(answer_seconds < 3.0, "{a}");
     assert!(follow_up_seconds < 3.0, "{a}");
-    // The interview's verdicts come in its report, not between questions.
+    // The interview's verdicts come in its debrief, not between questions,
+    // the follow-up round with them.
     assert!(!out.stdout.contains("Score so far"), "{}", out.stdout);
-    assert!(out.stdout.contains("Follow-up rounds"), "{}", out.stdout);
+    assert!(out.stdout.contains("\nFollow-up\n"), "{}", out.stdout);
 }
 
 #[test]
