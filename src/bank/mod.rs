@@ -193,6 +193,50 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<Source>> {
         .collect()
 }
 
+/// Every source parsed, in order. Parsing the built-in bank is most of a
+/// command's start-up, so the files are parsed on a few threads at once;
+/// what is made of them (ids across files, diagnostics) stays in order.
+fn parse_all(sources: &[Source]) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(4)
+        .min(sources.len());
+    if threads <= 1 {
+        return sources
+            .iter()
+            .map(|s| parse(&s.text, &s.path, &s.stem))
+            .collect();
+    }
+    let mut parsed: Vec<Option<Parsed>> = std::iter::repeat_with(|| None)
+        .take(sources.len())
+        .collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    sources
+                        .iter()
+                        .enumerate()
+                        .skip(t)
+                        .step_by(threads)
+                        .map(|(i, s)| (i, parse(&s.text, &s.path, &s.stem)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A parser that panicked is a bug: it panics here as it would have.
+            for (i, p) in worker
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            {
+                parsed[i] = Some(p);
+            }
+        }
+    });
+    parsed.into_iter().flatten().collect()
+}
+
 /// Every question loaded, with its topics, in load order.
 #[derive(Debug, Default)]
 pub struct Bank {
@@ -210,8 +254,7 @@ impl Bank {
         let mut bank = Bank::default();
         let mut diagnostics = Vec::new();
         let mut first_seen: HashMap<String, String> = HashMap::new();
-        for source in sources {
-            let parsed = parse(&source.text, &source.path, &source.stem);
+        for (source, parsed) in sources.iter().zip(parse_all(sources)) {
             diagnostics.extend(parsed.diagnostics);
             if let Some(topic) = parsed.topic {
                 if !bank.topics.iter().any(|t| t.slug == topic.slug) {
