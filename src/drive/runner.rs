@@ -437,6 +437,10 @@ impl<'c> Runner<'c> {
             "{}",
             report::text::render_with(&built, render::width(), options)
         )?;
+        drop(out);
+        if session.kind == SessionKind::Interview {
+            super::voice::show_deliveries(self, &attempts)?;
+        }
         // The session ran, but some of its work failed: exit 1, as documented.
         let failed = attempts
             .iter()

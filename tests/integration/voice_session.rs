@@ -302,6 +302,10 @@ fn in_an_interview_the_clock_runs_while_the_candidate_speaks() {
         .unwrap();
     assert_eq!(spoken, 1);
     assert_eq!(count(&t, "/chat/completions"), 1);
+    // The delivery comes after the debrief, as the grade does.
+    let debrief = out.stdout.find("Key points").expect("the debrief");
+    let delivery = out.stdout.rfind("Delivery (spoken").expect("the delivery");
+    assert!(debrief < delivery, "{}", out.stdout);
 }
 
 fn touch_old(path: &std::path::Path) {
