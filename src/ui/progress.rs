@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::bank::Question;
 use crate::provider::openai::{Notify, Progress};
+use crate::style::DIM;
 use crate::verdict::{Coverage, SeenPoint};
 
 #[derive(Clone, Default)]
@@ -125,6 +126,13 @@ impl Activity {
             || (points.covered_only && seen.coverage != Coverage::Covered)
         {
             return;
+        }
+        if points.shown.is_empty() {
+            // What streams in is the judge's claim; the verdict below is
+            // what survived grill's checks of its quotes, and may differ.
+            bar.println(format!(
+                "  {DIM}the judge's marks as they arrive, before grill checks its quotes:{DIM:#}"
+            ));
         }
         points.shown.push(seen.id.clone());
         bar.println(format!(
