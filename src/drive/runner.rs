@@ -439,7 +439,7 @@ impl<'c> Runner<'c> {
         )?;
         drop(out);
         if session.kind == SessionKind::Interview {
-            super::voice::show_deliveries(self, &attempts)?;
+            self.show_deliveries(&attempts)?;
         }
         // The session ran, but some of its work failed: exit 1, as documented.
         let failed = attempts
@@ -449,6 +449,23 @@ impl<'c> Runner<'c> {
         if failed > 0 {
             let what = crate::text::plural(failed, "answer", "answers");
             return Err(Error::failure(format!("{what} could not be graded")));
+        }
+        Ok(())
+    }
+
+    /// After an interview's debrief, how each spoken answer was delivered: an
+    /// interview shows no grade as it goes, so no delivery either until here.
+    fn show_deliveries(&self, attempts: &[crate::store::Attempt]) -> Result<()> {
+        let mut out = render::stdout();
+        for a in attempts {
+            let Some(spoken) = self.store.spoken(a.id)? else {
+                continue;
+            };
+            let Some(d) = spoken.delivery else {
+                continue;
+            };
+            writeln!(out, "\n{}", crate::text::sanitize(&a.question_id))?;
+            write!(out, "{}", crate::speech::delivery::block(&d, &spoken.model))?;
         }
         Ok(())
     }

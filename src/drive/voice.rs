@@ -381,20 +381,3 @@ pub fn show_delivery(runner: &Runner<'_>, attempt: i64) -> Result<()> {
     write!(out, "{}", delivery::block(&d, &spoken.model))?;
     Ok(())
 }
-
-/// After an interview's debrief, how each spoken answer was delivered: an
-/// interview shows no grade as it goes, so no delivery either until here.
-pub fn show_deliveries(runner: &Runner<'_>, attempts: &[crate::store::Attempt]) -> Result<()> {
-    let mut out = render::stdout();
-    for a in attempts {
-        let Some(spoken) = runner.store.spoken(a.id)? else {
-            continue;
-        };
-        let Some(d) = spoken.delivery else {
-            continue;
-        };
-        writeln!(out, "\n{}", crate::text::sanitize(&a.question_id))?;
-        write!(out, "{}", delivery::block(&d, &spoken.model))?;
-    }
-    Ok(())
-}
