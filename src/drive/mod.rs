@@ -294,6 +294,16 @@ fn ask(
                 draft,
             )
         }
+        // In a terminal a resize redraws the question and the answer whole:
+        // a shrinking window rewraps what the line editor drew, which it
+        // cannot follow.
+        None if keys => {
+            let mut redraw = || {
+                render::clear_screen();
+                let _ = print_question(q, index + 1, total, &extra, keys);
+            };
+            runner.read(q, None, &mut |_| {}, Some(&mut redraw), draft)
+        }
         None => runner.read(q, None, &mut |_| {}, None, draft),
     };
     Ok(Event::Answered {

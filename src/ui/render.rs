@@ -55,6 +55,17 @@ pub fn json(value: &impl serde::Serialize) -> io::Result<()> {
     writeln!(out, "{}", crate::json::to_text(value, true))
 }
 
+/// Clears a terminal's screen and puts the cursor home (a question drawn
+/// again after a resize); nothing when standard output is not a terminal.
+pub fn clear_screen() {
+    use std::io::IsTerminal;
+    let mut out = io::stdout().lock();
+    if out.is_terminal() {
+        let _ = out.write_all(b"\x1b[H\x1b[2J");
+        let _ = out.flush();
+    }
+}
+
 /// One line of compact JSON, as batch results are written.
 pub fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
     writeln!(out, "{}", crate::json::to_text(value, false))?;

@@ -78,6 +78,42 @@ fn a_burst_of_lines_at_machine_speed_keeps_every_character() {
     assert_eq!(all[0].score, Some(7.5), "{:?}", all[0]);
 }
 
+/// In a practice too (no clock), a resize mid-answer clears the screen and
+/// draws the question and the typed text again at the new width, instead of
+/// leaving the line editor's stale rows (issue 24 item 11).
+#[test]
+fn a_resize_in_a_practice_redraws_the_question_and_the_answer() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let before = "(while [ ! -e resize ]; do sleep 0.05; done; stty cols 60 < /dev/tty) &";
+    let mut p = spawn(
+        &env,
+        before,
+        &["practice", "--question", "tq", "--follow-ups", "0"],
+        "",
+        &[],
+    );
+    p.exp_string("Why do we test?").unwrap();
+    p.send("typed before").unwrap();
+    p.flush().unwrap();
+    p.exp_string("typed before").unwrap();
+    std::fs::write(env.path("resize"), "").unwrap();
+    p.exp_string("\x1b[H\x1b[2J").unwrap();
+    p.exp_string("Why do we test?").unwrap();
+    p.exp_string("typed before").unwrap();
+    p.send(" and after\r\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Grade yourself").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("Stop grading this answer?").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("[q]uit").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+    let all = store(&env).all_attempts().unwrap();
+    assert_eq!(all[0].answer, "typed before and after", "{all:?}");
+}
+
 #[test]
 fn the_clock_fits_the_width_and_a_resize_redraws_the_screen_whole() {
     let env = Env::new();
