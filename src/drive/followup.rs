@@ -54,7 +54,7 @@ impl Runner<'_> {
             return Ok(false);
         };
         Ok(verdict.follow_ups.len() < usize::from(self.follow_ups)
-            && next_question(&verdict, judged && self.judging()).is_some())
+            && next_question(&verdict, judged && self.judging(), None).is_some())
     }
 
     fn judging(&self) -> bool {
@@ -67,7 +67,8 @@ impl Runner<'_> {
         let Some((verdict, judged)) = self.counted_verdict(attempt_id)? else {
             return Ok(());
         };
-        let Some((question, points)) = next_question(&verdict, judged && self.judging()) else {
+        let Some((question, points)) = next_question(&verdict, judged && self.judging(), Some(q))
+        else {
             return Ok(());
         };
         let round = FollowUpRound {
@@ -97,7 +98,8 @@ impl Runner<'_> {
         let Some((verdict, judged)) = self.counted_verdict(attempt_id)? else {
             return Ok(Round::Nothing);
         };
-        let Some((asked, points)) = next_question(&verdict, judged && self.judging()) else {
+        let Some((asked, points)) = next_question(&verdict, judged && self.judging(), Some(q))
+        else {
             return Ok(Round::Nothing);
         };
         let narrow = narrowed(q, &asked, &points);

@@ -19,9 +19,14 @@ pub fn open_points(verdict: &Verdict) -> Vec<&PointVerdict> {
 /// What the interviewer asks next, and the ids of the points its answer is
 /// graded against. The judge's own follow-up comes first (in the first
 /// round, when it gave one) and is graded against every open point; without
-/// it the question names the topic of the heaviest open point, never the
-/// point itself, and only that point is graded. `None`: nothing is open.
-pub fn next_question(verdict: &Verdict, judged: bool) -> Option<(String, Vec<String>)> {
+/// it the question takes up the heaviest open point from the first words
+/// of its text (`question`, when known), the way an interviewer would steer
+/// to it, and only that point is graded. `None`: nothing is open.
+pub fn next_question(
+    verdict: &Verdict,
+    judged: bool,
+    question: Option<&Question>,
+) -> Option<(String, Vec<String>)> {
     let open = open_points(verdict);
     // The heaviest, missing before partial, the first in bank order on a tie.
     let rank = |p: &PointVerdict| (p.weight, p.coverage == Coverage::Missing);
@@ -36,13 +41,31 @@ pub fn next_question(verdict: &Verdict, judged: bool) -> Option<(String, Vec<Str
         let ids = open.iter().map(|p| p.id.clone()).collect();
         return Some((verdict.follow_up.trim().to_string(), ids));
     }
-    let topic = heaviest.id.replace(['-', '_'], " ");
-    Some((
-        format!(
-            "Let's go back to one part of this: {topic}. What would you add about it, and why does it matter here?"
+    let text = question
+        .and_then(|q| q.key_points.iter().find(|k| k.id == heaviest.id))
+        .map(|k| k.point.as_str());
+    let asked = match text {
+        Some(text) => format!(
+            "Take one part of this further, starting from “{}…”: how does it go on, and why does it matter here?",
+            stem(text)
         ),
-        vec![heaviest.id.clone()],
-    ))
+        None => "One part of this is still open. What would you add, and why does it matter here?".into(),
+    };
+    Some((asked, vec![heaviest.id.clone()]))
+}
+
+/// The first words of a key point, enough to steer to it and never all of
+/// it: about two fifths of its words, 2 to 7.
+fn stem(point: &str) -> String {
+    let words: Vec<&str> = point.split_whitespace().collect();
+    let take = (words.len() * 2 / 5)
+        .clamp(2, 7)
+        .min(words.len().saturating_sub(1))
+        .max(1);
+    words[..take.min(words.len())]
+        .join(" ")
+        .trim_end_matches([',', ';', ':', '.', '('])
+        .to_string()
 }
 
 /// The question as the follow-up is graded: its key points narrowed to
@@ -127,7 +150,8 @@ mod tests {
 
     #[test]
     fn the_judge_asks_first_then_the_heaviest_open_point_by_its_topic() {
-        let q = question();
+        let mut q = question();
+        q.key_points[2].point = "Tests make refactoring safe because they pin the behaviour".into();
         let ids: Vec<String> = q.key_points.iter().map(|k| k.id.clone()).collect();
         let v = verdict(
             vec![
@@ -137,19 +161,22 @@ mod tests {
             ],
             "What about cost?",
         );
-        let (asked, points) = next_question(&v, true).unwrap();
+        let (asked, points) = next_question(&v, true, Some(&q)).unwrap();
         assert_eq!(asked, "What about cost?");
         assert_eq!(points, [ids[1].clone(), ids[2].clone()]);
         // Offline, or once the judge's question was used: the heaviest open
-        // point, missing before partial, by its id's words, not its text.
-        let (asked, points) = next_question(&v, false).unwrap();
+        // point, missing before partial, steered to by its text's first
+        // words, never the whole of it, and never by its id.
+        let (asked, points) = next_question(&v, false, Some(&q)).unwrap();
         assert_eq!(points, [ids[2].clone()]);
-        assert!(asked.contains(&ids[2].replace('-', " ")), "{asked}");
         let point_text = &q.key_points[2].point;
+        let first_two: Vec<&str> = point_text.split_whitespace().take(2).collect();
+        assert!(point_text.split_whitespace().count() >= 5, "{point_text}");
+        assert!(asked.contains(&first_two.join(" ")), "{asked}");
         assert!(!asked.contains(point_text.as_str()), "{asked}");
         // Nothing open, nothing asked.
         let all = verdict(vec![point(&ids[0], Coverage::Covered, 2)], "");
-        assert!(next_question(&all, true).is_none());
+        assert!(next_question(&all, true, Some(&q)).is_none());
     }
 
     #[test]
@@ -171,8 +198,11 @@ mod tests {
         }
         // The judge's junk is passed over for the heaviest open point.
         let v = verdict(vec![point("cost-of-it", Coverage::Missing, 1)], "[[2.0]]");
-        let (asked, points) = next_question(&v, true).unwrap();
-        assert!(asked.contains("cost of it"), "{asked}");
+        let (asked, points) = next_question(&v, true, None).unwrap();
+        assert!(
+            asked.starts_with("One part of this is still open"),
+            "{asked}"
+        );
         assert_eq!(points, ["cost-of-it"]);
     }
 

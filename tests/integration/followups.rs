@@ -215,12 +215,12 @@ fn offline_the_follow_up_names_the_missed_point_and_is_self_graded_on_it_alone()
     assert_eq!(t.server.request_count(), 0);
     assert!(
         out.stdout
-            .contains("Let's go back to one part of this: docs."),
+            .contains("Take one part of this further, starting from “Tests document…”"),
         "{}",
         out.stdout
     );
-    // The point's text is not in the question; it is in the checklist after.
-    let asked_at = out.stdout.find("Let's go back").unwrap();
+    // The question steers to the point by its first words; the point is marked after.
+    let asked_at = out.stdout.find("Take one part of this further").unwrap();
     let checklist = &out.stdout[asked_at..];
     assert_eq!(
         checklist.matches("1/1").count(),
@@ -421,7 +421,7 @@ fn a_judge_follow_up_of_symbols_is_replaced_by_one_about_the_open_point() {
     assert!(!out.stdout.contains("[[2.0]]"), "{}", out.stdout);
     assert!(
         out.stdout
-            .contains("Let's go back to one part of this: docs."),
+            .contains("Take one part of this further, starting from “Tests document…”"),
         "{}",
         out.stdout
     );

@@ -131,7 +131,7 @@ fn in_a_terminal_a_half_answer_gets_a_follow_up_by_default() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     // No flag: one follow-up, about the first of the open points that weigh most.
-    p.exp_string("Let's go back to one part of this: docs.")
+    p.exp_string("Take one part of this further, starting from")
         .unwrap();
     p.send_line("They describe what the code is meant to do.")
         .unwrap();
