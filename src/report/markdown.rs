@@ -59,12 +59,7 @@ pub fn render(r: &SessionReport) -> String {
         s.push_str(&debrief(r));
         return s;
     }
-    let advice: Vec<_> = r
-        .rows
-        .iter()
-        .map(|row| (row, row.advice()))
-        .filter(|(_, a)| !a.is_empty())
-        .collect();
+    let advice = r.advice();
     if !advice.is_empty() {
         let _ = writeln!(s, "\n## Next time\n");
         for (row, a) in advice {

@@ -178,6 +178,15 @@ impl SessionReport {
         self
     }
 
+    /// The rows with something to work on, each with its advice, in order.
+    pub fn advice(&self) -> Vec<(&Row, Advice)> {
+        self.rows
+            .iter()
+            .map(|row| (row, row.advice()))
+            .filter(|(_, a)| !a.is_empty())
+            .collect()
+    }
+
     /// Whether the questions are known (`with_bank`).
     pub fn has_questions(&self) -> bool {
         self.rows.iter().any(|r| r.question.is_some())

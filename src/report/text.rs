@@ -142,12 +142,7 @@ pub fn render_with(r: &SessionReport, width: usize, options: super::debrief::Opt
 /// What to work on, question by question: the points missed outright and
 /// those made only in part, in words when the bank is known.
 fn next_time(s: &mut String, r: &SessionReport, width: usize) {
-    let advice: Vec<_> = r
-        .rows
-        .iter()
-        .map(|row| (row, row.advice()))
-        .filter(|(_, a)| !a.is_empty())
-        .collect();
+    let advice = r.advice();
     if advice.is_empty() {
         return;
     }
