@@ -225,11 +225,7 @@ impl Runner<'_> {
         match &self.grader {
             Grader::Judge(judge) => {
                 let message = format!("grading the follow-up with {}…", judge.model());
-                let spinner = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                    self.ctx.activity.grading(&message, narrow, false)
-                } else {
-                    self.ctx.activity.spinner(&message)
-                };
+                let spinner = self.ctx.activity.grading(&message, narrow, false);
                 let assessing = judge.assess(&self.store, narrow, answer);
                 let done = runtime.block_on(until_ctrl_c(self.src.ctrl_c(), assessing));
                 drop(spinner);

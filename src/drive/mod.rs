@@ -70,7 +70,7 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 Event::Done
             }
             Effect::ShowDelivery { attempt, .. } => {
-                voice::show_delivery(runner, attempt)?;
+                runner.show_delivery(attempt, None)?;
                 Event::Done
             }
             Effect::Store {

@@ -309,11 +309,7 @@ impl<'c> Runner<'c> {
                 let message = format!("grading with {}…", judge.model());
                 // Key points as they come, on a terminal: the covered ones
                 // only, since a follow-up may still ask about the others.
-                let spinner = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                    self.ctx.activity.grading(&message, q, true)
-                } else {
-                    self.ctx.activity.spinner(&message)
-                };
+                let spinner = self.ctx.activity.grading(&message, q, true);
                 let grading = judge.grade(&self.store, job);
                 match runtime.block_on(crate::ui::signals::until_ctrl_c(self.src.ctrl_c(), grading))
                 {
@@ -456,17 +452,27 @@ impl<'c> Runner<'c> {
     /// After an interview's debrief, how each spoken answer was delivered: an
     /// interview shows no grade as it goes, so no delivery either until here.
     fn show_deliveries(&self, attempts: &[crate::store::Attempt]) -> Result<()> {
-        let mut out = render::stdout();
         for a in attempts {
-            let Some(spoken) = self.store.spoken(a.id)? else {
-                continue;
-            };
-            let Some(d) = spoken.delivery else {
-                continue;
-            };
-            writeln!(out, "\n{}", crate::text::sanitize(&a.question_id))?;
-            write!(out, "{}", crate::speech::delivery::block(&d, &spoken.model))?;
+            self.show_delivery(a.id, Some(&a.question_id))?;
         }
+        Ok(())
+    }
+
+    /// The delivery block of a spoken attempt (nothing for a typed one),
+    /// after its grade; under the question's id when `heading` names it.
+    pub fn show_delivery(&self, attempt: i64, heading: Option<&str>) -> Result<()> {
+        let Some(spoken) = self.store.spoken(attempt)? else {
+            return Ok(());
+        };
+        let Some(d) = spoken.delivery else {
+            return Ok(());
+        };
+        let mut out = render::stdout();
+        match heading {
+            Some(id) => writeln!(out, "\n{}", crate::text::sanitize(id))?,
+            None => writeln!(out)?,
+        }
+        write!(out, "{}", crate::speech::delivery::block(&d, &spoken.model))?;
         Ok(())
     }
 }

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::grading::MAX_ANSWER_CHARS;
 use crate::provider::transcribe::Transcriber;
 use crate::session::{Answer, Event};
-use crate::speech::{self, delivery, Delivery, Transcript};
+use crate::speech::{self, Delivery, Transcript};
 use crate::style::DIM;
 use crate::ui::clock::Clock;
 use crate::ui::input::Line;
@@ -366,18 +366,4 @@ pub fn keep(runner: &Runner<'_>, attempt: i64, heard: Option<Heard>) -> Result<(
             .record_spoken(attempt, &h.transcript, &h.delivery),
         None => Ok(()),
     }
-}
-
-/// The delivery block of a spoken attempt, after its grade.
-pub fn show_delivery(runner: &Runner<'_>, attempt: i64) -> Result<()> {
-    let Some(spoken) = runner.store.spoken(attempt)? else {
-        return Ok(());
-    };
-    let Some(d) = spoken.delivery else {
-        return Ok(());
-    };
-    let mut out = render::stdout();
-    writeln!(out)?;
-    write!(out, "{}", delivery::block(&d, &spoken.model))?;
-    Ok(())
 }

@@ -53,9 +53,13 @@ impl Activity {
     /// A grade's spinner, with each of `question`'s key points shown above
     /// it as soon as a streamed verdict brings it; `covered_only` while a
     /// follow-up may still ask about the others (a session holds the full
-    /// verdict back until then).
+    /// verdict back until then). Off a terminal (standard output piped) it
+    /// is the plain spinner: a pipe gets only the result.
     pub fn grading(&self, message: &str, question: &Question, covered_only: bool) -> Shown {
         let shown = self.spinner(message);
+        if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            return shown;
+        }
         if let Some(current) = self.slot().as_mut() {
             current.points = Some(Points {
                 ids: question.key_points.iter().map(|k| k.id.clone()).collect(),

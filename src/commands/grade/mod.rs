@@ -69,10 +69,11 @@ fn grade_one(ctx: &Context, args: &GradeArgs) -> Result<()> {
     };
     // Key points as they come, on a terminal; `--json` and a pipe get only the result.
     let spinner = match &grader {
-        Grader::Judge(j) if !args.json && std::io::stdout().is_terminal() => Some(
-            ctx.activity
-                .grading(&format!("grading with {}…", j.model()), question, false),
-        ),
+        Grader::Judge(j) if !args.json => Some(ctx.activity.grading(
+            &format!("grading with {}…", j.model()),
+            question,
+            false,
+        )),
         Grader::Judge(j) => Some(
             ctx.activity
                 .spinner(&format!("grading with {}…", j.model())),
