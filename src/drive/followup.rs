@@ -45,16 +45,45 @@ impl Runner<'_> {
         Ok(a.verdict.map(|v| (v, judged)))
     }
 
+    /// The verdict a follow-up is chosen from, and whether the judge gave
+    /// it: the stored grade, or, before a self-grade, the keyword estimate
+    /// of the answer with the points already asked about set aside.
+    fn open_verdict(&self, q: &Question, attempt_id: i64) -> Result<Option<(Verdict, bool)>> {
+        if let Some(counted) = self.counted_verdict(attempt_id)? {
+            return Ok(Some(counted));
+        }
+        let Some(a) = self.store.attempt(attempt_id)? else {
+            return Ok(None);
+        };
+        if self.judging() || a.verdict.is_some() {
+            return Ok(None);
+        }
+        let mut estimate = grading::estimate(q, &a.answer);
+        for round in before_grade(&a) {
+            for p in &mut estimate.key_points {
+                p.recovered |= round.points.contains(&p.id);
+            }
+            estimate.follow_ups.push(round.clone());
+        }
+        Ok(Some((estimate, false)))
+    }
+
     /// Whether a follow-up would be asked now: rounds left and points open.
-    pub fn follow_up_due(&self, attempt_id: i64) -> Result<bool> {
+    pub fn follow_up_due(&self, q: &Question, attempt_id: i64) -> Result<bool> {
         if self.follow_ups == 0 {
             return Ok(false);
         }
-        let Some((verdict, judged)) = self.counted_verdict(attempt_id)? else {
+        let Some((verdict, judged)) = self.open_verdict(q, attempt_id)? else {
             return Ok(false);
         };
         Ok(verdict.follow_ups.len() < usize::from(self.follow_ups)
             && next_question(&verdict, judged && self.judging(), None).is_some())
+    }
+
+    /// Whether the attempt is graded yet: a round asked before it is stored
+    /// to be graded with it.
+    fn before_grade(&self, attempt_id: i64) -> Result<bool> {
+        Ok(!self.judging() && self.counted_verdict(attempt_id)?.is_none())
     }
 
     fn judging(&self) -> bool {
@@ -64,7 +93,7 @@ impl Runner<'_> {
     /// Records a follow-up that was due but not asked (no time left), so
     /// the report says so.
     pub fn follow_up_not_asked(&mut self, q: &Question, attempt_id: i64, why: &str) -> Result<()> {
-        let Some((verdict, judged)) = self.counted_verdict(attempt_id)? else {
+        let Some((verdict, judged)) = self.open_verdict(q, attempt_id)? else {
             return Ok(());
         };
         let Some((question, points)) = next_question(&verdict, judged && self.judging(), Some(q))
@@ -77,8 +106,7 @@ impl Runner<'_> {
             note: Some(why.to_string()),
             ..FollowUpRound::default()
         };
-        self.store
-            .revise_verdict(attempt_id, &q.id, &merge(&verdict, round, None))?;
+        self.keep_round(q, attempt_id, &verdict, round)?;
         render::note(&format!("No follow-up: {why}."));
         Ok(())
     }
@@ -92,10 +120,10 @@ impl Runner<'_> {
         attempt_id: i64,
         timing: Timing<'_>,
     ) -> Result<Round> {
-        if !self.follow_up_due(attempt_id)? {
+        if !self.follow_up_due(q, attempt_id)? {
             return Ok(Round::Nothing);
         }
-        let Some((verdict, judged)) = self.counted_verdict(attempt_id)? else {
+        let Some((verdict, judged)) = self.open_verdict(q, attempt_id)? else {
             return Ok(Round::Nothing);
         };
         let Some((asked, points)) = next_question(&verdict, judged && self.judging(), Some(q))
@@ -139,12 +167,18 @@ impl Runner<'_> {
         };
         round.seconds = Some(start.elapsed().as_secs_f64());
         round.answer.clone_from(&text);
+        if self.before_grade(attempt_id)? {
+            // Graded with the answer, after its checklist.
+            self.keep_round(q, attempt_id, &verdict, round)?;
+            return Ok(Round::Asked);
+        }
         // Typed answers are stored before any network call.
         self.store.push_follow_up_answer(
             attempt_id,
             &FollowUpAnswer {
                 question: round.question.clone(),
                 answer: text.clone(),
+                before_grade: None,
             },
         )?;
         let mut no_hook = |_: bool| {};
@@ -196,8 +230,7 @@ impl Runner<'_> {
             Answer::Skip | Answer::Invalid => ("not answered".to_string(), Ok(Round::Asked)),
         };
         round.note = Some(note);
-        self.store
-            .revise_verdict(attempt_id, &q.id, &merge(verdict, round, None))?;
+        self.keep_round(q, attempt_id, verdict, round)?;
         next.or_else(|signal| {
             self.close_for_signal()?;
             Err(Error::signal(signal))
@@ -211,6 +244,82 @@ impl Runner<'_> {
         };
         if let (Some(verdict), Some(by)) = (a.verdict, a.graded_by) {
             super::show::show_verdict(q, &by, &verdict)?;
+        }
+        Ok(())
+    }
+
+    /// Stores a round that has no grade of its own (yet): with the verdict,
+    /// or, asked before a self-grade, with the answers to grade after it.
+    fn keep_round(
+        &mut self,
+        q: &Question,
+        attempt_id: i64,
+        verdict: &Verdict,
+        round: FollowUpRound,
+    ) -> Result<()> {
+        if self.before_grade(attempt_id)? {
+            return self.store.push_follow_up_answer(
+                attempt_id,
+                &FollowUpAnswer {
+                    question: round.question.clone(),
+                    answer: round.answer.clone(),
+                    before_grade: Some(round),
+                },
+            );
+        }
+        self.store
+            .revise_verdict(attempt_id, &q.id, &merge(verdict, round, None))
+    }
+
+    /// After a self-grade, the rounds asked before it: each answer marked
+    /// against its points the grade left open, the verdict stored and shown
+    /// after each. A point the answer itself covered is not recovered twice.
+    pub fn grade_rounds_before(
+        &mut self,
+        q: &Question,
+        attempt_id: i64,
+        mut verdict: Verdict,
+    ) -> Result<()> {
+        let Some(a) = self.store.attempt(attempt_id)? else {
+            return Ok(());
+        };
+        for mut round in before_grade(&a).cloned() {
+            let open: Vec<String> = grading::followup::open_points(&verdict)
+                .iter()
+                .map(|p| p.id.clone())
+                .filter(|id| round.points.contains(id))
+                .collect();
+            if round.note.is_none() && open.is_empty() {
+                round.note = Some("your answer covered what it asked about".into());
+            }
+            let merged = if round.note.is_some() {
+                merge(&verdict, round, None)
+            } else {
+                let narrow = narrowed(q, &round.question, &open);
+                let mut out = render::stdout();
+                writeln!(
+                    out,
+                    "\n{BOLD}Follow-up{BOLD:#} {}",
+                    crate::text::sanitize(&round.question)
+                )?;
+                write!(
+                    out,
+                    "{DIM}{}{DIM:#}",
+                    render::wrap(&format!("Your answer: {}", round.answer), "  ")
+                )?;
+                drop(out);
+                round.points = open;
+                match self.grade_follow_up(&narrow, &round.answer.clone())? {
+                    Ok(v) => merge(&verdict, round, Some(&v)),
+                    Err(why) => {
+                        round.note = Some(why);
+                        merge(&verdict, round, None)
+                    }
+                }
+            };
+            self.store.revise_verdict(attempt_id, &q.id, &merged)?;
+            show_round(q, &merged)?;
+            verdict = merged;
         }
         Ok(())
     }
@@ -249,6 +358,14 @@ impl Runner<'_> {
             }
         }
     }
+}
+
+/// The rounds asked before an attempt's self-grade, as they went.
+fn before_grade(a: &crate::store::Attempt) -> impl Iterator<Item = &FollowUpRound> {
+    a.extra
+        .iter()
+        .flat_map(|e| &e.follow_up_answers)
+        .filter_map(|f| f.before_grade.as_ref())
 }
 
 /// The follow-up question, and the time it has.

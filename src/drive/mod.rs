@@ -5,6 +5,7 @@
 
 mod followup;
 mod interview;
+mod review;
 mod runner;
 mod show;
 mod view;
@@ -116,8 +117,8 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 background.spawn(runner, questions[index], attempt, &text)?;
                 Event::Done
             }
-            Effect::CheckFollowUp { attempt, .. } => {
-                Event::FollowUpDue(runner.follow_up_due(attempt)?)
+            Effect::CheckFollowUp { index, attempt } => {
+                Event::FollowUpDue(runner.follow_up_due(questions[index], attempt)?)
             }
             Effect::FollowUp {
                 index,

@@ -15,7 +15,7 @@ use crate::grading::{Grader, Job, Outcome};
 use crate::report;
 use crate::session::{self, Filter, Graded, Kind, Left, Order, Seen, Setup, Show};
 use crate::store::{Extra, GradedBy, NewAttempt, SessionKind, Store};
-use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
+use crate::style::YELLOW;
 use crate::ui::checklist::Asked;
 use crate::ui::input::{self, Answer, Ask, LineSource};
 use crate::ui::render;
@@ -336,49 +336,20 @@ impl<'c> Runner<'c> {
             if show_as == Show::Quiet {
                 return Ok(Graded::Done);
             }
-            if self.follow_up_due(attempt_id)? {
+            if self.follow_up_due(q, attempt_id)? {
                 brief(verdict)?;
                 return Ok(Graded::Held);
             }
         }
-        show(q, result)
-    }
-
-    /// In a review, after an answer's grade: which of its due key points
-    /// were recalled (covered, or recovered on a follow-up) and which not.
-    pub fn show_recalled(&self, q: &Question, attempt_id: i64) -> Result<()> {
-        let Some(due) = self.due_points.get(&q.id).filter(|d| !d.is_empty()) else {
-            return Ok(());
+        let self_graded = match &result {
+            Ok(Outcome::Graded(verdict, GradedBy::SelfCheck)) => Some(verdict.clone()),
+            _ => None,
         };
-        let Some(verdict) = self.store.attempt(attempt_id)?.and_then(|a| a.verdict) else {
-            return Ok(());
-        };
-        let (recalled, not): (Vec<&String>, Vec<&String>) = due.iter().partition(|id| {
-            verdict.key_points.iter().any(|p| {
-                &&p.id == id && (p.coverage == crate::verdict::Coverage::Covered || p.recovered)
-            })
-        });
-        let list = |ids: &[&String]| {
-            ids.iter()
-                .map(|s| crate::text::sanitize(s))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut parts = Vec::new();
-        if !recalled.is_empty() {
-            parts.push(format!("{GREEN}recalled{GREEN:#} {}", list(&recalled)));
+        let graded = show(q, result)?;
+        if let Some(verdict) = self_graded {
+            self.grade_rounds_before(q, attempt_id, verdict)?;
         }
-        if !not.is_empty() {
-            parts.push(format!("{RED}not yet{RED:#} {}", list(&not)));
-        }
-        writeln!(
-            render::stdout(),
-            "{BOLD}Due for review{BOLD:#} {DIM}({} of {} points){DIM:#}: {}",
-            recalled.len(),
-            due.len(),
-            parts.join(" · ")
-        )?;
-        Ok(())
+        Ok(graded)
     }
 
     /// With `--samples`, the points the judge's samples split on are put to

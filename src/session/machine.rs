@@ -10,6 +10,7 @@ use super::events::{Answer, Choice, Effect, Event, Graded, Kind, Left, Round, Se
 use super::plan::question_limit;
 
 mod ending;
+mod rounds;
 mod spoken;
 
 /// What the machine waits for.
@@ -73,6 +74,9 @@ pub struct Session {
     draft: String,
     /// The answer being stored and graded was spoken (its delivery not yet shown).
     spoken: bool,
+    /// Its follow-ups are asked before it is graded: a self-grade shows the
+    /// model answer, which would answer them.
+    before_grade: bool,
     /// Seconds spent on this question before its answer was typed instead
     /// of spoken, counted with the answer.
     spent: f64,
@@ -99,6 +103,7 @@ impl Session {
             quit: false,
             draft: String::new(),
             spoken: false,
+            before_grade: false,
             spent: 0.0,
             judged: Vec::new(),
             late: Vec::new(),
@@ -225,6 +230,7 @@ impl Session {
         self.attempt = None;
         self.held = false;
         self.spoken = false;
+        self.before_grade = false;
         self.spent = 0.0;
         self.phase = Phase::Reading;
         Effect::Ask {
@@ -298,12 +304,22 @@ impl Session {
     }
 
     /// A stored answer is graded now, in the background, or at the end.
+    /// Graded by the candidate, its follow-ups come first: the checklist
+    /// shows the model answer, after which every point would be "recovered".
     fn after_stored(&mut self) -> Effect {
+        if !self.setup.judging && self.setup.follow_ups > 0 {
+            self.before_grade = true;
+            return self.check_follow_up();
+        }
+        self.grade_stored()
+    }
+
+    fn grade_stored(&mut self) -> Effect {
         let (attempt, text) = self.attempt.clone().unwrap_or_default();
         if self.setup.kind != Kind::Interview {
             return self.grade(Show::Now);
         }
-        if self.setup.follow_ups > 0 {
+        if self.setup.judging && self.setup.follow_ups > 0 {
             return self.grade(Show::Quiet);
         }
         if self.setup.judging {
@@ -317,6 +333,9 @@ impl Session {
         }
         // Self-grading waits until the end, so the clock never runs during it.
         self.late.push((self.index, attempt, text));
+        if self.quit {
+            return self.stop();
+        }
         self.next_question()
     }
 
@@ -341,96 +360,14 @@ impl Session {
     }
 
     fn after_grade(&mut self) -> Effect {
-        if self.graded.counted() && self.setup.follow_ups > 0 {
+        // A self-grade's follow-ups were asked before it.
+        if self.graded.counted() && self.setup.follow_ups > 0 && self.setup.judging {
             return self.check_follow_up();
         }
         if self.graded.counted() {
             return self.after_rounds(Step::Reveal);
         }
         self.offer()
-    }
-
-    fn check_follow_up(&mut self) -> Effect {
-        self.phase = Phase::CheckingFollowUp;
-        Effect::CheckFollowUp {
-            index: self.index,
-            attempt: self.attempt_id(),
-        }
-    }
-
-    fn attempt_id(&self) -> i64 {
-        self.attempt.as_ref().map_or(0, |(id, _)| *id)
-    }
-
-    fn follow_up(&mut self, due: bool) -> Effect {
-        if !due {
-            return self.after_rounds(Step::Reveal);
-        }
-        let now = self.now;
-        if let (Some(end), Some(deadline)) = (self.end, self.deadline) {
-            let least = self.setup.min_follow_up;
-            if deadline.saturating_duration_since(now) < least {
-                if end.saturating_duration_since(now) < least {
-                    self.phase = Phase::AfterRounds(Step::Reveal);
-                    return Effect::FollowUpNotAsked {
-                        index: self.index,
-                        attempt: self.attempt_id(),
-                        why: "less than a minute was left in the interview",
-                    };
-                }
-                self.deadline = Some(now + least);
-            }
-        }
-        self.phase = Phase::InFollowUp;
-        Effect::FollowUp {
-            index: self.index,
-            attempt: self.attempt_id(),
-            deadline: self.deadline,
-            end: self.end,
-        }
-    }
-
-    /// After the follow-ups: the held verdict, the review's recall note,
-    /// then what the kind of session does next.
-    fn after_rounds(&mut self, step: Step) -> Effect {
-        let interview = self.setup.kind == Kind::Interview;
-        match step {
-            Step::Reveal if self.held && !interview => {
-                self.held = false;
-                self.phase = Phase::AfterRounds(Step::Delivery);
-                Effect::Reveal {
-                    index: self.index,
-                    attempt: self.attempt_id(),
-                }
-            }
-            Step::Reveal => self.after_rounds(Step::Delivery),
-            // An interview shows no grade until its report, so no delivery either.
-            Step::Delivery if self.spoken && !interview => {
-                self.spoken = false;
-                self.phase = Phase::AfterRounds(Step::Recalled);
-                Effect::ShowDelivery {
-                    index: self.index,
-                    attempt: self.attempt_id(),
-                }
-            }
-            Step::Delivery => self.after_rounds(Step::Recalled),
-            Step::Recalled if self.setup.kind == Kind::Review => {
-                self.phase = Phase::AfterRounds(Step::Rest);
-                Effect::ShowRecalled {
-                    index: self.index,
-                    attempt: self.attempt_id(),
-                }
-            }
-            Step::Recalled | Step::Rest => {
-                if self.quit {
-                    return self.stop();
-                }
-                if interview {
-                    return self.next_question();
-                }
-                self.offer()
-            }
-        }
     }
 
     /// After an answer's grade in practice or review: grading by hand when

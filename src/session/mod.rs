@@ -9,6 +9,8 @@ mod plan;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_follow_ups;
+#[cfg(test)]
 mod tests_interview;
 #[cfg(test)]
 mod tests_voice;

@@ -127,6 +127,56 @@ fn the_interview_clock_stops_while_the_judge_grades() {
 }
 
 #[test]
+fn a_self_graded_interview_asks_follow_ups_on_the_clock_and_grades_at_the_end() {
+    let mut s = setup(Kind::Interview, 2);
+    s.follow_ups = 1;
+    s.judging = false;
+    let mut run = Run::new(s);
+    run.send(Event::Start);
+    run.send(Event::Plan(true)); // 300 s each
+    run.after(100).text("a");
+    assert!(matches!(
+        run.send(Event::Stored(1)),
+        Effect::CheckFollowUp { attempt: 1, .. }
+    ));
+    match run.send(Event::FollowUpDue(true)) {
+        Effect::FollowUp { deadline, .. } => {
+            assert_eq!(deadline, Some(run.t0 + Duration::from_secs(300)));
+        }
+        other => panic!("{other:?}"),
+    }
+    // No checklist while the clock runs: the next question.
+    assert!(matches!(
+        run.send(Event::Round {
+            round: Round::Asked,
+            paused: Duration::ZERO
+        }),
+        Effect::CheckFollowUp { attempt: 1, .. }
+    ));
+    assert!(matches!(
+        run.send(Event::FollowUpDue(false)),
+        Effect::Ask { index: 1, .. }
+    ));
+    run.text("b");
+    run.send(Event::Stored(2));
+    // Time is short for the second one's follow-up: recorded, then the end.
+    run.after(480);
+    assert!(matches!(
+        run.send(Event::FollowUpDue(true)),
+        Effect::FollowUpNotAsked { attempt: 2, .. }
+    ));
+    assert_eq!(run.send(Event::Done), Effect::SelfGradeHeading);
+    assert!(matches!(
+        run.send(Event::Done),
+        Effect::Grade {
+            attempt: 1,
+            show: Show::Late,
+            ..
+        }
+    ));
+}
+
+#[test]
 fn a_follow_up_gets_at_least_a_minute_from_the_interview_reserve() {
     let mut s = setup(Kind::Interview, 2);
     s.follow_ups = 1;

@@ -146,6 +146,10 @@ pub struct Extra {
 pub struct FollowUpAnswer {
     pub question: String,
     pub answer: String,
+    /// Asked before a self-grade, which grades it after the answer's own
+    /// checklist, against these points: the round as it went, ungraded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_grade: Option<crate::verdict::FollowUpRound>,
 }
 
 /// Field names `Extra` keeps for itself.

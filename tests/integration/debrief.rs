@@ -182,9 +182,9 @@ fn grade_shows_what_each_point_earned_of_its_weight() {
 #[test]
 fn practice_advice_names_the_missed_and_partial_points_not_the_one_just_recovered() {
     let t = Judged::new(|_, _| Reply::error(500, "unused"));
-    // Self-grade: regressions y, docs n, refactor p; the follow-up is about
-    // docs, and recovers it.
-    let stdin = "Tests catch regressions.\n\ny\nn\np\nThey describe what the code does.\n\ny\n";
+    // The follow-up, asked first, is about docs; then the self-grade:
+    // regressions y, docs n, refactor p; the follow-up recovers docs.
+    let stdin = "Tests catch regressions.\n\nThey describe what the code does.\n\ny\nn\np\ny\n";
     let out = t.grill(
         &[
             "--offline",

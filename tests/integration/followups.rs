@@ -195,10 +195,11 @@ fn an_unanswered_follow_up_changes_nothing_and_says_so() {
 #[test]
 fn offline_the_follow_up_names_the_missed_point_and_is_self_graded_on_it_alone() {
     let t = Judged::new(interviewer);
-    // Self-grade: regressions y, docs n, refactor n. The follow-up is about
-    // the heaviest open point: docs and refactor weigh 1; docs comes first.
-    // Its checklist has one line, answered y.
-    let stdin = "Tests catch regressions.\n\ny\nn\nn\nThey describe what the code does.\n\ny\n";
+    // The follow-up comes first, before the model answer is shown, about
+    // the heaviest point the keyword estimate finds open: docs and refactor
+    // weigh 1; docs comes first. Then the self-grade: regressions y, docs n,
+    // refactor n; then the follow-up's checklist, one line, answered y.
+    let stdin = "Tests catch regressions.\n\nThey describe what the code does.\n\ny\nn\nn\ny\n";
     let out = t.grill(
         &[
             "--offline",
@@ -219,9 +220,12 @@ fn offline_the_follow_up_names_the_missed_point_and_is_self_graded_on_it_alone()
         "{}",
         out.stdout
     );
-    // The question steers to the point by its first words; the point is marked after.
+    // The question steers to the point by its first words, before the
+    // model answer could give it away; the point is marked after.
     let asked_at = out.stdout.find("Take one part of this further").unwrap();
-    let checklist = &out.stdout[asked_at..];
+    let model_answer_at = out.stdout.find("Model answer").unwrap();
+    assert!(asked_at < model_answer_at, "{}", out.stdout);
+    let checklist = &out.stdout[model_answer_at..];
     assert_eq!(
         checklist.matches("1/1").count(),
         1,
@@ -242,6 +246,69 @@ fn offline_the_follow_up_names_the_missed_point_and_is_self_graded_on_it_alone()
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn an_offline_interview_asks_its_follow_up_on_the_clock_and_grades_it_at_the_end() {
+    let t = Judged::new(interviewer);
+    // The answer, the follow-up's answer, then at the end the self-grade
+    // (regressions y, docs n, refactor n) and the follow-up's one point, y.
+    let stdin = "Tests catch regressions.\n\nThey describe what the code does.\n\ny\nn\nn\ny\n";
+    let out = t.grill(
+        &[
+            "--offline",
+            "interview",
+            "--minutes",
+            "5",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "1",
+        ],
+        stdin,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let asked_at = out.stdout.find("Take one part of this further").unwrap();
+    let grading_at = out.stdout.find("Time to grade yourself").unwrap();
+    let model_answer_at = out.stdout.find("Model answer").unwrap();
+    assert!(
+        asked_at < grading_at && grading_at < model_answer_at,
+        "{}",
+        out.stdout
+    );
+    let a = last_attempt(&t);
+    let round = &a["verdict"]["follow_ups"][0];
+    assert_eq!(round["answer"], "They describe what the code does.", "{a}");
+    assert_eq!(round["recovered"], json!(["docs"]), "{a}");
+    assert_eq!(a["score"], 6.3, "(2 + 0.5) of 4: {a}");
+}
+
+#[test]
+fn an_offline_follow_up_about_a_point_the_self_grade_covered_recovers_nothing() {
+    let t = Judged::new(interviewer);
+    // The estimate leaves docs open, so the follow-up asks about it; the
+    // candidate then marks docs covered in the answer itself: nothing is
+    // left for the follow-up, which is kept but not marked.
+    let stdin = "Tests catch regressions.\n\nThey describe what the code does.\n\ny\ny\nn\n";
+    let out = t.grill(
+        &[
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "1",
+        ],
+        stdin,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let a = last_attempt(&t);
+    let round = &a["verdict"]["follow_ups"][0];
+    assert_eq!(round["recovered"], json!([]), "{a}");
+    assert!(round["note"].as_str().unwrap().contains("covered"), "{a}");
+    assert_eq!(a["score"], 7.5, "(2 + 1) of 4: {a}");
 }
 
 #[test]

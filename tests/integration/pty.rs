@@ -31,6 +31,12 @@ fn an_answer_typed_in_the_editor_is_graded_while_the_clock_ticks() {
     // Let the editor come back for the next line before submitting with an empty one.
     std::thread::sleep(std::time::Duration::from_millis(300));
     p.send_line("").unwrap();
+    // The follow-up comes on the clock, before any model answer; :skip
+    // leaves it not answered. The self-grade waits for the end.
+    p.exp_string("Take one part of this further").unwrap();
+    p.exp_regex(r"this question 1:[45]\d left").unwrap();
+    p.send_line(":skip").unwrap();
+    p.exp_string("Time to grade yourself").unwrap();
     p.exp_string("Grade yourself").unwrap();
     p.exp_string("looks covered: mentions 'regressions'")
         .unwrap();
@@ -125,19 +131,20 @@ fn in_a_terminal_a_half_answer_gets_a_follow_up_by_default() {
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     p.send_line("").unwrap();
-    p.exp_string("Grade yourself").unwrap();
-    for mark in ["y", "n", "n"] {
-        p.send_line(mark).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-    // No flag: one follow-up, about the first of the open points that weigh most.
+    // No flag: one follow-up, about the first of the open points that weigh
+    // most, asked before the model answer would give it away.
     p.exp_string("Take one part of this further, starting from")
         .unwrap();
     p.send_line("They describe what the code is meant to do.")
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     p.send_line("").unwrap();
-    // Its checklist has the one point.
+    p.exp_string("Grade yourself").unwrap();
+    for mark in ["y", "n", "n"] {
+        p.send_line(mark).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // Then the follow-up's checklist: the one point.
     p.exp_string("1/1").unwrap();
     p.send_line("y").unwrap();
     p.exp_string("recovered on follow-up").unwrap();

@@ -123,7 +123,15 @@ fn the_clock_fits_the_width_and_a_resize_redraws_the_screen_whole() {
     let mut p = spawn(
         &env,
         before,
-        &["interview", "--minutes", "2", "--question", "tq"],
+        &[
+            "interview",
+            "--minutes",
+            "2",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "0",
+        ],
         "",
         &[],
     );
@@ -277,7 +285,8 @@ fn quit_with_text_typed_asks_and_keeps_it() {
 fn ctrl_c_while_grading_yourself_asks_and_a_retry_grades_again() {
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
-    let mut p = spawn(&env, "", &["practice", "--question", "tq"], "", &[]);
+    let args = ["practice", "--question", "tq", "--follow-ups", "0"];
+    let mut p = spawn(&env, "", &args, "", &[]);
     p.exp_string("Why do we test?").unwrap();
     p.send("tests catch regressions\r\r").unwrap();
     p.flush().unwrap();
