@@ -297,11 +297,8 @@ impl Runner<'_> {
             } else {
                 let narrow = narrowed(q, &round.question, &open);
                 let mut out = render::stdout();
-                writeln!(
-                    out,
-                    "\n{BOLD}Follow-up{BOLD:#} {}",
-                    crate::text::sanitize(&round.question)
-                )?;
+                writeln!(out, "\n{BOLD}Follow-up{BOLD:#}")?;
+                write!(out, "{}", render::wrap(&round.question, "  "))?;
                 write!(
                     out,
                     "{DIM}{}{DIM:#}",

@@ -72,9 +72,16 @@ pub fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> io::Res
     out.flush()
 }
 
-/// A line to the person on stderr, sanitised; a closed stderr is ignored.
+/// A line to the person on stderr, sanitised, and wrapped at word
+/// boundaries when stderr is a terminal (a key point shown on `:hint` is
+/// longer than most windows); a closed stderr is ignored.
 pub fn note(text: &str) {
-    let _ = writeln!(stderr(), "{}", crate::text::sanitize(text));
+    use std::io::IsTerminal;
+    if io::stderr().is_terminal() && !text.trim().is_empty() {
+        let _ = write!(stderr(), "{}", wrap(text, ""));
+    } else {
+        let _ = writeln!(stderr(), "{}", crate::text::sanitize(text));
+    }
 }
 
 /// Decides colour once for the run: `--color always|never` as given; with

@@ -114,6 +114,47 @@ fn a_resize_in_a_practice_redraws_the_question_and_the_answer() {
     assert_eq!(all[0].answer, "typed before and after", "{all:?}");
 }
 
+/// A note longer than the window, such as a key point shown on `:hint`, is
+/// wrapped between words, not cut mid-word by the terminal (`(instead o` /
+/// `f or together`, issue 24 item 11).
+#[test]
+fn a_hint_longer_than_the_window_wraps_between_words() {
+    let env = Env::new();
+    let point = "It writes a hypothetical answer passage and searches with that passage's embedding (instead of or together with the query's)";
+    env.write(
+        "bank/testing.toml",
+        &BANK.replace("Tests catch regressions\"", &format!("{point}\"")),
+    );
+    let mut p = spawn(
+        &env,
+        "",
+        &["practice", "--question", "tq", "--follow-ups", "0"],
+        "",
+        &[],
+    );
+    p.exp_string("Why do we test?").unwrap();
+    p.send(":hint\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("hint: ").unwrap();
+    let (shown, _) = p.exp_regex("\\) *\r\n").unwrap();
+    assert!(shown.contains("\r\n"), "the hint did not wrap: {shown:?}");
+    assert_eq!(
+        shown
+            .replace("\r\n", " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        point.trim_end_matches(')'),
+        "a word was cut: {shown:?}"
+    );
+    for line in format!("hint: {shown}").split("\r\n") {
+        assert!(line.chars().count() <= 100, "{line:?}");
+    }
+    p.send(":quit\r").unwrap();
+    p.flush().unwrap();
+    p.exp_eof().unwrap();
+}
+
 #[test]
 fn the_clock_fits_the_width_and_a_resize_redraws_the_screen_whole() {
     let env = Env::new();
