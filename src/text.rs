@@ -74,6 +74,32 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
     out
 }
 
+/// A heading at `width` columns: `title` in `style` (bold added), then
+/// `tail` dimmed, wrapped between words with continuation lines indented
+/// two spaces, and a final newline.
+pub fn heading(title: &str, style: anstyle::Style, tail: &str, width: usize) -> String {
+    use crate::style::DIM;
+    let title = sanitize(title);
+    let tail = sanitize(tail).replace('\n', " ");
+    let plain = format!("{title} {tail}");
+    let opts = textwrap::Options::new(width).subsequent_indent("  ");
+    let style = style.bold();
+    let mut out = String::new();
+    for (i, line) in textwrap::wrap(plain.trim_end(), &opts).iter().enumerate() {
+        let line = line.trim_start();
+        let piece = match line.strip_prefix(title.as_str()).filter(|_| i == 0) {
+            Some("") => format!("{style}{title}{style:#}"),
+            Some(rest) => format!("{style}{title}{style:#} {DIM}{}{DIM:#}", rest.trim_start()),
+            // A title longer than a line: the first line holds part of it.
+            None if i == 0 => format!("{style}{line}{style:#}"),
+            None => format!("  {DIM}{line}{DIM:#}"),
+        };
+        out.push_str(&piece);
+        out.push('\n');
+    }
+    out
+}
+
 /// One line of at most `max` characters: sanitised, newlines as spaces, `…` when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     cut(&sanitize(text).replace(['\n', '\t'], " "), max)
@@ -293,6 +319,23 @@ mod tests {
             format!("{}…", "x".repeat(9))
         );
         assert!(cut_words(&"é ".repeat(500), 200).chars().count() <= 200);
+    }
+
+    #[test]
+    fn a_heading_wraps_between_words_under_its_title() {
+        let plain = |s: String| anstream::adapter::strip_str(&s).to_string();
+        let one = super::heading("Follow-up", anstyle::Style::new(), "· about it", 60);
+        assert_eq!(plain(one), "Follow-up · about it\n");
+        let long = super::heading(
+            "Grade yourself",
+            anstyle::Style::new(),
+            "y covered · p partial · n missing · Enter accepts the guess · :back · :quit",
+            40,
+        );
+        assert_eq!(
+            plain(long),
+            "Grade yourself y covered · p partial · n\n  missing · Enter accepts the guess ·\n  :back · :quit\n"
+        );
     }
 
     #[test]

@@ -169,7 +169,11 @@ fn show(
             render::json_line(&mut out, &result_line(question, attempt_id, result))?;
         }
         Ok(Outcome::Graded(verdict, GradedBy::SelfCheck)) => {
-            writeln!(out, "{}\n", report::verdict::self_graded(verdict))?;
+            writeln!(
+                out,
+                "{}\n",
+                report::verdict::self_graded(verdict, render::width())
+            )?;
         }
         Ok(Outcome::Graded(verdict, by)) => {
             let text = report::verdict::text(question, by, verdict, render::width());

@@ -375,9 +375,13 @@ fn say_follow_up(asked: &str, deadline: Option<Instant>) -> Result<()> {
         )
     });
     writeln!(out)?;
-    writeln!(
+    let tail = format!(
+        "· about what your answer left open; a point you make now earns half its weight{time}"
+    );
+    write!(
         out,
-        "{BOLD}Follow-up{BOLD:#} {DIM}· about what your answer left open; a point you make now earns half its weight{time}{DIM:#}"
+        "{}",
+        render::heading("Follow-up", anstyle::Style::new(), &tail)
     )?;
     write!(out, "{BOLD}{}{BOLD:#}", render::wrap(asked, "  "))?;
     out.flush()?;
@@ -400,7 +404,24 @@ fn show_round(q: &Question, verdict: &Verdict) -> Result<()> {
         return Ok(());
     }
     if round.recovered.is_empty() {
-        writeln!(out, "{YELLOW}Nothing recovered on the follow-up.{YELLOW:#}")?;
+        let partial = round
+            .key_points
+            .iter()
+            .any(|p| p.coverage == crate::verdict::Coverage::Partial);
+        let why = if partial {
+            ": a point is recovered when the follow-up covers it in full, not in part"
+        } else {
+            "."
+        };
+        write!(
+            out,
+            "{}",
+            render::wrap(&format!("Nothing recovered on the follow-up{why}"), "").replacen(
+                "Nothing recovered on the follow-up",
+                &format!("{YELLOW}Nothing recovered on the follow-up{YELLOW:#}"),
+                1
+            )
+        )?;
     }
     for id in &round.recovered {
         let text = q
@@ -420,10 +441,8 @@ fn show_round(q: &Question, verdict: &Verdict) -> Result<()> {
         )?;
     }
     let style = style::score(verdict.score);
-    writeln!(
-        out,
-        "{BOLD}{style}Score {:.1}/10{style:#}{BOLD:#} {DIM}(the answer {:.1}, with the follow-up){DIM:#}",
-        verdict.score, round.score_before
-    )?;
+    let title = format!("Score {:.1}/10", verdict.score);
+    let tail = format!("(the answer {:.1}, with the follow-up)", round.score_before);
+    write!(out, "{}", render::heading(&title, style, &tail))?;
     Ok(())
 }

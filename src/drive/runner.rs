@@ -443,7 +443,11 @@ impl<'c> Runner<'c> {
             Some(id) => writeln!(out, "\n{}", crate::text::sanitize(id))?,
             None => writeln!(out)?,
         }
-        write!(out, "{}", crate::speech::delivery::block(&d, &spoken.model))?;
+        write!(
+            out,
+            "{}",
+            crate::speech::delivery::block(&d, &spoken.model, render::width())
+        )?;
         Ok(())
     }
 }

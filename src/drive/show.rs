@@ -32,7 +32,9 @@ pub fn print_question(q: &Question, n: usize, total: usize, extra: &str, keys: b
         )?;
     }
     if keys {
-        writeln!(out, "{DIM}  {KEYS}{DIM:#}")?;
+        for line in render::wrap(KEYS, "  ").lines() {
+            writeln!(out, "{DIM}{line}{DIM:#}")?;
+        }
     }
     out.flush()?;
     Ok(())
@@ -47,12 +49,12 @@ pub fn brief(verdict: &Verdict) -> Result<()> {
     let mut out = render::stdout();
     let style = style::score(verdict.score);
     writeln!(out)?;
-    writeln!(
-        out,
-        "{BOLD}{style}Score so far {:.1}/10{style:#}{BOLD:#} {DIM}· {}; the full verdict and the model answer come after the follow-up{DIM:#}",
-        verdict.score,
+    let title = format!("Score so far {:.1}/10", verdict.score);
+    let tail = format!(
+        "· {}; the full verdict and the model answer come after the follow-up",
         report::verdict::coverage_count(verdict)
-    )?;
+    );
+    write!(out, "{}", render::heading(&title, style, &tail))?;
     Ok(())
 }
 
@@ -88,7 +90,11 @@ pub fn show(q: &Question, result: std::result::Result<Outcome, GradeError>) -> R
     let mut out = render::stdout();
     match result {
         Ok(Outcome::Graded(verdict, GradedBy::SelfCheck)) => {
-            writeln!(out, "{}", crate::report::verdict::self_graded(&verdict))?;
+            writeln!(
+                out,
+                "{}",
+                crate::report::verdict::self_graded(&verdict, render::width())
+            )?;
             if !verdict.follow_up.is_empty() {
                 write!(out, "{}", render::wrap(&verdict.follow_up, "  "))?;
             }

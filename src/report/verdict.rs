@@ -172,14 +172,16 @@ pub fn coverage_count(verdict: &Verdict) -> String {
 }
 
 /// The score line of a self-graded answer: the score, grill's word for it.
-pub fn self_graded(verdict: &Verdict) -> String {
+pub fn self_graded(verdict: &Verdict, width: usize) -> String {
     let style = style::score(verdict.score);
-    format!(
-        "{BOLD}{style}Score {:.1}/10 · {} answer{style:#}{BOLD:#} {DIM}(self-graded: {}){DIM:#}",
+    let title = format!(
+        "Score {:.1}/10 · {} answer",
         verdict.score,
-        headline(verdict.score),
-        coverage_count(verdict)
-    )
+        headline(verdict.score)
+    );
+    let tail = format!("(self-graded: {})", coverage_count(verdict));
+    let line = crate::text::heading(&title, style, &tail, width);
+    line.trim_end().to_string()
 }
 
 /// Each key point with its mark, what it earned of its weight, its
@@ -262,12 +264,9 @@ fn follow_ups(s: &mut String, verdict: &Verdict, width: usize) {
     let wrap = |text: &str, indent: &str| crate::text::wrap(text, indent, width);
     for (i, round) in verdict.follow_ups.iter().enumerate() {
         let _ = writeln!(s);
-        let _ = writeln!(
-            s,
-            "{BOLD}{CYAN}Follow-up {}{CYAN:#}{BOLD:#} {DIM}· about {}{DIM:#}",
-            i + 1,
-            clean(&round.points.join(", "))
-        );
+        let title = format!("Follow-up {}", i + 1);
+        let tail = format!("· about {}", clean(&round.points.join(", ")));
+        let _ = write!(s, "{}", crate::text::heading(&title, CYAN, &tail, width));
         let _ = write!(s, "{}", wrap(&clean(&round.question), "  "));
         if !round.answer.trim().is_empty() {
             let _ = write!(
@@ -422,7 +421,7 @@ mod tests {
             coverage_count(&all_partial),
             "7 of 7 key points partly covered"
         );
-        let line = anstream::adapter::strip_str(&self_graded(&all_partial)).to_string();
+        let line = anstream::adapter::strip_str(&self_graded(&all_partial, 100)).to_string();
         assert_eq!(
             line,
             "Score 5.0/10 · partial answer (self-graded: 7 of 7 key points partly covered)"

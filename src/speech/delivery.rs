@@ -233,13 +233,10 @@ pub fn lines(d: &Delivery) -> Vec<(&'static str, String)> {
 }
 
 /// The figures as a block for the terminal, shown after the grade.
-pub fn block(d: &Delivery, model: &str) -> String {
-    use crate::style::{BOLD, DIM};
+pub fn block(d: &Delivery, model: &str, width: usize) -> String {
     use std::fmt::Write;
-    let mut out = format!(
-        "{BOLD}Delivery{BOLD:#} {DIM}(spoken, transcribed by {}; measured by grill, not the judge){DIM:#}\n",
-        crate::text::sanitize(model)
-    );
+    let tail = format!("(spoken, transcribed by {model}; measured by grill, not the judge)");
+    let mut out = crate::text::heading("Delivery", anstyle::Style::new(), &tail, width);
     for (label, text) in lines(d) {
         let _ = writeln!(out, "  {label:9} {text}");
     }

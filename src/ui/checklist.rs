@@ -41,7 +41,10 @@ impl Checklist for Asked<'_> {
                 guesses.len(),
                 render::wrap(&kp.point, "      ").trim_start()
             );
-            let _ = writeln!(out, "      {DIM}guess: {}{DIM:#}", cues::describe(guess));
+            let said = render::wrap(&format!("guess: {}", cues::describe(guess)), "      ");
+            for line in said.lines() {
+                let _ = writeln!(out, "{DIM}{line}{DIM:#}");
+            }
             drop(out);
             if rest_guessed {
                 chosen.push(guess.coverage);
@@ -175,9 +178,14 @@ fn show_model_answer(question: &Question, answer: &str) {
         }
     }
     let _ = writeln!(out);
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "{BOLD}Grade yourself{BOLD:#} {DIM}y covered · p partial · n missing · Enter accepts the guess · :back · :quit{DIM:#}"
+        "{}",
+        render::heading(
+            "Grade yourself",
+            anstyle::Style::new(),
+            "y covered · p partial · n missing · Enter accepts the guess · :back · :quit"
+        )
     );
 }
 

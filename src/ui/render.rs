@@ -49,6 +49,14 @@ pub fn wrap(text: &str, indent: &str) -> String {
     crate::text::wrap(text, indent, width())
 }
 
+/// A heading: `title` in `style` (bold added), then `tail` dimmed, wrapped
+/// between words at the window's width with continuation lines indented
+/// two spaces, and a final newline. The terminal would cut a long one
+/// mid-word (`submits · :hint ·` / ` :edit` at 60 columns).
+pub fn heading(title: &str, style: anstyle::Style, tail: &str) -> String {
+    crate::text::heading(title, style, tail, width())
+}
+
 /// Writes pretty JSON followed by a newline.
 pub fn json(value: &impl serde::Serialize) -> io::Result<()> {
     let mut out = io::stdout().lock();

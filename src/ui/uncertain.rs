@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::bank::Question;
-use crate::style::{BOLD, CYAN, DIM};
+use crate::style::CYAN;
 use crate::ui::input::{Line, LineSource};
 use crate::ui::render;
 use crate::verdict::{Coverage, Verdict};
@@ -22,9 +22,14 @@ pub fn ask(
     if uncertain.is_empty() || !src.interactive() {
         return Vec::new();
     }
-    let _ = writeln!(
+    let _ = write!(
         render::stdout(),
-        "\n{BOLD}The judge was unsure{BOLD:#} {DIM}(its samples disagreed): grade these points yourself · y covered · p partial · n missing · Enter keeps its majority{DIM:#}"
+        "\n{}",
+        render::heading(
+            "The judge was unsure",
+            anstyle::Style::new(),
+            "(its samples disagreed): grade these points yourself · y covered · p partial · n missing · Enter keeps its majority"
+        )
     );
     let mut marks = Vec::new();
     for i in uncertain {

@@ -311,6 +311,36 @@ fn an_offline_follow_up_about_a_point_the_self_grade_covered_recovers_nothing() 
     assert_eq!(a["score"], 7.5, "(2 + 1) of 4: {a}");
 }
 
+/// A follow-up marked partial recovers nothing, and says why: only a
+/// point the follow-up covers in full is recovered.
+#[test]
+fn an_offline_follow_up_marked_partial_recovers_nothing_and_says_why() {
+    let t = Judged::new(interviewer);
+    let stdin = "Tests catch regressions.\n\nThey describe what the code does.\n\ny\nn\nn\np\n";
+    let out = t.grill(
+        &[
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "1",
+        ],
+        stdin,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let a = last_attempt(&t);
+    assert_eq!(a["verdict"]["follow_ups"][0]["recovered"], json!([]), "{a}");
+    assert_eq!(a["score"], 5.0, "2 of 4: {a}");
+    let flat = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Nothing recovered on the follow-up: a point is recovered when the follow-up covers it in full"),
+        "{}",
+        out.stdout
+    );
+}
+
 #[test]
 fn a_recovered_point_comes_back_sooner_than_a_covered_one() {
     let t = Judged::new(interviewer);
@@ -360,8 +390,9 @@ fn the_interview_stops_the_clock_while_the_judge_grades() {
     let a = last_attempt(&t);
     let round = &a["verdict"]["follow_ups"][0];
     assert_eq!(round["recovered"], json!(["refactor"]), "{a}");
-    let left = out
-        .stdout
+    // The heading wraps between words at the width; read it as one line.
+    let flat = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    let left = flat
         .split("half its weight · you have ")
         .nth(1)
         .and_then(|rest| rest.get(..4))

@@ -155,6 +155,39 @@ fn a_hint_longer_than_the_window_wraps_between_words() {
     p.exp_eof().unwrap();
 }
 
+/// At 60 columns the keys under the question and the checklist's heading
+/// wrap between words instead of running past the edge.
+#[test]
+fn headings_wrap_between_words_in_a_narrow_window() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let mut p = spawn(
+        &env,
+        "stty cols 60;",
+        &["practice", "--question", "tq", "--follow-ups", "0"],
+        "",
+        &[],
+    );
+    let keys = p.exp_string("Ctrl-C abandons").unwrap();
+    p.send("Tests catch regressions.\r\r").unwrap();
+    p.flush().unwrap();
+    let checklist = p.exp_string(":quit").unwrap();
+    for screen in [keys, checklist] {
+        // rexpect reads a byte as a character; put the UTF-8 back together.
+        let bytes: Vec<u8> = screen.chars().map(|c| c as u8).collect();
+        let screen = String::from_utf8_lossy(&bytes);
+        // The line editor's redraws (escape codes) are not grill's text.
+        for line in screen.split("\r\n").filter(|l| !l.contains('\x1b')) {
+            assert!(line.chars().count() <= 60, "{line:?} in {screen:?}");
+        }
+    }
+    p.send(":quit\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("[q]uit").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+}
+
 #[test]
 fn the_clock_fits_the_width_and_a_resize_redraws_the_screen_whole() {
     let env = Env::new();

@@ -114,7 +114,11 @@ pub fn show(out: &mut impl Write, spoken: &Spoken) -> Result<()> {
     write!(
         out,
         "{}",
-        delivery::block(&spoken.delivery, &spoken.transcript.model)
+        delivery::block(
+            &spoken.delivery,
+            &spoken.transcript.model,
+            crate::ui::render::width()
+        )
     )?;
     Ok(())
 }
