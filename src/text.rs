@@ -63,9 +63,11 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
         };
         let first = format!("{indent}{}", " ".repeat(extra));
         let rest = format!("{indent}{}", " ".repeat(extra + hang));
+        // Never at a hyphen: ids (`access-control`) and flags are copied.
         let opts = textwrap::Options::new(width)
             .initial_indent(&first)
-            .subsequent_indent(&rest);
+            .subsequent_indent(&rest)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
         for wrapped in textwrap::wrap(trimmed, &opts) {
             out.push_str(&wrapped);
             out.push('\n');
@@ -78,25 +80,61 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
 /// `tail` dimmed, wrapped between words with continuation lines indented
 /// two spaces, and a final newline.
 pub fn heading(title: &str, style: anstyle::Style, tail: &str, width: usize) -> String {
-    use crate::style::DIM;
-    let title = sanitize(title);
-    let tail = sanitize(tail).replace('\n', " ");
-    let plain = format!("{title} {tail}");
-    let opts = textwrap::Options::new(width).subsequent_indent("  ");
-    let style = style.bold();
-    let mut out = String::new();
-    for (i, line) in textwrap::wrap(plain.trim_end(), &opts).iter().enumerate() {
-        let line = line.trim_start();
-        let piece = match line.strip_prefix(title.as_str()).filter(|_| i == 0) {
-            Some("") => format!("{style}{title}{style:#}"),
-            Some(rest) => format!("{style}{title}{style:#} {DIM}{}{DIM:#}", rest.trim_start()),
-            // A title longer than a line: the first line holds part of it.
-            None if i == 0 => format!("{style}{line}{style:#}"),
-            None => format!("  {DIM}{line}{DIM:#}"),
-        };
-        out.push_str(&piece);
-        out.push('\n');
+    let parts = [(title, style.bold()), (tail, crate::style::DIM)];
+    spans(&parts, width, "", "  ")
+}
+
+/// Styled pieces of text filled into lines of at most `width` columns,
+/// broken only between words, each word keeping its piece's style: the
+/// first line starts with `first`, the others with `rest`; a final newline.
+/// Sanitised, as `wrap`; a word longer than a line stands alone on one.
+pub fn spans(parts: &[(&str, anstyle::Style)], width: usize, first: &str, rest: &str) -> String {
+    use std::fmt::Write;
+    let words: Vec<(String, anstyle::Style)> = parts
+        .iter()
+        .flat_map(|&(text, style)| {
+            sanitize(text)
+                .split_whitespace()
+                .map(|w| (w.to_string(), style))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut out = String::from(first);
+    let mut used = textwrap::core::display_width(first);
+    let mut fresh = true;
+    let mut open: Option<anstyle::Style> = None;
+    for (word, style) in words {
+        let w = textwrap::core::display_width(&word);
+        if !fresh && used + 1 + w > width {
+            if let Some(s) = open.take() {
+                let _ = write!(out, "{s:#}");
+            }
+            out.push('\n');
+            out.push_str(rest);
+            used = textwrap::core::display_width(rest);
+            fresh = true;
+        }
+        if open != Some(style) {
+            if let Some(s) = open.take() {
+                let _ = write!(out, "{s:#}");
+            }
+        }
+        if !fresh {
+            out.push(' ');
+            used += 1;
+        }
+        if open.is_none() {
+            let _ = write!(out, "{style}");
+            open = Some(style);
+        }
+        out.push_str(&word);
+        used += w;
+        fresh = false;
     }
+    if let Some(s) = open {
+        let _ = write!(out, "{s:#}");
+    }
+    out.push('\n');
     out
 }
 
@@ -336,6 +374,33 @@ mod tests {
             plain(long),
             "Grade yourself y covered · p partial · n\n  missing · Enter accepts the guess ·\n  :back · :quit\n"
         );
+    }
+
+    #[test]
+    fn spans_break_between_words_and_keep_each_words_style() {
+        let green = anstyle::AnsiColor::Green.on_default();
+        let plain = anstyle::Style::new();
+        let parts = [
+            ("→", plain),
+            ("recovered:", green),
+            ("alpha beta gamma", plain),
+        ];
+        let out = super::spans(&parts, 18, "  ", "    ");
+        assert_eq!(
+            anstream::adapter::strip_str(&out).to_string(),
+            "  → recovered:\n    alpha beta\n    gamma\n"
+        );
+        assert!(
+            out.contains(&format!("{green}recovered:{green:#}")),
+            "{out:?}"
+        );
+        assert!(!out.contains(&format!("{green}alpha")), "{out:?}");
+    }
+
+    #[test]
+    fn wrap_never_breaks_a_word_at_its_hyphen() {
+        let out = super::wrap("recovered on follow-up: access-control", "", 32);
+        assert_eq!(out, "recovered on follow-up:\naccess-control\n");
     }
 
     #[test]

@@ -12,7 +12,6 @@ use super::{Outcome, Row, SessionReport};
 use crate::bank::{Difficulty, Question};
 use crate::store::GradedBy;
 use crate::style::{self, BOLD, CYAN, DIM, GREEN, YELLOW};
-use crate::text::sanitize;
 use crate::verdict::{headline, Verdict};
 
 /// The most lines and characters of an answer the terminal debrief shows.
@@ -116,15 +115,22 @@ pub fn text(r: &SessionReport, width: usize, options: Options) -> String {
             _ => DIM,
         };
         let _ = writeln!(s);
-        let _ = writeln!(
-            s,
-            "{BOLD}{}. {CYAN}{}{CYAN:#}{BOLD:#} · {tone}{}{tone:#} {DIM}· {} · attempt {}{DIM:#}",
-            i + 1,
-            sanitize(&row.question_id),
-            sanitize(&standing(row)),
-            grader(row),
-            row.attempt.id
-        );
+        let number = format!("{}.", i + 1);
+        let standing = format!("· {}", standing(row));
+        let by = grader(row);
+        let by = if by.is_empty() {
+            by
+        } else {
+            format!("· {by} ")
+        };
+        let tail = format!("{by}· attempt {}", row.attempt.id);
+        let parts = [
+            (number.as_str(), BOLD),
+            (row.question_id.as_str(), CYAN.bold()),
+            (standing.as_str(), tone),
+            (tail.as_str(), DIM),
+        ];
+        s.push_str(&crate::text::spans(&parts, width, "", "   "));
         if !q.question.is_empty() {
             let _ = write!(s, "{BOLD}{}{BOLD:#}", wrap(&q.question, "  "));
         }
@@ -217,23 +223,20 @@ fn rounds_text(s: &mut String, row: &Row, width: usize) {
                 let _ = writeln!(s, "  {DIM}… cut here{DIM:#}");
             }
         }
+        let plain = anstyle::Style::new();
+        let recovered = round
+            .recovered
+            .iter()
+            .map(|id| row.point_text(id))
+            .collect::<Vec<_>>()
+            .join("; ");
         let outcome = match (&round.note, round.recovered.is_empty()) {
-            (Some(note), _) => format!("{YELLOW}not graded:{YELLOW:#} {}", sanitize(note)),
-            (None, true) => format!("{YELLOW}nothing recovered{YELLOW:#}"),
-            (None, false) => format!(
-                "{GREEN}recovered:{GREEN:#} {}",
-                sanitize(
-                    &round
-                        .recovered
-                        .iter()
-                        .map(|id| row.point_text(id))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            ),
+            (Some(note), _) => [("not graded:", YELLOW), (note.as_str(), plain)],
+            (None, true) => [("nothing recovered", YELLOW), ("", plain)],
+            (None, false) => [("recovered:", GREEN), (recovered.as_str(), plain)],
         };
-        // Styled, so written as it is: wrapping would sanitise the styles away.
-        let _ = writeln!(s, "  → {outcome}");
+        let parts = [("→", plain), outcome[0], outcome[1]];
+        s.push_str(&crate::text::spans(&parts, width, "  ", "    "));
     }
 }
 

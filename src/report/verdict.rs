@@ -40,14 +40,13 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
         GradedBy::Estimate => "keyword estimate, not counted".to_string(),
         other => format!("graded by {}", other.label()),
     };
-    let _ = writeln!(
-        s,
-        "{BOLD}{style}Score {:.1}/10 · {} answer{style:#}{BOLD:#}  {DIM}{} · {}{DIM:#}",
+    let title = format!(
+        "Score {:.1}/10 · {} answer",
         verdict.score,
-        headline(verdict.score),
-        clean(&question.id),
-        clean(&grader)
+        headline(verdict.score)
     );
+    let tail = format!("· {} · {}", clean(&question.id), clean(&grader));
+    s.push_str(&crate::text::heading(&title, style, &tail, width));
     for text in verdict.flags.iter().filter_map(|f| flag_text(f)) {
         let _ = writeln!(s, "{YELLOW}{text}{YELLOW:#}");
     }
