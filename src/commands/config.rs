@@ -11,7 +11,6 @@ use crate::config::{Setting, Settings, EXAMPLE_CONFIG};
 use crate::context::Context;
 use crate::error::Result;
 use crate::style::{BOLD, DIM};
-use crate::text::sanitize;
 use crate::ui::render;
 
 pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
@@ -32,13 +31,31 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
         return Ok(render::json(&ConfigJson::new(settings, key, judge))?);
     }
     let mut out = render::stdout();
+    let hang = " ".repeat(13);
     for (name, value, origin) in rows(settings, key, judge) {
+        let first = format!("{BOLD}{name:13}{BOLD:#}");
         let origin = if origin.is_empty() {
             String::new()
         } else {
-            format!("  {DIM}({origin}){DIM:#}")
+            format!("({origin})")
         };
-        writeln!(out, "{BOLD}{name:13}{BOLD:#}{}{origin}", sanitize(&value))?;
+        let long = 13 + value.chars().count() + 2 + origin.chars().count();
+        if long <= render::listing_width() {
+            let value = crate::text::sanitize(&value);
+            let origin = crate::text::sanitize(&origin);
+            let gap = if origin.is_empty() { "" } else { "  " };
+            writeln!(out, "{first}{value}{gap}{DIM}{origin}{DIM:#}")?;
+        } else {
+            let parts = [
+                (value.as_str(), anstyle::Style::new()),
+                (origin.as_str(), DIM),
+            ];
+            write!(
+                out,
+                "{}",
+                crate::text::spans(&parts, render::width(), &first, &hang)
+            )?;
+        }
     }
     Ok(())
 }

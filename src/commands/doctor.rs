@@ -371,31 +371,33 @@ fn show(report: &Report, json: bool) -> Result<()> {
         return Ok(render::json(report)?);
     }
     let mut out = render::stdout();
-    writeln!(
-        out,
-        "{BOLD}judge{BOLD:#}  {} · model {} · key {}",
-        sanitize(&report.base_url),
-        sanitize(&report.model),
-        report.api_key
-    )?;
-    writeln!(
-        out,
-        "{BOLD}speech{BOLD:#} {} · model {}",
-        sanitize(&report.stt_base_url),
-        sanitize(&report.stt_model)
-    )?;
+    let width = render::listing_width();
+    let plain = anstyle::Style::new();
+    let judge = format!(
+        "{} · model {} · key {}",
+        report.base_url, report.model, report.api_key
+    );
+    let speech = format!("{} · model {}", report.stt_base_url, report.stt_model);
+    for (name, line) in [("judge", judge), ("speech", speech)] {
+        let first = format!("{BOLD}{name}{BOLD:#}{:1$}", "", 7 - name.len());
+        let parts = [(line.as_str(), plain)];
+        write!(
+            out,
+            "{}",
+            crate::text::spans(&parts, width, &first, "       ")
+        )?;
+    }
     for c in &report.checks {
         let (mark, style) = match c.status {
             "ok" => ("✓", GREEN),
             "warn" => ("!", YELLOW),
             _ => ("✗", RED),
         };
-        writeln!(
-            out,
-            "  {style}{mark}{style:#} {:16}{DIM}{}{DIM:#}",
-            c.name,
-            sanitize(&c.detail)
-        )?;
+        let first = format!("  {style}{mark}{style:#} {:16}", sanitize(c.name));
+        let hang = " ".repeat(20);
+        let detail = [(c.detail.as_str(), DIM)];
+        // Styles take no columns: `first` counts as the 20 it shows.
+        write!(out, "{}", crate::text::spans(&detail, width, &first, &hang))?;
     }
     Ok(())
 }

@@ -99,10 +99,8 @@ fn list(ctx: &Context, json: bool) -> Result<()> {
         return Ok(render::json(&rows)?);
     }
     if jobs.is_empty() {
-        writeln!(
-            out,
-            "No Batch API jobs yet. `grill grade --batch FILE --via batch-api` sends one."
-        )?;
+        let says = "No Batch API jobs yet. `grill grade --batch FILE --via batch-api` sends one.";
+        write!(out, "{}", render::wrap(says, ""))?;
         return Ok(());
     }
     writeln!(

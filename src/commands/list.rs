@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
     let room = render::columns(100)
         .max(40)
         .saturating_sub(wide + 14)
-        .max(20);
+        .max(10);
     let mut out = render::stdout();
     for t in &bank.topics {
         let qs: Vec<&&Question> = selected.iter().filter(|q| q.topic == t.slug).collect();

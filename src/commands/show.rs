@@ -10,7 +10,7 @@ use crate::report;
 use crate::report::json::Graded;
 use crate::store::Status;
 use crate::style::{BOLD, CYAN, DIM, YELLOW};
-use crate::text::sanitize;
+use crate::text::{self, sanitize};
 use crate::ui::render;
 
 pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
@@ -30,11 +30,8 @@ pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
     }
     let title = bank.topic(&q.topic).map_or("", |t| t.title.as_str());
     let mut out = render::stdout();
-    writeln!(
-        out,
-        "{CYAN}{}{CYAN:#}  {DIM}· {} · {} · about {} min{}{DIM:#}",
-        q.id,
-        sanitize(title),
+    let tail = format!(
+        "· {title} · {} · about {} min{}",
         q.difficulty,
         q.minutes,
         if q.wants_example {
@@ -42,7 +39,9 @@ pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
         } else {
             ""
         }
-    )?;
+    );
+    let parts = [(q.id.as_str(), CYAN), (tail.as_str(), DIM)];
+    write!(out, "{}", text::spans(&parts, render::width(), "", "  "))?;
     writeln!(out)?;
     write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&q.question, "  "))?;
     writeln!(out)?;
@@ -59,11 +58,9 @@ pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
         writeln!(out, "  [{}] {CYAN}{}{CYAN:#}", kp.weight, kp.id)?;
         write!(out, "{text}")?;
         if !kp.cues.is_empty() {
-            writeln!(
-                out,
-                "        {DIM}cues: {}{DIM:#}",
-                sanitize(&kp.cues.join(" · "))
-            )?;
+            for line in cue_lines(&kp.cues, render::width()) {
+                writeln!(out, "{DIM}{line}{DIM:#}")?;
+            }
         }
     }
     if !q.sources.is_empty() || q.reviewed.is_some() {
@@ -110,17 +107,21 @@ fn attempt(ctx: &Context, n: i64, json: bool) -> Result<()> {
         Some(s) => format!("{} session {}", s.kind.as_str(), s.id),
         None => "no session".into(),
     };
-    writeln!(
-        out,
-        "{BOLD}Attempt {}{BOLD:#} · {CYAN}{}{CYAN:#} {DIM}· {} · {}{}{DIM:#}",
-        a.id,
-        sanitize(&a.question_id),
-        place,
-        sanitize(a.created_at.replace('T', " ").trim_end_matches('Z')),
+    let title = format!("Attempt {}", a.id);
+    let id = format!("· {}", a.question_id);
+    let tail = format!(
+        "· {place} · {}{}",
+        a.created_at.replace('T', " ").trim_end_matches('Z'),
         a.seconds
             .map(|s| format!(" · {}", crate::text::duration(s)))
             .unwrap_or_default()
-    )?;
+    );
+    let parts = [
+        (title.as_str(), BOLD),
+        (id.as_str(), CYAN),
+        (tail.as_str(), DIM),
+    ];
+    write!(out, "{}", text::spans(&parts, render::width(), "", "  "))?;
     if let Some(q) = q {
         write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&q.question, "  "))?;
     }
@@ -224,5 +225,57 @@ fn attempt_json<'a>(
         counted: a.counted_score().is_some(),
         verdict,
         model_answer: q.map(|q| q.model_answer.as_str()),
+    }
+}
+
+/// A key point's cues, `cues: a|b · c|d`, in lines of at most `width`
+/// columns broken only after a `|` or a `·`: an alternative such as
+/// `fake answer` is one phrase and is never split.
+fn cue_lines(cues: &[String], width: usize) -> Vec<String> {
+    let indent = " ".repeat(8);
+    let mut pieces = Vec::new();
+    for (i, cue) in cues.iter().enumerate() {
+        let alternatives: Vec<&str> = cue.split('|').collect();
+        for (j, alt) in alternatives.iter().enumerate() {
+            let mut piece = sanitize(alt.trim());
+            if j + 1 < alternatives.len() {
+                piece.push('|');
+            } else if i + 1 < cues.len() {
+                piece.push_str(" · ");
+            }
+            pieces.push(piece);
+        }
+    }
+    let mut lines = vec![format!("{indent}cues: ")];
+    for piece in pieces {
+        let line = lines.last_mut().expect("one line at least");
+        let fresh = line.trim().is_empty();
+        if !fresh && line.trim_end().chars().count() + piece.trim_end().chars().count() > width {
+            lines.push(format!("{indent}{}", piece.trim_start()));
+        } else {
+            line.push_str(&piece);
+        }
+    }
+    lines.iter().map(|l| l.trim_end().to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cues_break_between_alternatives_never_inside_one() {
+        let cues = [
+            "fake answer|made up document".to_string(),
+            "embed it|search with".to_string(),
+        ];
+        let lines = super::cue_lines(&cues, 40);
+        assert_eq!(
+            lines,
+            [
+                "        cues: fake answer|",
+                "        made up document · embed it|",
+                "        search with",
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
     }
 }

@@ -285,16 +285,19 @@ fn follow_ups(s: &mut String, verdict: &Verdict, width: usize) {
                 )
             );
         }
+        let plain = anstyle::Style::new();
+        let recovered = round.recovered.join(", ");
+        let before = format!("(score {:.1} before)", round.score_before);
         let outcome = match (&round.note, round.recovered.is_empty()) {
-            (Some(note), _) => format!("{YELLOW}not graded:{YELLOW:#} {}", clean(note)),
-            (None, true) => format!("{YELLOW}nothing recovered{YELLOW:#}"),
-            (None, false) => format!(
-                "{GREEN}recovered:{GREEN:#} {} {DIM}(score {:.1} before){DIM:#}",
-                clean(&round.recovered.join(", ")),
-                round.score_before
-            ),
+            (Some(note), _) => vec![("not graded:", YELLOW), (note.as_str(), plain)],
+            (None, true) => vec![("nothing recovered", YELLOW)],
+            (None, false) => vec![
+                ("recovered:", GREEN),
+                (recovered.as_str(), plain),
+                (before.as_str(), DIM),
+            ],
         };
-        let _ = writeln!(s, "  {outcome}");
+        s.push_str(&crate::text::spans(&outcome, width, "  ", "    "));
     }
 }
 

@@ -44,6 +44,19 @@ pub fn width() -> usize {
     columns(80).clamp(40, 100)
 }
 
+/// The width for a listing that scripts read line by line (`doctor`,
+/// `config`): `width` in a terminal or with `COLUMNS` set, unbounded on a
+/// pipe, so each entry stays one line to grep.
+pub fn listing_width() -> usize {
+    use std::io::IsTerminal;
+    let asked = std::env::var_os("COLUMNS").is_some();
+    if asked || io::stdout().is_terminal() {
+        width()
+    } else {
+        usize::MAX
+    }
+}
+
 /// `text::wrap` at the terminal's width.
 pub fn wrap(text: &str, indent: &str) -> String {
     crate::text::wrap(text, indent, width())
