@@ -220,7 +220,7 @@ impl Runner<'_> {
             }
             Answer::Quit { typed } | Answer::Abandoned { typed } => {
                 round.answer = typed;
-                ("left".to_string(), Ok(Round::Quit))
+                ("you left it unanswered".to_string(), Ok(Round::Quit))
             }
             Answer::Ended { typed, signal } => {
                 round.answer = typed;

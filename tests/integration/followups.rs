@@ -311,6 +311,37 @@ fn an_offline_follow_up_about_a_point_the_self_grade_covered_recovers_nothing() 
     assert_eq!(a["score"], 7.5, "(2 + 1) of 4: {a}");
 }
 
+/// `:quit` at a self-graded follow-up still grades the answer, then ends;
+/// the round says it was left, not that it was never asked.
+#[test]
+fn quit_at_an_offline_follow_up_grades_the_answer_and_says_the_round_was_left() {
+    let t = Judged::new(interviewer);
+    let stdin = "Tests catch regressions.\n\n:quit\ny\nn\nn\n";
+    let out = t.grill(
+        &[
+            "--offline",
+            "practice",
+            "--question",
+            "tq",
+            "--follow-ups",
+            "1",
+        ],
+        stdin,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let a = last_attempt(&t);
+    assert_eq!(a["score"], 5.0, "regressions, 2 of 4: {a}");
+    let round = &a["verdict"]["follow_ups"][0];
+    assert_eq!(round["note"], "you left it unanswered", "{a}");
+    assert!(
+        out.stdout
+            .contains("Follow-up not graded: you left it unanswered"),
+        "{}",
+        out.stdout
+    );
+}
+
 /// A follow-up marked partial recovers nothing, and says why: only a
 /// point the follow-up covers in full is recovered.
 #[test]
