@@ -326,20 +326,31 @@ impl Bank {
         self.topics.iter().find(|t| t.slug == slug)
     }
 
-    /// Checks that every slug in `topics` exists, suggesting the closest one if not.
-    pub fn require_topics(&self, topics: &[String]) -> Result<()> {
-        for slug in topics {
-            if self.topic(slug).is_none() {
-                let err = Error::input(format!("unknown topic `{slug}`"));
-                return Err(
-                    match crate::error::closest(slug, self.topics.iter().map(|t| t.slug.as_str())) {
-                        Some(near) => err.with_hint(format!("did you mean `{near}`?")),
-                        None => err.with_hint("`grill topics` lists the topics"),
-                    },
-                );
-            }
+    /// The bank's slug for each of `topics`, matched regardless of case
+    /// (`RAG` is `rag`); a usage error suggesting the closest one if not.
+    pub fn resolve_topics(&self, topics: &[String]) -> Result<Vec<String>> {
+        topics.iter().map(|t| self.resolve_topic(t)).collect()
+    }
+
+    fn resolve_topic(&self, slug: &str) -> Result<String> {
+        if self.topic(slug).is_some() {
+            return Ok(slug.to_string());
         }
-        Ok(())
+        let mut alike = self
+            .topics
+            .iter()
+            .filter(|t| t.slug.eq_ignore_ascii_case(slug));
+        if let (Some(only), None) = (alike.next(), alike.next()) {
+            return Ok(only.slug.clone());
+        }
+        let err = Error::input(format!("unknown topic `{slug}`"));
+        let lower = slug.to_ascii_lowercase();
+        Err(
+            match crate::error::closest(&lower, self.topics.iter().map(|t| t.slug.as_str())) {
+                Some(near) => err.with_hint(format!("did you mean `{near}`?")),
+                None => err.with_hint("`grill topics` lists the topics"),
+            },
+        )
     }
 
     pub fn in_topic<'a>(&'a self, slug: &'a str) -> impl Iterator<Item = &'a Question> + 'a {

@@ -41,13 +41,15 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<()> {
     let mut attempts = store.all_attempts()?;
     attempts.reverse();
     attempts.retain(|a| {
-        args.topic.as_ref().is_none_or(|t| a.topic == *t)
+        args.topic
+            .as_ref()
+            .is_none_or(|t| a.topic.eq_ignore_ascii_case(t))
             && args.question.as_ref().is_none_or(|q| a.question_id == *q)
     });
     // A filter that matches nothing is only an error if the bank does not know the name either.
     if attempts.is_empty() {
         if let Some(t) = &args.topic {
-            bank.require_topics(std::slice::from_ref(t))?;
+            bank.resolve_topics(std::slice::from_ref(t))?;
         }
         if let Some(q) = &args.question {
             bank.require(q)?;

@@ -13,11 +13,12 @@ use crate::text::{sanitize, truncate};
 use crate::ui::render;
 
 pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
-    let (topic, json) = (args.topic.as_deref(), args.json);
     let bank = ctx.bank()?;
-    if let Some(t) = topic {
-        bank.require_topics(&[t.to_string()])?;
-    }
+    let topic = match &args.topic {
+        Some(t) => bank.resolve_topics(std::slice::from_ref(t))?.pop(),
+        None => None,
+    };
+    let (topic, json) = (topic.as_deref(), args.json);
     let selected: Vec<&Question> = bank
         .questions
         .iter()

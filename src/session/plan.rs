@@ -37,14 +37,14 @@ pub struct Filter {
 
 /// The questions matching `filter`, checking that each named topic and id exists.
 pub fn candidates<'a>(bank: &'a Bank, filter: &Filter) -> Result<Vec<&'a Question>> {
-    bank.require_topics(&filter.topics)?;
+    let topics = bank.resolve_topics(&filter.topics)?;
     if !filter.questions.is_empty() {
         return filter.questions.iter().map(|id| bank.require(id)).collect();
     }
     let picked: Vec<&Question> = bank
         .questions
         .iter()
-        .filter(|q| filter.topics.is_empty() || filter.topics.contains(&q.topic))
+        .filter(|q| topics.is_empty() || topics.contains(&q.topic))
         .filter(|q| filter.difficulty.is_none_or(|d| q.difficulty == d))
         .collect();
     if picked.is_empty() {

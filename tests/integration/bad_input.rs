@@ -535,12 +535,12 @@ fn a_count_of_zero_is_refused_naming_its_flag() {
     assert!(!env.db().exists());
 }
 
-/// A topic in another case or with two letters swapped gets the suggestion
-/// a nearer typo gets (issue 24, item 14).
+/// A topic in another case is that topic (`RAG` is `rag`), and one with two
+/// letters swapped or a letter short gets a suggestion (issue 24, item 14).
 #[test]
-fn a_topic_in_capitals_or_with_a_swap_is_suggested() {
+fn a_topic_in_capitals_is_taken_and_one_with_a_swap_is_suggested() {
     let env = crate::common::Env::new();
-    for (typed, near) in [("RAG", "rag"), ("rga", "rag"), ("agent", "agents")] {
+    for (typed, near) in [("rga", "rag"), ("agent", "agents"), ("Agent", "agents")] {
         let out = env.run(&["--offline", "practice", "--topic", typed]);
         assert_eq!(out.code, 2, "{typed}: {out:?}");
         assert!(
@@ -549,4 +549,19 @@ fn a_topic_in_capitals_or_with_a_swap_is_suggested() {
             out.stderr
         );
     }
+    let listed = env.run(&["list", "--topic", "RAG"]);
+    assert_eq!(listed.code, 0, "{listed:?}");
+    assert!(listed.stdout.starts_with("rag · "), "{}", listed.stdout);
+    assert!(listed.stdout.contains("hyde"), "{}", listed.stdout);
+    let asked = env.run_with(
+        &["--offline", "practice", "--topic", "Rag", "--count", "1"],
+        "",
+        &[],
+    );
+    assert_eq!(asked.code, 0, "{asked:?}");
+    assert!(
+        asked.stdout.contains("Question 1/1 · rag ·"),
+        "{}",
+        asked.stdout
+    );
 }

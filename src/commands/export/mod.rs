@@ -82,7 +82,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
 
 /// The bank's questions, of `topics` if any are named, in bank order.
 fn select_questions<'a>(bank: &'a Bank, topics: &[String]) -> Result<Vec<&'a Question>> {
-    bank.require_topics(topics)?;
+    let topics = bank.resolve_topics(topics)?;
     Ok(bank
         .questions
         .iter()
@@ -98,15 +98,16 @@ fn select_attempts(
 ) -> Result<(Vec<Attempt>, BTreeMap<i64, SessionKind>)> {
     let store = ctx.store()?;
     let mut attempts = store.all_attempts()?;
-    attempts.retain(|a| topics.is_empty() || topics.contains(&a.topic));
+    let named = |a: &Attempt, t: &String| a.topic.eq_ignore_ascii_case(t);
+    attempts.retain(|a| topics.is_empty() || topics.iter().any(|t| named(a, t)));
     // A topic with no answers is only an error if the bank does not know it either.
     let unseen: Vec<String> = topics
         .iter()
-        .filter(|t| !attempts.iter().any(|a| &a.topic == *t))
+        .filter(|t| !attempts.iter().any(|a| named(a, t)))
         .cloned()
         .collect();
     if !unseen.is_empty() {
-        ctx.bank()?.require_topics(&unseen)?;
+        ctx.bank()?.resolve_topics(&unseen)?;
     }
     let mut modes = BTreeMap::new();
     let sessions: BTreeSet<i64> = attempts.iter().filter_map(|a| a.session_id).collect();
