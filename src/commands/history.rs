@@ -44,7 +44,10 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<()> {
         args.topic
             .as_ref()
             .is_none_or(|t| a.topic.eq_ignore_ascii_case(t))
-            && args.question.as_ref().is_none_or(|q| a.question_id == *q)
+            && args
+                .question
+                .as_ref()
+                .is_none_or(|q| a.question_id.eq_ignore_ascii_case(q))
     });
     // A filter that matches nothing is only an error if the bank does not know the name either.
     if attempts.is_empty() {
@@ -144,7 +147,9 @@ fn question_history(
     id: &str,
     attempts: &[Attempt],
 ) -> Result<()> {
-    let question = bank.get(id);
+    // The bank's id, as typed in any case; an id only the history knows as is.
+    let question = bank.require(id).ok();
+    let id = question.map_or(id, |q| q.id.as_str());
     let title = question
         .and_then(|q| bank.topic(&q.topic))
         .map(|t| format!(" {DIM}· {}{DIM:#}", sanitize(&t.title)))

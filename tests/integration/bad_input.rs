@@ -564,4 +564,8 @@ fn a_topic_in_capitals_is_taken_and_one_with_a_swap_is_suggested() {
         "{}",
         asked.stdout
     );
+    // A question id likewise: `HyDE` is `hyde`.
+    let shown = env.run(&["show", "HyDE"]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    assert!(shown.stdout.starts_with("hyde · "), "{}", shown.stdout);
 }
