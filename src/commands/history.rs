@@ -85,19 +85,36 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<()> {
         .max()
         .unwrap_or(8)
         .max(8);
-    writeln!(
-        out,
-        "{BOLD}{:16}  {:>7}  {:>7}  {:wide$}  {:>9}  {:18}  time{BOLD:#}",
-        "date", "session", "attempt", "question", "score", "grader"
-    )?;
+    let narrow = narrow(wide);
+    if narrow {
+        writeln!(
+            out,
+            "{BOLD}{:16}  {:>7}  {:wide$}  {:>9}{BOLD:#}",
+            "date", "attempt", "question", "score"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{BOLD}{:16}  {:>7}  {:>7}  {:wide$}  {:>9}  {:18}  time{BOLD:#}",
+            "date", "session", "attempt", "question", "score", "grader"
+        )?;
+    }
     for a in &attempts {
-        writeln!(out, "{}", row(a, wide))?;
+        writeln!(out, "{}", row(a, wide, narrow))?;
     }
     Ok(())
 }
 
-/// One line of the history table.
-fn row(a: &Attempt, wide: usize) -> String {
+/// Whether the table, with a question column `wide` characters, is too
+/// wide for the window: then session, grader and time are left out (`grill
+/// show --attempt N` has them). A pipe gets every column.
+fn narrow(wide: usize) -> bool {
+    let full = 16 + 2 + 7 + 2 + 7 + 2 + wide + 2 + 9 + 2 + 18 + 2 + 5;
+    render::listing_width() < full
+}
+
+/// One line of the history table; `narrow` leaves out session, grader and time.
+fn row(a: &Attempt, wide: usize, narrow: bool) -> String {
     let score = match (a.status, a.score) {
         (Status::Graded, Some(s)) if a.is_estimate() => {
             format!("{DIM}{:>9}{DIM:#}", format!("~{s:.1}"))
@@ -128,6 +145,14 @@ fn row(a: &Attempt, wide: usize) -> String {
     } else {
         String::new()
     };
+    if narrow {
+        return format!(
+            "{DIM}{}{DIM:#}  {:>7}  {CYAN}{:wide$}{CYAN:#}  {score}{cut}",
+            when(a),
+            a.id,
+            sanitize(&a.question_id),
+        );
+    }
     let session = a
         .session_id
         .map_or_else(|| "—".to_string(), |s| s.to_string());
@@ -182,7 +207,8 @@ fn question_history(
     }
     let room = render::width().saturating_sub(6).max(20);
     for a in attempts {
-        writeln!(out, "{}", row(a, id.chars().count()))?;
+        let wide = id.chars().count();
+        writeln!(out, "{}", row(a, wide, narrow(wide)))?;
         if !a.answer.trim().is_empty() {
             writeln!(out, "    {DIM}{}{DIM:#}", truncate(a.answer.trim(), room))?;
         }

@@ -170,6 +170,23 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
         )?;
         return Ok(());
     }
+    let due_now = table(&mut out, &entries, now)?;
+    writeln!(out)?;
+    if due_now > 0 {
+        writeln!(
+            out,
+            "{} due now: `grill review` asks {}.",
+            due_now,
+            if due_now == 1 { "it" } else { "them" }
+        )?;
+    } else {
+        writeln!(out, "Nothing is due now.")?;
+    }
+    Ok(())
+}
+
+/// The schedule as a table, as wide as the window allows; how many are due now.
+fn table(out: &mut impl Write, entries: &[ScheduleEntry], now: DateTime<Utc>) -> Result<usize> {
     let wide = entries
         .iter()
         .map(|e| e.id.chars().count())
@@ -182,13 +199,24 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
         .max()
         .unwrap_or(5)
         .max(5);
-    writeln!(
-        out,
-        "{BOLD}{:10}  {:14}  {:wide$}  {:topic_wide$}  last score  points due{BOLD:#}",
-        "due", "", "question", "topic"
-    )?;
+    // Too wide for the window: the date and the topic are left out.
+    let full = 10 + 2 + 14 + 2 + wide + 2 + topic_wide + 2 + 10 + 2 + 10;
+    let narrow = render::listing_width() < full;
+    if narrow {
+        writeln!(
+            out,
+            "{BOLD}{:14}  {:wide$}  last score  points due{BOLD:#}",
+            "due", "question"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{BOLD}{:10}  {:14}  {:wide$}  {:topic_wide$}  last score  points due{BOLD:#}",
+            "due", "", "question", "topic"
+        )?;
+    }
     let mut due_now = 0;
-    for e in &entries {
+    for e in entries {
         let (date, relative) = when_due(e, now);
         let relative = if schedule::is_due(e, now) {
             due_now += 1;
@@ -208,6 +236,14 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
             (0, _) => format!("{DIM}none{DIM:#}"),
             (due, all) => format!("{due} of {all}"),
         };
+        if narrow {
+            let id = sanitize(&e.id);
+            writeln!(
+                out,
+                "{relative}  {CYAN}{id:wide$}{CYAN:#}  {last}  {points}"
+            )?;
+            continue;
+        }
         writeln!(
             out,
             "{date:10}  {relative}  {CYAN}{:wide$}{CYAN:#}  {:topic_wide$}  {last}  {points}",
@@ -215,18 +251,7 @@ fn list(bank: &Bank, store: &Store, now: DateTime<Utc>, json: bool) -> Result<()
             sanitize(e.topic.as_deref().unwrap_or("?")),
         )?;
     }
-    writeln!(out)?;
-    if due_now > 0 {
-        writeln!(
-            out,
-            "{} due now: `grill review` asks {}.",
-            due_now,
-            if due_now == 1 { "it" } else { "them" }
-        )?;
-    } else {
-        writeln!(out, "Nothing is due now.")?;
-    }
-    Ok(())
+    Ok(due_now)
 }
 
 /// The due date (local) and how far it is from `now`, in calendar days.

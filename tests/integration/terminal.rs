@@ -473,7 +473,7 @@ fn term_dumb_gets_no_colour_in_a_terminal() {
 }
 
 #[test]
-fn stats_fit_a_narrow_terminal() {
+fn stats_history_and_the_review_list_fit_a_narrow_terminal() {
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
     let out = crate::common::run(
@@ -488,23 +488,31 @@ fn stats_fit_a_narrow_terminal() {
         b"regressions\n\ny\nn\nn\n",
     );
     assert_eq!(out.code, 0, "{out:?}");
-    for cols in [60u16, 100] {
-        let screen = screen_of(
-            &env,
-            cols,
-            &["--bank", "bank", "stats"],
-            &[("TERM", "xterm"), ("NO_COLOR", "1")],
-        );
-        // rexpect reads bytes as Latin-1: decode what the terminal shows.
-        let screen = String::from_utf8(screen.chars().map(|c| c as u8).collect()).unwrap();
-        for line in screen.lines() {
-            let shown = textwrap::core::display_width(line.trim_end_matches('\r'));
-            assert!(
-                shown <= usize::from(cols),
-                "{cols} columns: {line:?}\n{screen}"
+    // Each command, and what only its wide table shows.
+    let tables: [(&[&str], &str); 3] = [
+        (&["stats"], "last "),
+        (&["history"], "grader"),
+        (&["review", "--list"], "topic"),
+    ];
+    for (args, wide_only) in tables {
+        for cols in [60u16, 100] {
+            let args: Vec<&str> = ["--bank", "bank"].iter().chain(args).copied().collect();
+            let screen = screen_of(&env, cols, &args, &[("TERM", "xterm"), ("NO_COLOR", "1")]);
+            // rexpect reads bytes as Latin-1: decode what the terminal shows.
+            let screen = String::from_utf8(screen.chars().map(|c| c as u8).collect()).unwrap();
+            for line in screen.lines() {
+                let shown = textwrap::core::display_width(line.trim_end_matches('\r'));
+                assert!(
+                    shown <= usize::from(cols),
+                    "{args:?} at {cols} columns: {line:?}\n{screen}"
+                );
+            }
+            assert_eq!(
+                screen.contains(wide_only),
+                cols == 100,
+                "{args:?}: {screen}"
             );
         }
-        assert_eq!(screen.contains("last "), cols == 100, "{screen}");
     }
 }
 
