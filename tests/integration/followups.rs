@@ -60,6 +60,22 @@ pub const ANSWER: &str = "Tests catch regressions before users do.";
 pub const FOLLOW_UP_ANSWER: &str =
     "With tests in place I can change the code without fear of breaking it.";
 
+/// `grill --offline practice --question tq --follow-ups 1` with `stdin`,
+/// which must succeed.
+fn offline_practice(t: &Judged, stdin: &str) -> crate::common::Output {
+    let args = [
+        "--offline",
+        "practice",
+        "--question",
+        "tq",
+        "--follow-ups",
+        "1",
+    ];
+    let out = t.grill(&args, stdin, &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    out
+}
+
 fn last_attempt(t: &Judged) -> Value {
     let history = t.grill(&["history", "--json"], "", &[]).json();
     history.as_array().unwrap()[0].clone()
@@ -200,19 +216,7 @@ fn offline_the_follow_up_names_the_missed_point_and_is_self_graded_on_it_alone()
     // weigh 1; docs comes first. Then the self-grade: regressions y, docs n,
     // refactor n; then the follow-up's checklist, one line, answered y.
     let stdin = "Tests catch regressions.\n\nThey describe what the code does.\n\ny\nn\nn\ny\n";
-    let out = t.grill(
-        &[
-            "--offline",
-            "practice",
-            "--question",
-            "tq",
-            "--follow-ups",
-            "1",
-        ],
-        stdin,
-        &[],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = offline_practice(&t, stdin);
     assert_eq!(t.server.request_count(), 0);
     assert!(
         out.stdout
@@ -291,19 +295,7 @@ fn an_offline_follow_up_about_a_point_the_self_grade_covered_recovers_nothing() 
     // candidate then marks docs covered in the answer itself: nothing is
     // left for the follow-up, which is kept but not marked.
     let stdin = "Tests catch regressions.\n\nThey describe what the code does.\n\ny\ny\nn\n";
-    let out = t.grill(
-        &[
-            "--offline",
-            "practice",
-            "--question",
-            "tq",
-            "--follow-ups",
-            "1",
-        ],
-        stdin,
-        &[],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
+    offline_practice(&t, stdin);
     let a = last_attempt(&t);
     let round = &a["verdict"]["follow_ups"][0];
     assert_eq!(round["recovered"], json!([]), "{a}");
@@ -317,19 +309,7 @@ fn an_offline_follow_up_about_a_point_the_self_grade_covered_recovers_nothing() 
 fn quit_at_an_offline_follow_up_grades_the_answer_and_says_the_round_was_left() {
     let t = Judged::new(interviewer);
     let stdin = "Tests catch regressions.\n\n:quit\ny\nn\nn\n";
-    let out = t.grill(
-        &[
-            "--offline",
-            "practice",
-            "--question",
-            "tq",
-            "--follow-ups",
-            "1",
-        ],
-        stdin,
-        &[],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = offline_practice(&t, stdin);
     let a = last_attempt(&t);
     assert_eq!(a["score"], 5.0, "regressions, 2 of 4: {a}");
     let round = &a["verdict"]["follow_ups"][0];
@@ -348,19 +328,7 @@ fn quit_at_an_offline_follow_up_grades_the_answer_and_says_the_round_was_left() 
 fn an_offline_follow_up_marked_partial_recovers_nothing_and_says_why() {
     let t = Judged::new(interviewer);
     let stdin = "Tests catch regressions.\n\nThey describe what the code does.\n\ny\nn\nn\np\n";
-    let out = t.grill(
-        &[
-            "--offline",
-            "practice",
-            "--question",
-            "tq",
-            "--follow-ups",
-            "1",
-        ],
-        stdin,
-        &[],
-    );
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = offline_practice(&t, stdin);
     let a = last_attempt(&t);
     assert_eq!(a["verdict"]["follow_ups"][0]["recovered"], json!([]), "{a}");
     assert_eq!(a["score"], 5.0, "2 of 4: {a}");

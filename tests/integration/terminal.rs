@@ -28,6 +28,13 @@ fn spawn(
     spawn_pty(env, before, &args, redirect, vars)
 }
 
+/// `grill --offline practice --question tq --follow-ups 0` in a pty, after
+/// the shell runs `before`.
+fn spawn_practice(env: &Env, before: &str) -> PtySession {
+    let args = ["practice", "--question", "tq", "--follow-ups", "0"];
+    spawn(env, before, &args, "", &[])
+}
+
 fn store(env: &Env) -> grill::store::Store {
     grill::store::Store::open(&env.db(), grill::time::Clock::system()).unwrap()
 }
@@ -49,13 +56,7 @@ fn drain(p: &mut PtySession, for_: Duration) -> String {
 fn a_burst_of_lines_at_machine_speed_keeps_every_character() {
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
-    let mut p = spawn(
-        &env,
-        "",
-        &["practice", "--question", "tq", "--follow-ups", "0"],
-        "",
-        &[],
-    );
+    let mut p = spawn_practice(&env, "");
     p.exp_string("Why do we test?").unwrap();
     let lines: Vec<String> = (1..=12)
         .map(|i| {
@@ -86,13 +87,7 @@ fn a_resize_in_a_practice_redraws_the_question_and_the_answer() {
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
     let before = "(while [ ! -e resize ]; do sleep 0.05; done; stty cols 60 < /dev/tty) &";
-    let mut p = spawn(
-        &env,
-        before,
-        &["practice", "--question", "tq", "--follow-ups", "0"],
-        "",
-        &[],
-    );
+    let mut p = spawn_practice(&env, before);
     p.exp_string("Why do we test?").unwrap();
     p.send("typed before").unwrap();
     p.flush().unwrap();
@@ -125,13 +120,7 @@ fn a_hint_longer_than_the_window_wraps_between_words() {
         "bank/testing.toml",
         &BANK.replace("Tests catch regressions\"", &format!("{point}\"")),
     );
-    let mut p = spawn(
-        &env,
-        "",
-        &["practice", "--question", "tq", "--follow-ups", "0"],
-        "",
-        &[],
-    );
+    let mut p = spawn_practice(&env, "");
     p.exp_string("Why do we test?").unwrap();
     p.send(":hint\r").unwrap();
     p.flush().unwrap();
@@ -161,13 +150,7 @@ fn a_hint_longer_than_the_window_wraps_between_words() {
 fn headings_wrap_between_words_in_a_narrow_window() {
     let env = Env::new();
     env.write("bank/testing.toml", BANK);
-    let mut p = spawn(
-        &env,
-        "stty cols 60;",
-        &["practice", "--question", "tq", "--follow-ups", "0"],
-        "",
-        &[],
-    );
+    let mut p = spawn_practice(&env, "stty cols 60;");
     let keys = p.exp_string("Ctrl-C abandons").unwrap();
     p.send("Tests catch regressions.\r\r").unwrap();
     p.flush().unwrap();
