@@ -146,7 +146,17 @@ impl Runner<'_> {
             points,
             ..FollowUpRound::default()
         };
-        let text = match self.read(&narrow, deadline, editor, redraw, "") {
+        // After a resize the caller draws the question again; the follow-up
+        // goes under it, or the screen would show its answer without it.
+        let mut again = redraw.map(|draw| {
+            let asked = round.question.clone();
+            move || {
+                draw();
+                let _ = say_follow_up(&asked, deadline);
+            }
+        });
+        let again = again.as_mut().map(|r| r as &mut dyn FnMut());
+        let text = match self.read(&narrow, deadline, editor, again, "") {
             Answer::Text { text, cut_off, .. } if !text.trim().is_empty() => {
                 round.cut_off = cut_off;
                 if cut_off {

@@ -129,8 +129,9 @@ pub fn run(runner: &mut Runner<'_>, questions: &[&Question], setup: Setup) -> Re
                 let q = questions[index];
                 let keys = runner.interactive;
                 let mut redraw = || {
-                    if let Some(c) = &clock {
-                        c.clear_screen();
+                    match &clock {
+                        Some(c) => c.clear_screen(),
+                        None => render::clear_screen(),
                     }
                     let _ = print_question(q, index + 1, total, "", keys);
                 };
@@ -208,10 +209,13 @@ fn follow_up(
     redraw: &mut dyn FnMut(),
 ) -> Result<(crate::session::Round, Duration)> {
     let Some(clock) = clock else {
-        return Ok((
-            runner.follow_up(q, attempt, Timing::default())?,
-            Duration::ZERO,
-        ));
+        // In a terminal a resize draws the question and the follow-up again,
+        // as it does for the answer.
+        let timing = Timing {
+            redraw: runner.interactive.then_some(redraw),
+            ..Timing::default()
+        };
+        return Ok((runner.follow_up(q, attempt, timing)?, Duration::ZERO));
     };
     let paused = Cell::new(Duration::ZERO);
     let stopped = Cell::new(Instant::now());

@@ -171,6 +171,42 @@ fn headings_wrap_between_words_in_a_narrow_window() {
     p.exp_eof().unwrap();
 }
 
+/// A resize while a follow-up is typed draws the question and the
+/// follow-up again, then the typed text: the follow-up was left off the
+/// screen (a practice had no redraw for it at all).
+#[test]
+fn a_resize_during_a_follow_up_redraws_the_follow_up_too() {
+    let env = Env::new();
+    env.write("bank/testing.toml", BANK);
+    let before = "(while [ ! -e resize ]; do sleep 0.05; done; stty cols 60 < /dev/tty) &";
+    let args = ["practice", "--question", "tq", "--follow-ups", "1"];
+    let mut p = spawn(&env, before, &args, "", &[]);
+    p.exp_string("Why do we test?").unwrap();
+    p.send("Tests catch regressions.\r\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Take one part of this further").unwrap();
+    p.send("typed before").unwrap();
+    p.flush().unwrap();
+    p.exp_string("typed before").unwrap();
+    std::fs::write(env.path("resize"), "").unwrap();
+    p.exp_string("\x1b[H\x1b[2J").unwrap();
+    p.exp_string("Why do we test?").unwrap();
+    p.exp_string("Take one part of this further").unwrap();
+    p.exp_string("typed before").unwrap();
+    p.send(" and after\r\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Grade yourself").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("Stop grading this answer?").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("[q]uit").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+    let all = store(&env).all_attempts().unwrap();
+    let answers = &all[0].extra.as_ref().unwrap().follow_up_answers;
+    assert_eq!(answers[0].answer, "typed before and after", "{all:?}");
+}
+
 #[test]
 fn the_clock_fits_the_width_and_a_resize_redraws_the_screen_whole() {
     let env = Env::new();
