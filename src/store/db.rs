@@ -199,6 +199,11 @@ fn setup(mut conn: Connection) -> std::result::Result<Connection, SetupError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Every transaction here writes. A deferred one that reads first fails
+    // at once with SQLITE_BUSY, no waiting, when another grill wrote since
+    // its read began (WAL snapshots): take the write lock at its start, so
+    // two grills at once wait for each other as busy_timeout says.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     let latest = MIGRATIONS.len() as i64;
     if version > latest {
         return Err(SetupError::Other(Error::input(format!(

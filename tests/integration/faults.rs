@@ -460,6 +460,44 @@ fn two_grills_grading_into_one_fresh_database_both_succeed() {
     assert!(rows.iter().all(|(_, s)| s == "graded"), "{rows:?}");
 }
 
+/// Eight self-graded practices with a follow-up each, at once on one
+/// database: each stores its answer, its follow-up answer and its grade.
+/// The follow-up answer is stored by a read-then-write transaction, which,
+/// deferred, failed at once with SQLITE_BUSY ("another grill held the
+/// database for too long", exit 1, after no wait) when another grill wrote
+/// between its read and its write.
+#[test]
+fn grills_storing_follow_ups_at_once_all_succeed() {
+    let t = Judged::new(|req, _| echo_verdict(req));
+    for round in 0..3 {
+        let children: Vec<Child> = (0..8)
+            .map(|i| {
+                let args = ["--offline", "practice", "--question", "tq", "--follow-ups", "1"];
+                let mut child = spawn(&t, &args);
+                let stdin = format!("Tests catch regressions {round}.{i}\n\nThey describe the code.\n\ny\nn\nn\ny\n");
+                child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+                child
+            })
+            .collect();
+        for child in children {
+            let out = wait_with_timeout(child, Duration::from_secs(60));
+            assert_eq!(out.code, 0, "round {round}: {out:?}");
+        }
+    }
+    let store = grill::store::Store::open(&t.env.db(), grill::time::Clock::system()).unwrap();
+    let all = store.all_attempts().unwrap();
+    assert_eq!(all.len(), 24);
+    for a in &all {
+        assert_eq!(
+            a.score,
+            Some(6.3),
+            "regressions 2 + docs recovered 0.5 of 4: {a:?}"
+        );
+        let rounds = &a.extra.as_ref().unwrap().follow_up_answers;
+        assert_eq!(rounds.len(), 1, "{a:?}");
+    }
+}
+
 /// Runs `history` (it opens the database and reads it) with GRILL_HOME at `home`.
 fn history_in(env: &Env, home: &Path) -> Output {
     env.run_with(&["history"], "", &[("GRILL_HOME", home.to_str().unwrap())])
