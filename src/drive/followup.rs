@@ -309,11 +309,17 @@ impl Runner<'_> {
                 let mut out = render::stdout();
                 writeln!(out, "\n{BOLD}Follow-up{BOLD:#}")?;
                 write!(out, "{}", render::wrap(&round.question, "  "))?;
+                // A long paste is cut here as in the debrief; stored whole.
+                use crate::report::debrief::{cap, ANSWER_CHARS, ANSWER_LINES};
+                let (shown, left) = cap(&round.answer, ANSWER_LINES, ANSWER_CHARS);
                 write!(
                     out,
                     "{DIM}{}{DIM:#}",
-                    render::wrap(&format!("Your answer: {}", round.answer), "  ")
+                    render::wrap(&format!("Your answer: {shown}"), "  ")
                 )?;
+                if left > 0 {
+                    writeln!(out, "  {DIM}… cut here{DIM:#}")?;
+                }
                 drop(out);
                 round.points = open;
                 match self.grade_follow_up(&narrow, &round.answer.clone())? {

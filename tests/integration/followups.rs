@@ -322,6 +322,30 @@ fn quit_at_an_offline_follow_up_grades_the_answer_and_says_the_round_was_left() 
     );
 }
 
+/// A long follow-up answer is cut where it is shown again above its
+/// checklist, as a long answer is, and stored whole.
+#[test]
+fn a_long_offline_follow_up_answer_is_cut_on_screen_and_stored_whole() {
+    let t = Judged::new(interviewer);
+    let long = "They describe what the code does. ".repeat(200);
+    let stdin = format!("Tests catch regressions.\n\n{long}\n\ny\nn\nn\ny\n");
+    let out = offline_practice(&t, &stdin);
+    let shown = out.stdout.split("Your answer: ").nth(1).unwrap();
+    let shown = &shown[..shown.find("1/1").unwrap()];
+    assert!(shown.ends_with("… cut here\n"), "{shown}");
+    assert!(shown.lines().count() <= 9, "{shown}");
+    let a = last_attempt(&t);
+    let stored = a["extra"]["follow_up_answers"][0]["answer"]
+        .as_str()
+        .unwrap();
+    assert!(
+        stored == long,
+        "stored {} of {} characters",
+        stored.len(),
+        long.len()
+    );
+}
+
 /// A follow-up marked partial recovers nothing, and says why: only a
 /// point the follow-up covers in full is recovered.
 #[test]
