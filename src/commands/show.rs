@@ -249,8 +249,9 @@ fn cue_lines(cues: &[String], width: usize) -> Vec<String> {
     let mut lines = vec![format!("{indent}cues: ")];
     for piece in pieces {
         let line = lines.last_mut().expect("one line at least");
-        let fresh = line.trim().is_empty();
-        if !fresh && line.trim_end().chars().count() + piece.trim_end().chars().count() > width {
+        // The line as it would be: its trailing space stays before the piece.
+        let fresh = line.trim_end().ends_with("cues:");
+        if !fresh && line.chars().count() + piece.trim_end().chars().count() > width {
             lines.push(format!("{indent}{}", piece.trim_start()));
         } else {
             line.push_str(&piece);
@@ -277,5 +278,12 @@ mod tests {
             ]
         );
         assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
+        // `        cues: abcdefghij · ` is 27 columns with its space: `wxyz`
+        // would make 31 of 30.
+        let cues = ["abcdefghij".to_string(), "wxyz".to_string()];
+        assert_eq!(
+            super::cue_lines(&cues, 30),
+            ["        cues: abcdefghij ·", "        wxyz"]
+        );
     }
 }
