@@ -50,11 +50,7 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<()> {
                 (value.as_str(), anstyle::Style::new()),
                 (origin.as_str(), DIM),
             ];
-            write!(
-                out,
-                "{}",
-                crate::text::spans(&parts, render::width(), &first, &hang)
-            )?;
+            write!(out, "{}", render::spans(&parts, &first, &hang))?;
         }
     }
     Ok(())

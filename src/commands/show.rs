@@ -10,7 +10,7 @@ use crate::report;
 use crate::report::json::Graded;
 use crate::store::Status;
 use crate::style::{BOLD, CYAN, DIM, YELLOW};
-use crate::text::{self, sanitize};
+use crate::text::sanitize;
 use crate::ui::render;
 
 pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
@@ -41,7 +41,7 @@ pub fn run(ctx: &Context, args: &ShowArgs) -> Result<()> {
         }
     );
     let parts = [(q.id.as_str(), CYAN), (tail.as_str(), DIM)];
-    write!(out, "{}", text::spans(&parts, render::width(), "", "  "))?;
+    write!(out, "{}", render::spans(&parts, "", "  "))?;
     writeln!(out)?;
     write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&q.question, "  "))?;
     writeln!(out)?;
@@ -121,7 +121,7 @@ fn attempt(ctx: &Context, n: i64, json: bool) -> Result<()> {
         (id.as_str(), CYAN),
         (tail.as_str(), DIM),
     ];
-    write!(out, "{}", text::spans(&parts, render::width(), "", "  "))?;
+    write!(out, "{}", render::spans(&parts, "", "  "))?;
     if let Some(q) = q {
         write!(out, "{BOLD}{}{BOLD:#}", render::wrap(&q.question, "  "))?;
     }

@@ -6,11 +6,14 @@
 use std::io::Write;
 use std::time::Instant;
 
+use anstyle::Style;
+
 use super::runner::Runner;
 use crate::bank::Question;
 use crate::error::{Error, Result};
 use crate::grading::followup::{merge, narrowed, next_question};
 use crate::grading::{self, Checklist, Grader};
+use crate::report::debrief::{cap, ANSWER_CHARS, ANSWER_LINES};
 use crate::session::Round;
 use crate::store::{FollowUpAnswer, GradedBy};
 use crate::style::{self, BOLD, DIM, GREEN, YELLOW};
@@ -310,7 +313,6 @@ impl Runner<'_> {
                 writeln!(out, "\n{BOLD}Follow-up{BOLD:#}")?;
                 write!(out, "{}", render::wrap(&round.question, "  "))?;
                 // A long paste is cut here as in the debrief; stored whole.
-                use crate::report::debrief::{cap, ANSWER_CHARS, ANSWER_LINES};
                 let (shown, left) = cap(&round.answer, ANSWER_LINES, ANSWER_CHARS);
                 write!(
                     out,
@@ -394,11 +396,7 @@ fn say_follow_up(asked: &str, deadline: Option<Instant>) -> Result<()> {
     let tail = format!(
         "· about what your answer left open; a point you make now earns half its weight{time}"
     );
-    write!(
-        out,
-        "{}",
-        render::heading("Follow-up", anstyle::Style::new(), &tail)
-    )?;
+    write!(out, "{}", render::heading("Follow-up", Style::new(), &tail))?;
     write!(out, "{BOLD}{}{BOLD:#}", render::wrap(asked, "  "))?;
     out.flush()?;
     Ok(())
@@ -424,20 +422,18 @@ fn show_round(q: &Question, verdict: &Verdict) -> Result<()> {
             .key_points
             .iter()
             .any(|p| p.coverage == crate::verdict::Coverage::Partial);
-        let why = if partial {
-            ": a point is recovered when the follow-up covers it in full, not in part"
+        let said = if partial {
+            vec![
+                ("Nothing recovered on the follow-up:", YELLOW),
+                (
+                    "a point is recovered when the follow-up covers it in full, not in part",
+                    Style::new(),
+                ),
+            ]
         } else {
-            "."
+            vec![("Nothing recovered on the follow-up.", YELLOW)]
         };
-        write!(
-            out,
-            "{}",
-            render::wrap(&format!("Nothing recovered on the follow-up{why}"), "").replacen(
-                "Nothing recovered on the follow-up",
-                &format!("{YELLOW}Nothing recovered on the follow-up{YELLOW:#}"),
-                1
-            )
-        )?;
+        write!(out, "{}", render::spans(&said, "", ""))?;
     }
     for id in &round.recovered {
         let text = q
@@ -445,16 +441,8 @@ fn show_round(q: &Question, verdict: &Verdict) -> Result<()> {
             .iter()
             .find(|k| &k.id == id)
             .map_or(id.as_str(), |k| k.point.as_str());
-        let line = format!("↺ recovered on follow-up: {}", crate::text::sanitize(text));
-        write!(
-            out,
-            "{}",
-            render::wrap(&line, "  ").replacen(
-                "↺ recovered on follow-up:",
-                &format!("{GREEN}↺ recovered on follow-up:{GREEN:#}"),
-                1
-            )
-        )?;
+        let said = [("↺ recovered on follow-up:", GREEN), (text, Style::new())];
+        write!(out, "{}", render::spans(&said, "  ", "  "))?;
     }
     let style = style::score(verdict.score);
     let title = format!("Score {:.1}/10", verdict.score);

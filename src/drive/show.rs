@@ -32,9 +32,7 @@ pub fn print_question(q: &Question, n: usize, total: usize, extra: &str, keys: b
         )?;
     }
     if keys {
-        for line in render::wrap(KEYS, "  ").lines() {
-            writeln!(out, "{DIM}{line}{DIM:#}")?;
-        }
+        write!(out, "{}", render::spans(&[(KEYS, DIM)], "  ", "  "))?;
     }
     out.flush()?;
     Ok(())

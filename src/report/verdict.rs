@@ -45,7 +45,7 @@ pub fn text(question: &Question, by: &GradedBy, verdict: &Verdict, width: usize)
         verdict.score,
         headline(verdict.score)
     );
-    let tail = format!("· {} · {}", clean(&question.id), clean(&grader));
+    let tail = format!("· {} · {grader}", question.id);
     s.push_str(&crate::text::heading(&title, style, &tail, width));
     for text in verdict.flags.iter().filter_map(|f| flag_text(f)) {
         let _ = writeln!(s, "{YELLOW}{text}{YELLOW:#}");
@@ -264,7 +264,7 @@ fn follow_ups(s: &mut String, verdict: &Verdict, width: usize) {
     for (i, round) in verdict.follow_ups.iter().enumerate() {
         let _ = writeln!(s);
         let title = format!("Follow-up {}", i + 1);
-        let tail = format!("· about {}", clean(&round.points.join(", ")));
+        let tail = format!("· about {}", round.points.join(", "));
         let _ = write!(s, "{}", crate::text::heading(&title, CYAN, &tail, width));
         let _ = write!(s, "{}", wrap(&clean(&round.question), "  "));
         if !round.answer.trim().is_empty() {

@@ -41,10 +41,12 @@ impl Checklist for Asked<'_> {
                 guesses.len(),
                 render::wrap(&kp.point, "      ").trim_start()
             );
-            let said = render::wrap(&format!("guess: {}", cues::describe(guess)), "      ");
-            for line in said.lines() {
-                let _ = writeln!(out, "{DIM}{line}{DIM:#}");
-            }
+            let said = format!("guess: {}", cues::describe(guess));
+            let _ = write!(
+                out,
+                "{}",
+                render::spans(&[(&said, DIM)], "      ", "      ")
+            );
             drop(out);
             if rest_guessed {
                 chosen.push(guess.coverage);

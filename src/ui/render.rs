@@ -62,6 +62,11 @@ pub fn wrap(text: &str, indent: &str) -> String {
     crate::text::wrap(text, indent, width())
 }
 
+/// `text::spans` at the terminal's width.
+pub fn spans(parts: &[(&str, anstyle::Style)], first: &str, rest: &str) -> String {
+    crate::text::spans(parts, width(), first, rest)
+}
+
 /// A heading: `title` in `style` (bold added), then `tail` dimmed, wrapped
 /// between words at the window's width with continuation lines indented
 /// two spaces, and a final newline. The terminal would cut a long one
