@@ -312,18 +312,10 @@ impl Bank {
     }
 
     /// The question with `id`, or a usage error that suggests the closest id.
-    /// An id in another case is that question (`HyDE` is `hyde`) when only
-    /// one matches.
+    /// Ids are lowercase slugs, so `HyDE` is `hyde`.
     pub fn require(&self, id: &str) -> Result<&Question> {
-        let mut alike = self
-            .questions
-            .iter()
-            .filter(|q| q.id.eq_ignore_ascii_case(id));
-        let unique = match (alike.next(), alike.next()) {
-            (Some(only), None) => Some(only),
-            _ => None,
-        };
-        self.get(id).or(unique).ok_or_else(|| {
+        let found = self.get(id).or_else(|| self.get(&id.to_ascii_lowercase()));
+        found.ok_or_else(|| {
             let err = Error::input(format!("unknown question `{id}`"));
             match crate::error::closest(id, self.questions.iter().map(|q| q.id.as_str())) {
                 Some(near) => err.with_hint(format!("did you mean `{near}`?")),

@@ -62,7 +62,7 @@ impl Runner<'_> {
             return Ok(None);
         }
         let mut estimate = grading::estimate(q, &a.answer);
-        for round in before_grade(&a) {
+        for round in asked_before_grade(&a) {
             for p in &mut estimate.key_points {
                 p.recovered |= round.points.contains(&p.id);
             }
@@ -83,9 +83,9 @@ impl Runner<'_> {
             && next_question(&verdict, judged && self.judging(), None).is_some())
     }
 
-    /// Whether the attempt is graded yet: a round asked before it is stored
-    /// to be graded with it.
-    fn before_grade(&self, attempt_id: i64) -> Result<bool> {
+    /// Whether the attempt's self-grade is still to come: a round asked now
+    /// is stored, to be graded after it.
+    fn grades_later(&self, attempt_id: i64) -> Result<bool> {
         Ok(!self.judging() && self.counted_verdict(attempt_id)?.is_none())
     }
 
@@ -180,7 +180,7 @@ impl Runner<'_> {
         };
         round.seconds = Some(start.elapsed().as_secs_f64());
         round.answer.clone_from(&text);
-        if self.before_grade(attempt_id)? {
+        if self.grades_later(attempt_id)? {
             // Graded with the answer, after its checklist.
             self.keep_round(q, attempt_id, &verdict, round)?;
             return Ok(Round::Asked);
@@ -270,7 +270,7 @@ impl Runner<'_> {
         verdict: &Verdict,
         round: FollowUpRound,
     ) -> Result<()> {
-        if self.before_grade(attempt_id)? {
+        if self.grades_later(attempt_id)? {
             return self.store.push_follow_up_answer(
                 attempt_id,
                 &FollowUpAnswer {
@@ -296,7 +296,7 @@ impl Runner<'_> {
         let Some(a) = self.store.attempt(attempt_id)? else {
             return Ok(());
         };
-        for mut round in before_grade(&a).cloned() {
+        for mut round in asked_before_grade(&a).cloned() {
             let open: Vec<String> = grading::followup::open_points(&verdict)
                 .iter()
                 .map(|p| p.id.clone())
@@ -376,7 +376,7 @@ impl Runner<'_> {
 }
 
 /// The rounds asked before an attempt's self-grade, as they went.
-fn before_grade(a: &crate::store::Attempt) -> impl Iterator<Item = &FollowUpRound> {
+fn asked_before_grade(a: &crate::store::Attempt) -> impl Iterator<Item = &FollowUpRound> {
     a.extra
         .iter()
         .flat_map(|e| &e.follow_up_answers)
