@@ -55,6 +55,12 @@ impl Run {
         })
     }
 
+    /// `text` typed, then stored as attempt `attempt`: what the machine does next.
+    pub(super) fn stored(&mut self, text: &str, attempt: i64) -> Effect {
+        self.text(text);
+        self.send(Event::Stored(attempt))
+    }
+
     pub(super) fn answer(&mut self, answer: Answer) -> Effect {
         self.send(Event::Answered {
             answer,
@@ -222,8 +228,7 @@ fn piped_a_judge_failure_moves_on_without_asking() {
     s.interactive = false;
     let mut run = Run::new(s);
     run.send(Event::Start);
-    run.text("a");
-    run.send(Event::Stored(1));
+    run.stored("a", 1);
     assert_eq!(
         index_of(&run.graded(Graded::Failed { lasting: true })),
         Some(1)
@@ -236,8 +241,7 @@ fn piped_answers_go_straight_to_the_next_question_and_finish() {
     s.interactive = false;
     let mut run = Run::new(s);
     run.send(Event::Start);
-    run.text("a");
-    run.send(Event::Stored(1));
+    run.stored("a", 1);
     assert_eq!(run.graded(Graded::Done), Effect::Finish);
 }
 
@@ -384,8 +388,7 @@ fn input_that_is_not_text_ends_with_an_input_error() {
 fn a_review_says_which_due_points_were_recalled() {
     let mut run = Run::new(setup(Kind::Review, 2));
     run.send(Event::Start);
-    run.text("a");
-    run.send(Event::Stored(4));
+    run.stored("a", 4);
     assert_eq!(
         run.graded(Graded::Done),
         Effect::ShowRecalled {

@@ -13,8 +13,7 @@ fn follow_ups_come_after_a_counted_grade_and_then_the_held_verdict() {
     s.follow_ups = 1;
     let mut run = Run::new(s);
     run.send(Event::Start);
-    run.text("a");
-    run.send(Event::Stored(3));
+    run.stored("a", 3);
     assert_eq!(
         run.graded(Graded::Held),
         Effect::CheckFollowUp {
@@ -58,8 +57,7 @@ fn no_follow_up_after_a_failed_grade() {
     s.follow_ups = 2;
     let mut run = Run::new(s);
     run.send(Event::Start);
-    run.text("a");
-    run.send(Event::Stored(3));
+    run.stored("a", 3);
     assert!(matches!(
         run.graded(Graded::Stopped),
         Effect::OfferNext { ungraded: true, .. }
@@ -72,8 +70,7 @@ fn quitting_during_a_follow_up_ends_after_the_reveal() {
     s.follow_ups = 1;
     let mut run = Run::new(s);
     run.send(Event::Start);
-    run.text("a");
-    run.send(Event::Stored(3));
+    run.stored("a", 3);
     run.graded(Graded::Held);
     run.send(Event::FollowUpDue(true));
     assert!(matches!(
@@ -121,8 +118,7 @@ fn a_self_grade_asks_its_follow_ups_before_the_model_answer_is_shown() {
     assert!(matches!(run.graded(Graded::Done), Effect::OfferNext { .. }));
     // Leaving in a round still grades what was answered, then ends.
     run.send(Event::Choice(Choice::Next));
-    run.text("b");
-    run.send(Event::Stored(4));
+    run.stored("b", 4);
     run.send(Event::FollowUpDue(true));
     assert!(matches!(
         run.send(Event::Round {

@@ -157,8 +157,7 @@ fn a_self_graded_interview_asks_follow_ups_on_the_clock_and_grades_at_the_end() 
         run.send(Event::FollowUpDue(false)),
         Effect::Ask { index: 1, .. }
     ));
-    run.text("b");
-    run.send(Event::Stored(2));
+    run.stored("b", 2);
     // Time is short for the second one's follow-up: recorded, then the end.
     run.after(480);
     assert!(matches!(
@@ -256,8 +255,7 @@ fn an_interview_quit_still_waits_for_the_background_grades() {
     let mut run = Run::new(setup(Kind::Interview, 3));
     run.send(Event::Start);
     run.send(Event::Plan(true));
-    run.text("a");
-    run.send(Event::Stored(9));
+    run.stored("a", 9);
     run.send(Event::Done);
     run.answer(Answer::Quit {
         typed: String::new(),

@@ -109,8 +109,7 @@ fn after_a_lasting_failure_every_answer_is_typed() {
     let mut run = voiced(Kind::Practice, 2);
     run.send(Event::Start);
     run.send(type_instead(true));
-    run.text("typed");
-    run.send(Event::Stored(1));
+    run.stored("typed", 1);
     run.graded(Graded::Done);
     assert_eq!(
         voice_of(&run.send(Event::Choice(Choice::Next))),
