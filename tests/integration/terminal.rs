@@ -35,6 +35,15 @@ fn spawn_practice(env: &Env, before: &str) -> PtySession {
     spawn(env, before, &args, "", &[])
 }
 
+/// At the self-grading checklist: Ctrl-C, and yes, stop grading (the answer
+/// stays saved, ungraded).
+fn stop_self_grading(p: &mut PtySession) {
+    p.exp_string("Grade yourself").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("Stop grading this answer?").unwrap();
+    p.send_line("y").unwrap();
+}
+
 fn store(env: &Env) -> grill::store::Store {
     grill::store::Store::open(&env.db(), grill::time::Clock::system()).unwrap()
 }
@@ -98,10 +107,7 @@ fn a_resize_in_a_practice_redraws_the_question_and_the_answer() {
     p.exp_string("typed before").unwrap();
     p.send(" and after\r\r").unwrap();
     p.flush().unwrap();
-    p.exp_string("Grade yourself").unwrap();
-    p.send_control('c').unwrap();
-    p.exp_string("Stop grading this answer?").unwrap();
-    p.send_line("y").unwrap();
+    stop_self_grading(&mut p);
     p.exp_string("[q]uit").unwrap();
     p.send_line("q").unwrap();
     p.exp_eof().unwrap();
@@ -195,10 +201,7 @@ fn a_resize_during_a_follow_up_redraws_the_follow_up_too() {
     p.exp_string("typed before").unwrap();
     p.send(" and after\r\r").unwrap();
     p.flush().unwrap();
-    p.exp_string("Grade yourself").unwrap();
-    p.send_control('c').unwrap();
-    p.exp_string("Stop grading this answer?").unwrap();
-    p.send_line("y").unwrap();
+    stop_self_grading(&mut p);
     p.exp_string("[q]uit").unwrap();
     p.send_line("q").unwrap();
     p.exp_eof().unwrap();
@@ -259,10 +262,7 @@ fn the_clock_fits_the_width_and_a_resize_redraws_the_screen_whole() {
     p.exp_string("typed before").unwrap();
     p.send(" and after\r\r").unwrap();
     p.flush().unwrap();
-    p.exp_string("Grade yourself").unwrap();
-    p.send_control('c').unwrap();
-    p.exp_string("Stop grading this answer?").unwrap();
-    p.send_line("y").unwrap();
+    stop_self_grading(&mut p);
     p.exp_eof().unwrap();
     let all = store(&env).all_attempts().unwrap();
     assert_eq!(all[0].answer, "typed before and after", "{all:?}");
@@ -293,10 +293,7 @@ fn the_clock_stops_while_the_editor_runs_and_a_late_editor_cuts_the_answer_off()
     );
     p.exp_string("in the editor: your answer is taken as it stands, cut off")
         .unwrap();
-    p.exp_string("Grade yourself").unwrap();
-    p.send_control('c').unwrap();
-    p.exp_string("Stop grading this answer?").unwrap();
-    p.send_line("y").unwrap();
+    stop_self_grading(&mut p);
     p.exp_string("Interview report").unwrap();
     p.exp_regex(r"ended \d+s past the limit, in the editor")
         .unwrap();
@@ -338,10 +335,7 @@ fn the_editors_text_is_what_the_terminal_editor_resumes_and_submits() {
         p.exp_string("added by the editor").unwrap();
         p.send("\r").unwrap();
         p.flush().unwrap();
-        p.exp_string("Grade yourself").unwrap();
-        p.send_control('c').unwrap();
-        p.exp_string("Stop grading this answer?").unwrap();
-        p.send_line("y").unwrap();
+        stop_self_grading(&mut p);
         p.exp_string("[q]uit").unwrap();
         p.send_line("q").unwrap();
         p.exp_eof().unwrap();
