@@ -88,6 +88,27 @@ fn a_burst_of_lines_at_machine_speed_keeps_every_character() {
     assert_eq!(all[0].score, Some(7.5), "{:?}", all[0]);
 }
 
+/// Types `typed before`, narrows the window (the test's `before` waits for
+/// the file `resize`), expects the screen cleared and `redrawn` then the
+/// typed text drawn again, types ` and after`, submits, stops grading, quits.
+fn type_through_a_resize(env: &Env, p: &mut PtySession, redrawn: &[&str]) {
+    p.send("typed before").unwrap();
+    p.flush().unwrap();
+    p.exp_string("typed before").unwrap();
+    std::fs::write(env.path("resize"), "").unwrap();
+    p.exp_string("\x1b[H\x1b[2J").unwrap();
+    for text in redrawn {
+        p.exp_string(text).unwrap();
+    }
+    p.exp_string("typed before").unwrap();
+    p.send(" and after\r\r").unwrap();
+    p.flush().unwrap();
+    stop_self_grading(p);
+    p.exp_string("[q]uit").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+}
+
 /// In a practice too (no clock), a resize mid-answer clears the screen and
 /// draws the question and the typed text again at the new width, instead of
 /// leaving the line editor's stale rows (issue 24 item 11).
@@ -98,19 +119,7 @@ fn a_resize_in_a_practice_redraws_the_question_and_the_answer() {
     let before = "(while [ ! -e resize ]; do sleep 0.05; done; stty cols 60 < /dev/tty) &";
     let mut p = spawn_practice(&env, before);
     p.exp_string("Why do we test?").unwrap();
-    p.send("typed before").unwrap();
-    p.flush().unwrap();
-    p.exp_string("typed before").unwrap();
-    std::fs::write(env.path("resize"), "").unwrap();
-    p.exp_string("\x1b[H\x1b[2J").unwrap();
-    p.exp_string("Why do we test?").unwrap();
-    p.exp_string("typed before").unwrap();
-    p.send(" and after\r\r").unwrap();
-    p.flush().unwrap();
-    stop_self_grading(&mut p);
-    p.exp_string("[q]uit").unwrap();
-    p.send_line("q").unwrap();
-    p.exp_eof().unwrap();
+    type_through_a_resize(&env, &mut p, &["Why do we test?"]);
     let all = store(&env).all_attempts().unwrap();
     assert_eq!(all[0].answer, "typed before and after", "{all:?}");
 }
@@ -191,20 +200,8 @@ fn a_resize_during_a_follow_up_redraws_the_follow_up_too() {
     p.send("Tests catch regressions.\r\r").unwrap();
     p.flush().unwrap();
     p.exp_string("Take one part of this further").unwrap();
-    p.send("typed before").unwrap();
-    p.flush().unwrap();
-    p.exp_string("typed before").unwrap();
-    std::fs::write(env.path("resize"), "").unwrap();
-    p.exp_string("\x1b[H\x1b[2J").unwrap();
-    p.exp_string("Why do we test?").unwrap();
-    p.exp_string("Take one part of this further").unwrap();
-    p.exp_string("typed before").unwrap();
-    p.send(" and after\r\r").unwrap();
-    p.flush().unwrap();
-    stop_self_grading(&mut p);
-    p.exp_string("[q]uit").unwrap();
-    p.send_line("q").unwrap();
-    p.exp_eof().unwrap();
+    let redrawn = ["Why do we test?", "Take one part of this further"];
+    type_through_a_resize(&env, &mut p, &redrawn);
     let all = store(&env).all_attempts().unwrap();
     let answers = &all[0].extra.as_ref().unwrap().follow_up_answers;
     assert_eq!(answers[0].answer, "typed before and after", "{all:?}");
