@@ -73,14 +73,27 @@ impl Runner<'_> {
 
     /// Whether a follow-up would be asked now: rounds left and points open.
     pub fn follow_up_due(&self, q: &Question, attempt_id: i64) -> Result<bool> {
+        Ok(self.next_round(q, attempt_id)?.is_some())
+    }
+
+    /// The round to ask now, if rounds are left and points open: the
+    /// verdict it is chosen from, the question and the points it is about.
+    fn next_round(
+        &self,
+        q: &Question,
+        attempt_id: i64,
+    ) -> Result<Option<(Verdict, String, Vec<String>)>> {
         if self.follow_ups == 0 {
-            return Ok(false);
+            return Ok(None);
         }
         let Some((verdict, judged)) = self.open_verdict(q, attempt_id)? else {
-            return Ok(false);
+            return Ok(None);
         };
-        Ok(verdict.follow_ups.len() < usize::from(self.follow_ups)
-            && next_question(&verdict, judged && self.judging(), None).is_some())
+        if verdict.follow_ups.len() >= usize::from(self.follow_ups) {
+            return Ok(None);
+        }
+        let next = next_question(&verdict, judged && self.judging(), Some(q));
+        Ok(next.map(|(asked, points)| (verdict, asked, points)))
     }
 
     /// Whether the attempt's self-grade is still to come: a round asked now
@@ -96,11 +109,7 @@ impl Runner<'_> {
     /// Records a follow-up that was due but not asked (no time left), so
     /// the report says so.
     pub fn follow_up_not_asked(&mut self, q: &Question, attempt_id: i64, why: &str) -> Result<()> {
-        let Some((verdict, judged)) = self.open_verdict(q, attempt_id)? else {
-            return Ok(());
-        };
-        let Some((question, points)) = next_question(&verdict, judged && self.judging(), Some(q))
-        else {
+        let Some((verdict, question, points)) = self.next_round(q, attempt_id)? else {
             return Ok(());
         };
         let round = FollowUpRound {
@@ -123,14 +132,7 @@ impl Runner<'_> {
         attempt_id: i64,
         timing: Timing<'_>,
     ) -> Result<Round> {
-        if !self.follow_up_due(q, attempt_id)? {
-            return Ok(Round::Nothing);
-        }
-        let Some((verdict, judged)) = self.open_verdict(q, attempt_id)? else {
-            return Ok(Round::Nothing);
-        };
-        let Some((asked, points)) = next_question(&verdict, judged && self.judging(), Some(q))
-        else {
+        let Some((verdict, asked, points)) = self.next_round(q, attempt_id)? else {
             return Ok(Round::Nothing);
         };
         let narrow = narrowed(q, &asked, &points);
